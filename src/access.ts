@@ -1,0 +1,41 @@
+import { ADMIN_OPENIDS_VARIABLE, AnalyticsConfig } from './config';
+import { AnalyticsError } from './errors';
+
+/** What `cloud.getWXContext()` says about the caller; set by the platform, not by the event. */
+export interface CallerContext {
+  OPENID?: string;
+  SOURCE?: string;
+}
+
+/** Who is being served. */
+export type Principal = { kind: 'admin'; openid: string } | { kind: 'timer' };
+
+const TIMER_SOURCE = 'wx_trigger';
+
+/**
+ * Decides from the platform's context alone whether the caller may read analytics: an admin listed
+ * in `ANALYTICS_ADMIN_OPENIDS`, or the function's own timer. Throws `FORBIDDEN` otherwise.
+ */
+export function authorize(context: CallerContext, config: Pick<AnalyticsConfig, 'adminOpenids'>): Principal {
+  const openid = context.OPENID ?? '';
+  if (openid === '') {
+    if (context.SOURCE === TIMER_SOURCE) return { kind: 'timer' };
+    throw new AnalyticsError(
+      'FORBIDDEN',
+      'Analytics are served to the Mini Program\'s admins and to the timer only; this caller has no OPENID.',
+    );
+  }
+  if (config.adminOpenids.size === 0) {
+    throw new AnalyticsError(
+      'FORBIDDEN',
+      `No admin is configured: set ${ADMIN_OPENIDS_VARIABLE} (comma-separated OPENIDs) in this cloud function's environment variables.`,
+    );
+  }
+  if (!config.adminOpenids.has(openid)) {
+    throw new AnalyticsError(
+      'FORBIDDEN',
+      `OPENID ${openid} is not an analytics admin; to grant access, add it to ${ADMIN_OPENIDS_VARIABLE}.`,
+    );
+  }
+  return { kind: 'admin', openid };
+}

@@ -1,0 +1,60 @@
+import { AnalyticsError } from './errors';
+
+/** Settings of the analytics functions, from the function's environment variables. */
+export interface AnalyticsConfig {
+  /** `ANALYTICS_ADMIN_OPENIDS`: the OPENIDs allowed to read analytics (comma-separated). */
+  adminOpenids: ReadonlySet<string>;
+  /** `ANALYTICS_COLLECTION`: the database collection that archives months (default `analytics_monthly`). */
+  collection: string;
+  /** `ANALYTICS_SYNC_MONTHS`: how many complete months the sync keeps (default 12, at most 60). */
+  syncMonths: number;
+  /** `ANALYTICS_CONCURRENCY`: WeChat calls in flight at once (default 4, at most 10). */
+  concurrency: number;
+}
+
+export const ADMIN_OPENIDS_VARIABLE = 'ANALYTICS_ADMIN_OPENIDS';
+
+/**
+ * Reads and checks the configuration once. Throws a `CONFIGURATION_ERROR` that names the variable
+ * and the accepted values when one is wrong.
+ */
+export function readConfig(env: Readonly<Record<string, string | undefined>>): AnalyticsConfig {
+  const collection = (env.ANALYTICS_COLLECTION ?? '').trim() || 'analytics_monthly';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(collection)) {
+    throw configurationError('ANALYTICS_COLLECTION', 'letters, digits, _ and - (at most 64)', collection);
+  }
+  return {
+    adminOpenids: new Set(
+      (env[ADMIN_OPENIDS_VARIABLE] ?? '')
+        .split(',')
+        .map((openid) => openid.trim())
+        .filter(Boolean),
+    ),
+    collection,
+    syncMonths: readInteger(env, 'ANALYTICS_SYNC_MONTHS', 12, 1, 60),
+    concurrency: readInteger(env, 'ANALYTICS_CONCURRENCY', 4, 1, 10),
+  };
+}
+
+function readInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = (env[name] ?? '').trim();
+  if (text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw configurationError(name, `a whole number from ${min} to ${max}`, text);
+  }
+  return value;
+}
+
+function configurationError(name: string, expected: string, got: string): AnalyticsError {
+  return new AnalyticsError(
+    'CONFIGURATION_ERROR',
+    `Environment variable ${name} must be ${expected}; it is '${got}'. Fix it in the cloud function's configuration.`,
+  );
+}

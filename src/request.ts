@@ -1,0 +1,175 @@
+import {
+  YearMonth,
+  compareMonths,
+  daysInMonth,
+  isMonthComplete,
+  lastCompleteMonth,
+  lastCompleteMonths,
+  monthsBetween,
+  parseCompactDate,
+  parseYearMonth,
+} from './dates';
+import { AnalyticsError, invalidArgument } from './errors';
+
+/** What a caller asked for, once checked. */
+export type AnalyticsRequest =
+  | { kind: 'month'; month: YearMonth }
+  | { kind: 'range'; from: YearMonth; to: YearMonth };
+
+/** The most months one range call may ask for. */
+export const MAX_RANGE_MONTHS = 24;
+
+/** Fields the platform adds to an event; they say nothing about the request and grant nothing. */
+const PLATFORM_FIELDS = new Set(['userInfo', 'Type', 'TriggerName', 'Time']);
+
+const REQUEST_FIELDS = ['month', 'beginDate', 'endDate', 'begin_date', 'end_date', 'from', 'to'] as const;
+type RequestField = (typeof REQUEST_FIELDS)[number];
+
+const FORMS =
+  "send {} for the last complete month, { month: '2024-05' }, { beginDate: '20240501', endDate: '20240531' } " +
+  "or { from: '2024-01', to: '2024-06' }";
+
+/**
+ * Checks a cloud function event and says which month or months it asks for. Everything is checked
+ * here, before any WeChat call: types, real calendar dates, whole natural months, complete months
+ * (China time at `now`) and conflicting fields.
+ */
+export function parseRequest(event: unknown, now: Date, maxRangeMonths = MAX_RANGE_MONTHS): AnalyticsRequest {
+  const fields = readFields(event, REQUEST_FIELDS);
+  const given = REQUEST_FIELDS.filter((name) => fields[name] !== undefined);
+  const has = (name: RequestField) => given.includes(name);
+
+  if (has('from') || has('to')) {
+    rejectCombination(given, ['from', 'to']);
+    return checkRange(requireMonth(fields, 'from'), requireMonth(fields, 'to'), now, maxRangeMonths);
+  }
+  if (has('month')) {
+    rejectCombination(given, ['month']);
+    return { kind: 'month', month: checkComplete(requireMonth(fields, 'month'), now) };
+  }
+  const camel = has('beginDate') || has('endDate');
+  const snake = has('begin_date') || has('end_date');
+  if (camel && snake) {
+    throw invalidArgument('Send either beginDate/endDate or begin_date/end_date, not both.');
+  }
+  if (camel) return { kind: 'month', month: checkComplete(monthOfDates(fields, 'beginDate', 'endDate'), now) };
+  if (snake) return { kind: 'month', month: checkComplete(monthOfDates(fields, 'begin_date', 'end_date'), now) };
+  return { kind: 'month', month: lastCompleteMonth(now) };
+}
+
+/**
+ * The event's own fields, once it is known to be an object whose fields are all `allowed` or added
+ * by the platform.
+ */
+export function readFields<Name extends string>(
+  event: unknown,
+  allowed: readonly Name[],
+  forms = FORMS,
+): Partial<Record<Name, unknown>> {
+  if (event === undefined || event === null) return {};
+  if (typeof event !== 'object' || Array.isArray(event)) {
+    throw invalidArgument(`The call data must be an object: ${forms}.`);
+  }
+  const unknown = Object.keys(event).filter(
+    (name) => !PLATFORM_FIELDS.has(name) && !(allowed as readonly string[]).includes(name),
+  );
+  if (unknown.length > 0) {
+    throw invalidArgument(`Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${forms}.`);
+  }
+  return event as Partial<Record<Name, unknown>>;
+}
+
+function rejectCombination(given: RequestField[], allowed: RequestField[]): void {
+  const extra = given.filter((name) => !allowed.includes(name));
+  if (extra.length > 0) {
+    throw invalidArgument(`${allowed.join('/')} cannot be combined with ${extra.join(', ')}: ${FORMS}.`);
+  }
+}
+
+function requireString(fields: Partial<Record<RequestField, unknown>>, name: RequestField): string {
+  const value = fields[name];
+  if (typeof value !== 'string') {
+    throw invalidArgument(`${name} must be a string, got ${value === undefined ? 'nothing' : typeof value}.`);
+  }
+  return value;
+}
+
+function requireMonth(fields: Partial<Record<RequestField, unknown>>, name: RequestField): YearMonth {
+  const text = requireString(fields, name);
+  const month = parseYearMonth(text);
+  if (!month) throw invalidArgument(`${name} must be a month written YYYY-MM or YYYYMM, such as '2024-05'; got '${text}'.`);
+  return month;
+}
+
+function requireDate(fields: Partial<Record<RequestField, unknown>>, name: RequestField) {
+  const text = requireString(fields, name);
+  const date = parseCompactDate(text);
+  if (!date) throw invalidArgument(`${name} must be a real calendar date written yyyymmdd, such as '20240501'; got '${text}'.`);
+  return date;
+}
+
+function monthOfDates(
+  fields: Partial<Record<RequestField, unknown>>,
+  beginName: RequestField,
+  endName: RequestField,
+): YearMonth {
+  const begin = requireDate(fields, beginName);
+  const end = requireDate(fields, endName);
+  if (begin.day !== 1) throw invalidArgument(`${beginName} must be the first day of a month.`);
+  if (end.month !== begin.month) {
+    throw invalidArgument(`${beginName} and ${endName} must be in the same month: WeChat answers one natural month per call.`);
+  }
+  const lastDay = daysInMonth(Number(end.month.slice(0, 4)), Number(end.month.slice(5, 7)));
+  if (end.day !== lastDay) {
+    throw invalidArgument(`${endName} must be the last day of the month (${end.month.replace('-', '')}${lastDay}).`);
+  }
+  return begin.month;
+}
+
+function checkComplete(month: YearMonth, now: Date): YearMonth {
+  if (!isMonthComplete(month, now)) {
+    throw new AnalyticsError(
+      'MONTH_NOT_COMPLETE',
+      `${month} has not ended yet in China time; the newest month with data is ${lastCompleteMonth(now)}.`,
+    );
+  }
+  return month;
+}
+
+function checkRange(from: YearMonth, to: YearMonth, now: Date, maxMonths: number): AnalyticsRequest {
+  if (compareMonths(from, to) > 0) throw invalidArgument(`from (${from}) must not be after to (${to}).`);
+  const count = monthsBetween(from, to).length;
+  if (count > maxMonths) {
+    throw invalidArgument(`A range may cover at most ${maxMonths} months; ${from} to ${to} is ${count}.`);
+  }
+  checkComplete(to, now);
+  return { kind: 'range', from, to };
+}
+
+/** The most months one sync or backfill call may cover. */
+export const MAX_SYNC_MONTHS = 60;
+
+const SYNC_FORMS = "send {} to sync the configured number of months, { months: 24 } or { from: '2023-01', to: '2024-12' }";
+
+/**
+ * Checks the event of a sync run and says which months it covers: the `defaultMonths` newest complete
+ * months for a timer run or `{}`, the `months` newest for `{ months }`, or `{ from, to }`.
+ */
+export function parseSyncRequest(event: unknown, now: Date, defaultMonths: number): YearMonth[] {
+  const fields = readFields(event, ['months', 'from', 'to'] as const, SYNC_FORMS);
+  if (fields.months !== undefined) {
+    if (fields.from !== undefined || fields.to !== undefined) {
+      throw invalidArgument(`months cannot be combined with from/to: ${SYNC_FORMS}.`);
+    }
+    const count = fields.months;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_SYNC_MONTHS) {
+      throw invalidArgument(`months must be a whole number from 1 to ${MAX_SYNC_MONTHS}; got ${JSON.stringify(count)}.`);
+    }
+    return lastCompleteMonths(now, count);
+  }
+  if (fields.from !== undefined || fields.to !== undefined) {
+    const range = parseRequest({ from: fields.from, to: fields.to }, now, MAX_SYNC_MONTHS);
+    return range.kind === 'range' ? monthsBetween(range.from, range.to) : [range.month];
+  }
+  return lastCompleteMonths(now, defaultMonths);
+}

@@ -1,0 +1,45 @@
+import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from './client';
+
+type OpenApiMethod = (params: Record<string, unknown>) => Promise<unknown>;
+
+/** The part of `wx-server-sdk` the cloud-call transport needs. */
+export interface CloudOpenApi {
+  openapi: Record<string, Record<string, OpenApiMethod | undefined> | undefined>;
+}
+
+/**
+ * The cloud-call transport: `cloud.openapi.analysis.getMonthlyRetain({ beginDate, endDate })`, with
+ * camelCase parameters, as `wx-server-sdk` expects. Drops the SDK's `errMsg`/`errCode` from replies.
+ */
+export function createCloudClient(cloud: CloudOpenApi): WeChatClient {
+  return {
+    async call(api, dates) {
+      const method = lookUp(cloud, api);
+      let reply: unknown;
+      try {
+        reply = await method({ beginDate: dates.beginDate, endDate: dates.endDate });
+      } catch (error) {
+        throw toCallError(error);
+      }
+      if (typeof reply !== 'object' || reply === null) {
+        throw new WeChatCallError(-1, `${api} replied with ${typeof reply} instead of an object.`);
+      }
+      const { errMsg: _errMsg, errCode: _errCode, ...data } = reply as WeChatReply;
+      return data;
+    },
+  };
+}
+
+function lookUp(cloud: CloudOpenApi, api: AnalyticsApi): OpenApiMethod {
+  const [namespace = '', name = ''] = api.split('.');
+  const method = cloud.openapi[namespace]?.[name];
+  if (typeof method !== 'function') throw new WeChatCallError(-604100, `wx-server-sdk has no openapi.${api}.`);
+  return method;
+}
+
+function toCallError(error: unknown): WeChatCallError {
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown };
+  const code = Number(fields.errCode);
+  const message = String(fields.errMsg ?? fields.message ?? error);
+  return new WeChatCallError(Number.isInteger(code) ? code : -1, message);
+}
