@@ -1,0 +1,67 @@
+import type { ArchiveStore, ArchivedMonth } from '../../src/archive';
+import { archiveId } from '../../src/archive';
+import type { MonthlyContext } from '../../src/monthly';
+import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../../src/wechat/client';
+
+/** An archive in a Map, with switches to make reads or writes fail. */
+export function memoryArchive() {
+  const documents = new Map<string, ArchivedMonth>();
+  const state = { failWritesFor: new Set<string>(), failReads: false, writes: 0 };
+  const store: ArchiveStore = {
+    async read(kind, months) {
+      if (state.failReads) throw new Error('database unavailable');
+      const found = new Map<string, ArchivedMonth>();
+      for (const month of months) {
+        const entry = documents.get(archiveId(kind, month));
+        if (entry) found.set(month, entry);
+      }
+      return found;
+    },
+    async write(entry) {
+      if (state.failWritesFor.has(entry.month)) throw new Error('write refused');
+      state.writes += 1;
+      documents.set(archiveId(entry.kind, entry.month), entry);
+    },
+  };
+  return { store, documents, state };
+}
+
+/** A WeChat client that answers from a function and counts calls; `failures` maps "api month" to an errcode. */
+export function scriptedClient(answer: (api: AnalyticsApi, month: string) => WeChatReply) {
+  const calls: string[] = [];
+  const failures = new Map<string, number>();
+  const client: WeChatClient = {
+    async call(api, dates) {
+      const month = `${dates.beginDate.slice(0, 4)}-${dates.beginDate.slice(4, 6)}`;
+      calls.push(`${api} ${month}`);
+      const code = failures.get(`${api} ${month}`);
+      if (code !== undefined) throw new WeChatCallError(code, `failed with ${code}`);
+      return answer(api, month);
+    },
+  };
+  return { client, calls, failures };
+}
+
+/** Plausible replies for any month. */
+export function plausibleReply(api: AnalyticsApi, month: string, withKeyOne = true): WeChatReply {
+  const refDate = month.replace('-', '');
+  if (api === 'analysis.getMonthlyRetain') {
+    const series = (base: number) => (withKeyOne ? [{ key: 0, value: base }, { key: 1, value: base / 4 }] : [{ key: 0, value: base }]);
+    return { refDate, visitUvNew: series(400), visitUv: series(1000) };
+  }
+  return { list: [{ refDate, sessionCnt: 3000, visitPv: 9000, visitUv: 1000, visitUvNew: 400, stayTimeSession: 12.5, visitDepth: 3.1 }] };
+}
+
+/** A MonthlyContext over fakes, with a fixed clock. */
+export function testContext(overrides: Partial<MonthlyContext> & Pick<MonthlyContext, 'client' | 'archive'>): MonthlyContext & { logs: Record<string, unknown>[] } {
+  const logs: Record<string, unknown>[] = [];
+  return {
+    now: () => new Date('2024-06-15T02:00:00Z'),
+    deadline: Number.MAX_SAFE_INTEGER,
+    concurrency: 4,
+    functionName: 'getMonthlyRetain',
+    log: (entry) => logs.push(entry),
+    logs,
+    ...overrides,
+  };
+}

@@ -1,0 +1,77 @@
+import { authorize } from '../../src/access';
+import { readConfig } from '../../src/config';
+import { AnalyticsError } from '../../src/errors';
+
+const admins = { adminOpenids: new Set(['oAdmin1', 'oAdmin2']) };
+
+function refusal(context: { OPENID?: string; SOURCE?: string }, config = admins): AnalyticsError {
+  try {
+    authorize(context, config);
+  } catch (error) {
+    if (error instanceof AnalyticsError) return error;
+    throw error;
+  }
+  throw new Error('authorized');
+}
+
+describe('authorize', () => {
+  test('serves a listed admin and the timer', () => {
+    expect(authorize({ OPENID: 'oAdmin2', SOURCE: 'wx_client' }, admins)).toEqual({ kind: 'admin', openid: 'oAdmin2' });
+    expect(authorize({ SOURCE: 'wx_trigger' }, admins)).toEqual({ kind: 'timer' });
+    expect(authorize({ SOURCE: 'wx_trigger' }, { adminOpenids: new Set() })).toEqual({ kind: 'timer' });
+  });
+
+  test('refuses a user who is not listed, and tells the OPENID to add', () => {
+    const error = refusal({ OPENID: 'oStranger', SOURCE: 'wx_client' });
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toContain('oStranger');
+    expect(error.message).toContain('ANALYTICS_ADMIN_OPENIDS');
+  });
+
+  test('an empty list refuses every user and names the variable', () => {
+    const error = refusal({ OPENID: 'oAdmin1', SOURCE: 'wx_client' }, { adminOpenids: new Set() });
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toMatch(/set ANALYTICS_ADMIN_OPENIDS/);
+  });
+
+  test('callers without an OPENID other than the timer are refused', () => {
+    expect(refusal({ SOURCE: 'scf' }).code).toBe('FORBIDDEN');
+    expect(refusal({ SOURCE: 'wx_trigger,scf' }).code).toBe('FORBIDDEN');
+    expect(refusal({}).code).toBe('FORBIDDEN');
+  });
+
+  test('a user is judged by the OPENID even when the source says timer', () => {
+    expect(refusal({ OPENID: 'oStranger', SOURCE: 'wx_trigger' }).code).toBe('FORBIDDEN');
+  });
+});
+
+describe('readConfig', () => {
+  test('defaults', () => {
+    const config = readConfig({});
+    expect(config.adminOpenids.size).toBe(0);
+    expect(config.collection).toBe('analytics_monthly');
+    expect(config.syncMonths).toBe(12);
+    expect(config.concurrency).toBe(4);
+  });
+
+  test('reads a comma-separated admin list, ignoring blanks', () => {
+    const config = readConfig({ ANALYTICS_ADMIN_OPENIDS: ' oA, ,oB,, ', ANALYTICS_SYNC_MONTHS: '24', ANALYTICS_COLLECTION: 'stats' });
+    expect([...config.adminOpenids]).toEqual(['oA', 'oB']);
+    expect(config.syncMonths).toBe(24);
+    expect(config.collection).toBe('stats');
+  });
+
+  test.each([
+    [{ ANALYTICS_SYNC_MONTHS: 'twelve' }, /ANALYTICS_SYNC_MONTHS must be a whole number from 1 to 60; it is 'twelve'/],
+    [{ ANALYTICS_SYNC_MONTHS: '0' }, /ANALYTICS_SYNC_MONTHS/],
+    [{ ANALYTICS_CONCURRENCY: '2.5' }, /ANALYTICS_CONCURRENCY/],
+    [{ ANALYTICS_COLLECTION: 'a b' }, /ANALYTICS_COLLECTION/],
+  ])('a wrong value is a configuration error that says what to set: %j', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message);
+    try {
+      readConfig(env);
+    } catch (error) {
+      expect((error as AnalyticsError).code).toBe('CONFIGURATION_ERROR');
+    }
+  });
+});

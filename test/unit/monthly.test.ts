@@ -1,0 +1,153 @@
+import { monthsBetween } from '../../src/dates';
+import { serveMonths } from '../../src/monthly';
+import { retainReport } from '../../src/reports/retain';
+import { visitTrendReport } from '../../src/reports/visit-trend';
+import { syncArchive } from '../../src/sync';
+import { memoryArchive, plausibleReply, scriptedClient, testContext } from '../helpers/fakes';
+
+// The fake clock is 15 June 2024: the newest complete month is May.
+const lastTwelve = monthsBetween('2023-06', '2024-05');
+
+describe('serveMonths', () => {
+  test('fetches missing months, writes them through, then serves them from the archive', async () => {
+    const archive = memoryArchive();
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month, month !== '2024-05'));
+    const context = testContext({ client: wechat.client, archive: archive.store });
+
+    const first = await serveMonths(retainReport, lastTwelve, context);
+    expect(first.map((outcome) => outcome.month)).toEqual(lastTwelve);
+    expect(first.every((outcome) => outcome.ok && outcome.source === 'wechat')).toBe(true);
+    expect(wechat.calls).toHaveLength(12);
+    expect(archive.documents.size).toBe(12);
+
+    const second = await serveMonths(retainReport, lastTwelve, context);
+    expect(second.every((outcome) => outcome.ok && outcome.source === 'archive')).toBe(true);
+    expect(wechat.calls).toHaveLength(12);
+    const may = second[11];
+    expect(may?.ok && may.fetchedAt).toBe('2024-06-15T02:00:00.000Z');
+  });
+
+  test('fetches retention again once the following month has ended without key 1', async () => {
+    const archive = memoryArchive();
+    let withKeyOne = false;
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month, withKeyOne));
+    const june = testContext({ client: wechat.client, archive: archive.store });
+    await serveMonths(retainReport, ['2024-05'], june);
+    await serveMonths(retainReport, ['2024-05'], june);
+    expect(wechat.calls).toHaveLength(1);
+
+    withKeyOne = true;
+    const july = testContext({ client: wechat.client, archive: archive.store, now: () => new Date('2024-07-01T00:10:00+08:00') });
+    const [outcome] = await serveMonths(retainReport, ['2024-05'], july);
+    expect(wechat.calls).toHaveLength(2);
+    expect(outcome?.ok && outcome.source === 'wechat' && outcome.data.complete).toBe(true);
+    await serveMonths(retainReport, ['2024-05'], july);
+    expect(wechat.calls).toHaveLength(2);
+  });
+
+  test('a failed month is reported alone; the others are served and stored', async () => {
+    const archive = memoryArchive();
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    wechat.failures.set('analysis.getMonthlyVisitTrend 2024-03', 61503);
+    const outcomes = await serveMonths(visitTrendReport, monthsBetween('2024-01', '2024-05'), testContext({ client: wechat.client, archive: archive.store }));
+    expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.code))).toEqual(['ok', 'ok', 'DATA_NOT_READY', 'ok', 'ok']);
+    expect(archive.documents.size).toBe(4);
+  });
+
+  test('a month that could not be stored is still served, and the failure logged', async () => {
+    const archive = memoryArchive();
+    archive.state.failWritesFor.add('2024-04');
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    const context = testContext({ client: wechat.client, archive: archive.store });
+    const outcomes = await serveMonths(retainReport, ['2024-04', '2024-05'], context);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(archive.documents.size).toBe(1);
+    expect(context.logs).toEqual([expect.objectContaining({ event: 'archive_write_failed', month: '2024-04' })]);
+  });
+
+  test('an unreadable archive falls back to WeChat', async () => {
+    const archive = memoryArchive();
+    archive.state.failReads = true;
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    const outcomes = await serveMonths(retainReport, ['2024-05'], testContext({ client: wechat.client, archive: archive.store }));
+    expect(outcomes[0]?.ok).toBe(true);
+    expect(wechat.calls).toHaveLength(1);
+  });
+
+  test('keeps at most `concurrency` calls in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const client = {
+      async call(api: 'analysis.getMonthlyRetain' | 'analysis.getMonthlyVisitTrend', dates: { beginDate: string }) {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return plausibleReply(api, `${dates.beginDate.slice(0, 4)}-${dates.beginDate.slice(4, 6)}`);
+      },
+    };
+    await serveMonths(retainReport, lastTwelve, testContext({ client, archive: memoryArchive().store, concurrency: 3 }));
+    expect(peak).toBe(3);
+  });
+
+  test('months not started before the deadline are reported as such', async () => {
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    const context = testContext({ client: wechat.client, archive: memoryArchive().store, deadline: 0 });
+    const outcomes = await serveMonths(retainReport, ['2024-05'], context);
+    expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'DEADLINE_EXCEEDED' } });
+    expect(wechat.calls).toHaveLength(0);
+  });
+});
+
+describe('syncArchive', () => {
+  const reports = [retainReport, visitTrendReport];
+
+  test('fills the archive, then a second run has nothing to do', async () => {
+    const archive = memoryArchive();
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month, month !== '2024-05'));
+    const context = testContext({ client: wechat.client, archive: archive.store });
+    expect(await syncArchive(reports, lastTwelve, context)).toMatchObject({ fetched: 24, skipped: 0, failed: 0, deferred: 0 });
+    expect(await syncArchive(reports, lastTwelve, context)).toMatchObject({ fetched: 0, skipped: 24, failed: 0 });
+    expect(wechat.calls).toHaveLength(24);
+  });
+
+  test('a failure midway keeps every other month; the next run completes it', async () => {
+    const archive = memoryArchive();
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    wechat.failures.set('analysis.getMonthlyRetain 2024-02', 45009);
+    archive.state.failWritesFor.add('2023-09');
+    const context = testContext({ client: wechat.client, archive: archive.store });
+    const first = await syncArchive(reports, lastTwelve, context);
+    expect(first).toMatchObject({ fetched: 21, failed: 3 });
+    expect(first.failures.every((failure) => failure.retryLater)).toBe(true);
+    expect(archive.documents.size).toBe(21);
+
+    wechat.failures.clear();
+    archive.state.failWritesFor.clear();
+    const calls = wechat.calls.length;
+    expect(await syncArchive(reports, lastTwelve, context)).toMatchObject({ fetched: 3, skipped: 21, failed: 0 });
+    expect(wechat.calls.length - calls).toBe(3);
+  });
+
+  test('a missing permission is a failure another run will not fix', async () => {
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    wechat.failures.set('analysis.getMonthlyVisitTrend 2024-05', -604101);
+    const summary = await syncArchive(reports, ['2024-05'], testContext({ client: wechat.client, archive: memoryArchive().store }));
+    expect(summary.failures).toEqual([
+      expect.objectContaining({ kind: 'visitTrend', month: '2024-05', retryLater: false, error: expect.objectContaining({ code: 'PERMISSION_NOT_DECLARED' }) }),
+    ]);
+  });
+
+  test('stops starting calls at the deadline and defers the rest', async () => {
+    let clock = Date.parse('2024-06-15T02:00:00Z');
+    const wechat = scriptedClient((api, month) => {
+      clock += 100;
+      return plausibleReply(api, month);
+    });
+    const context = testContext({ client: wechat.client, archive: memoryArchive().store, now: () => new Date(clock), deadline: clock + 450, concurrency: 1 });
+    const summary = await syncArchive(reports, lastTwelve, context);
+    expect(summary.fetched).toBe(5);
+    expect(summary.deferred).toBe(19);
+    expect(summary.failed).toBe(0);
+  });
+});

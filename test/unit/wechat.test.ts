@@ -1,0 +1,121 @@
+import { WeChatCallError, WeChatClient } from '../../src/wechat/client';
+import { createCloudClient } from '../../src/wechat/cloud-client';
+import { fromWeChatError } from '../../src/wechat/errors';
+import { DEFAULT_RETRY, RetryOptions, withRetry } from '../../src/wechat/retry';
+
+const dates = { beginDate: '20240201', endDate: '20240229' };
+const site = { api: 'analysis.getMonthlyRetain' as const, month: '2024-02', functionName: 'getMonthlyRetain' };
+
+function failingThen(codes: number[], reply = { ok: 1 }) {
+  const calls: number[] = [];
+  const client: WeChatClient = {
+    async call() {
+      const code = codes[calls.length];
+      calls.push(code ?? 0);
+      if (code !== undefined) throw new WeChatCallError(code, `code ${code}`);
+      return reply;
+    },
+  };
+  return { client, calls };
+}
+
+/** A fake clock: sleeping moves it forward. */
+function retryOptions(overrides: Partial<RetryOptions> = {}) {
+  let clock = 0;
+  const slept: number[] = [];
+  const options: RetryOptions = {
+    ...DEFAULT_RETRY,
+    deadline: 2600,
+    now: () => clock,
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock += ms;
+    },
+    random: () => 0.5,
+    ...overrides,
+  };
+  return { options, slept };
+}
+
+describe('retry', () => {
+  test.each([-1, -501001, -501002, -604102, -604103])('retries %i with growing delays', async (code) => {
+    const { client, calls } = failingThen([code, code]);
+    const { options, slept } = retryOptions();
+    await expect(withRetry(client, options).call('analysis.getMonthlyRetain', dates)).resolves.toEqual({ ok: 1 });
+    expect(calls).toHaveLength(3);
+    expect(slept).toEqual([100, 300]);
+  });
+
+  test.each([45009, 61503, 61500, 61501, -604101, 48001, 40001])('does not retry %i', async (code) => {
+    const { client, calls } = failingThen([code]);
+    const { options } = retryOptions();
+    await expect(withRetry(client, options).call('analysis.getMonthlyRetain', dates)).rejects.toMatchObject({ errCode: code });
+    expect(calls).toHaveLength(1);
+  });
+
+  test('gives up after the last attempt', async () => {
+    const { client, calls } = failingThen([-1, -1, -1, -1]);
+    const { options } = retryOptions();
+    await expect(withRetry(client, options).call('analysis.getMonthlyRetain', dates)).rejects.toMatchObject({ errCode: -1 });
+    expect(calls).toHaveLength(3);
+  });
+
+  test('starts no attempt that could not finish before the deadline', async () => {
+    const { client, calls } = failingThen([-1, -1]);
+    const { options, slept } = retryOptions({ deadline: 250 });
+    await expect(withRetry(client, options).call('analysis.getMonthlyRetain', dates)).rejects.toMatchObject({ errCode: -1 });
+    expect(calls).toHaveLength(1);
+    expect(slept).toEqual([]);
+  });
+});
+
+describe('cloud client', () => {
+  test('calls the openapi method with camelCase dates and drops errMsg/errCode', async () => {
+    const received: unknown[] = [];
+    const cloud = {
+      openapi: {
+        analysis: {
+          getMonthlyRetain: async (params: Record<string, unknown>) => {
+            received.push(params);
+            return { refDate: '202402', visitUv: [], errMsg: 'openapi.analysis.getMonthlyRetain:ok', errCode: 0 };
+          },
+        },
+      },
+    };
+    const reply = await createCloudClient(cloud).call('analysis.getMonthlyRetain', dates);
+    expect(received).toEqual([{ beginDate: '20240201', endDate: '20240229' }]);
+    expect(reply).toEqual({ refDate: '202402', visitUv: [] });
+  });
+
+  test('turns an SDK error into a WeChatCallError with its code', async () => {
+    const cloud = {
+      openapi: {
+        analysis: {
+          getMonthlyRetain: async () => {
+            throw { errCode: 61503, errMsg: 'openapi.analysis.getMonthlyRetain:fail data not ready' };
+          },
+        },
+      },
+    };
+    await expect(createCloudClient(cloud).call('analysis.getMonthlyRetain', dates)).rejects.toMatchObject({
+      errCode: 61503,
+      message: expect.stringContaining('data not ready'),
+    });
+  });
+});
+
+describe('error mapping', () => {
+  test.each([
+    [-604101, 'PERMISSION_NOT_DECLARED', /"analysis.getMonthlyRetain" to permissions.openapi in cloudfunctions\/getMonthlyRetain\/config.json/],
+    [61503, 'DATA_NOT_READY', /2024-02.*try again later/],
+    [45009, 'QUOTA_EXCEEDED', /quota/],
+    [-1, 'UPSTREAM_ERROR', /error -1/],
+    [61501, 'UPSTREAM_ERROR', /error 61501/],
+  ])('%i is %s', (code, expected, message) => {
+    const error = fromWeChatError(new WeChatCallError(code, 'x'), site);
+    expect(error.code).toBe(expected);
+    expect(error.wxErrCode).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(error.toBody()).toEqual({ code: expected, message: error.message, wxErrCode: code });
+  });
+});
