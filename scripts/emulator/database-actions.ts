@@ -1,0 +1,198 @@
+import { randomBytes } from 'crypto';
+
+import { DatabaseActionError } from './database-errors';
+import { encodeEjson, parseEjson, stringifyEjson } from './database-ejson';
+import { assertValidQuery, matchesQuery, projectDocument, sortDocuments } from './database-query';
+import { applyUpdate, assertValidUpdate, replaceDocument } from './database-update';
+import { DocObject, DocValue, isDocObject, isOperatorObject, valuesEqual, writePath } from './database-values';
+
+/** A collection's documents keyed by {@link documentKey} of their `_id`, in insertion order. */
+export type Collection = Map<string, DocObject>;
+
+/** The `data` member of a successful reply. */
+export type ReplyData = Record<string, unknown>;
+
+/** Body of one database request as the SDK posts it (`query`, `data`, `order`... are EJSON strings). */
+export type RequestBody = Record<string, unknown>;
+
+/** One `database.*` action working on an existing collection. */
+export type CollectionAction = (collection: Collection, body: RequestBody, now: Date) => ReplyData;
+
+/** Server-side default page size of the server SDK's `get()` and the largest page served. */
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+/** Map key of a document id: ids 'x' and the number 1 never collide. */
+export function documentKey(id: DocValue): string {
+  return typeof id === 'string' ? `s:${id}` : `v:${stringifyEjson(id, 'canonical')}`;
+}
+
+/** Map key of a stored document. */
+export function keyOf(document: DocObject): string {
+  return documentKey(idOf(document));
+}
+
+function idOf(document: DocObject): DocValue {
+  return document._id ?? null;
+}
+
+/** A 32-hex-digit id, the shape CloudBase gives to documents added without `_id`. */
+export function generateDocumentId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/**
+ * `database.insertDocument` (collection.add, doc.create): `data` is an array of EJSON documents.
+ * All or nothing; a duplicate `_id` fails. Reply data: `{ insertedIds }`.
+ */
+export const insertDocuments: CollectionAction = (collection, body, now) => {
+  const documents = readInsertedDocuments(body, now).map(withDocumentId);
+  const newKeys = new Set<string>();
+  for (const document of documents) {
+    const key = keyOf(document);
+    if (collection.has(key) || newKeys.has(key)) {
+      throw new DatabaseActionError('DATABASE_REQUEST_FAILED', `E11000 duplicate key error: _id ${JSON.stringify(encodeEjson(idOf(document), 'relaxed'))}`);
+    }
+    newKeys.add(key);
+  }
+  documents.forEach((document) => collection.set(keyOf(document), document));
+  return { insertedIds: documents.map((document) => encodeEjson(idOf(document), 'relaxed')) };
+};
+
+/**
+ * `database.getDocument` (doc.get, where().get): `query`, `order` (`{ path: 1 | -1 }`), `offset`,
+ * `limit` (default 100, at most 1000), `projection`. Reply data: `{ list, limit, offset }` with each
+ * document as a canonical EJSON string, which the SDK decodes with EJSON.parse.
+ */
+export const getDocuments: CollectionAction = (collection, body, now) => {
+  const order = readOptionalObject(body, 'order', now);
+  const projection = readOptionalObject(body, 'projection', now);
+  const offset = readCount(body, 'offset') ?? 0;
+  const limit = Math.min(readCount(body, 'limit') || DEFAULT_LIMIT, MAX_LIMIT);
+  const matches = findDocuments(collection, readQuery(body, now));
+  const page = (order ? sortDocuments(matches, order) : matches).slice(offset, offset + limit);
+  const list = page.map((document) => stringifyEjson(projection ? projectDocument(document, projection) : document, 'canonical'));
+  return { list, limit, offset };
+};
+
+/** `database.calculateDocument` (count): reply data `{ total }`. */
+export const countDocuments: CollectionAction = (collection, body, now) => ({
+  total: findDocuments(collection, readQuery(body, now)).length,
+});
+
+/**
+ * `database.modifyDocument`: `merge: false` replaces (doc.set), `merge: true` applies update
+ * operators (update); `multi` picks all matches or the first; `upsert` inserts when nothing matches.
+ * `updated` counts documents whose content changed (MongoDB's nModified). Reply data:
+ * `{ updated, upsert_id? }`.
+ */
+export const modifyDocuments: CollectionAction = (collection, body, now) => {
+  const query = readQuery(body, now);
+  const change = readRequiredObject(body, 'data', now);
+  const merge = readBoolean(body, 'merge', true);
+  if (merge) assertValidUpdate(change);
+  const targets = selectTargets(findDocuments(collection, query), readBoolean(body, 'multi', false));
+  if (targets.length === 0 && readBoolean(body, 'upsert', false)) {
+    return { updated: 0, upsert_id: encodeEjson(upsert(collection, query, change, merge), 'relaxed') };
+  }
+  const changed = targets
+    .map((document) => ({ before: document, after: merge ? applyUpdate(document, change) : replaceDocument(idOf(document), change) }))
+    .filter(({ before, after }) => !valuesEqual(before, after));
+  changed.forEach(({ after }) => collection.set(keyOf(after), after));
+  return { updated: changed.length };
+};
+
+/** `database.removeDocument` (doc.remove, where().remove): reply data `{ deleted }`. */
+export const removeDocuments: CollectionAction = (collection, body, now) => {
+  const targets = selectTargets(findDocuments(collection, readQuery(body, now)), readBoolean(body, 'multi', false));
+  targets.forEach((document) => collection.delete(keyOf(document)));
+  return { deleted: targets.length };
+};
+
+function upsert(collection: Collection, query: DocObject, change: DocObject, merge: boolean): DocValue {
+  const seed = upsertSeed(query);
+  const id = seed._id ?? generateDocumentId();
+  const inserted = merge ? applyUpdate({ ...seed, _id: id }, change) : replaceDocument(id, change);
+  collection.set(documentKey(id), { _id: id, ...inserted });
+  return id;
+}
+
+function upsertSeed(query: DocObject): DocObject {
+  const seed: DocObject = {};
+  for (const [path, condition] of Object.entries(query)) {
+    if (!path.startsWith('$') && !isOperatorObject(condition)) writePath(seed, path, condition);
+  }
+  if (seed._id !== undefined) requireIdType(seed._id);
+  return seed;
+}
+
+function findDocuments(collection: Collection, query: DocObject): DocObject[] {
+  assertValidQuery(query);
+  const keys = Object.keys(query);
+  const id = query._id;
+  if (keys.length === 1 && (typeof id === 'string' || typeof id === 'number')) {
+    const document = collection.get(documentKey(id));
+    return document ? [document] : [];
+  }
+  return [...collection.values()].filter((document) => matchesQuery(document, query));
+}
+
+function selectTargets(matches: DocObject[], multi: boolean): DocObject[] {
+  return multi ? matches : matches.slice(0, 1);
+}
+
+function withDocumentId(document: DocObject): DocObject {
+  const { _id: id, ...fields } = document;
+  return { _id: id === undefined ? generateDocumentId() : requireIdType(id), ...fields };
+}
+
+function requireIdType(id: DocValue): DocValue {
+  if (typeof id !== 'string' && typeof id !== 'number') throw new DatabaseActionError('INVALID_PARAM', '_id must be a string or a number');
+  return id;
+}
+
+function readInsertedDocuments(body: RequestBody, now: Date): DocObject[] {
+  const texts = typeof body.data === 'string' ? [body.data] : body.data;
+  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((text) => typeof text === 'string')) {
+    throw new DatabaseActionError('INVALID_PARAM', 'data must be a non-empty array of EJSON strings');
+  }
+  return texts.map((text: string) => requireObject(parseEjson(text, now), 'data'));
+}
+
+function readQuery(body: RequestBody, now: Date): DocObject {
+  return readOptionalObject(body, 'query', now) ?? {};
+}
+
+function readRequiredObject(body: RequestBody, key: string, now: Date): DocObject {
+  const value = readOptionalObject(body, key, now);
+  if (!value) throw new DatabaseActionError('INVALID_PARAM', `${key} is required`);
+  return value;
+}
+
+function readOptionalObject(body: RequestBody, key: string, now: Date): DocObject | undefined {
+  const text = body[key];
+  if (text === undefined || text === null || text === '') return undefined;
+  if (typeof text !== 'string') throw new DatabaseActionError('INVALID_PARAM', `${key} must be an EJSON string`);
+  return requireObject(parseEjson(text, now), key);
+}
+
+function requireObject(value: DocValue, key: string): DocObject {
+  if (!isDocObject(value)) throw new DatabaseActionError('INVALID_PARAM', `${key} must be an object`);
+  return value;
+}
+
+function readBoolean(body: RequestBody, key: string, fallback: boolean): boolean {
+  const value = body[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new DatabaseActionError('INVALID_PARAM', `${key} must be a boolean`);
+  return value;
+}
+
+function readCount(body: RequestBody, key: string): number | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new DatabaseActionError('INVALID_PARAM', `${key} must be a non-negative integer`);
+  }
+  return value;
+}

@@ -1,0 +1,132 @@
+import { existsSync } from 'fs';
+import { mkdir } from 'fs/promises';
+import path from 'path';
+import { parseMonth } from './calendar';
+import { DocumentStore } from './database';
+import { FaultPlan } from './faults';
+import { EMULATED_APIS } from './open-api';
+import { listen } from './server';
+import type { CallFilter, Emulator, EmulatorOptions, OpenApiCall } from './types';
+
+export type { CallFilter, Emulator, EmulatorFaults, EmulatorOptions, InjectedFault, OpenApiCall } from './types';
+export {
+  LAUNCH_MONTH,
+  monthlyAnalytics,
+  type MonthlyAnalytics,
+  type MonthlyRetainReply,
+  type MonthlyVisitTrendReply,
+  type RetentionEntry,
+  type VisitTrendRow,
+} from './analytics-data';
+export { EMULATED_APIS, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API } from './open-api';
+
+/** Default data seed. */
+export const DEFAULT_SEED = 'wx-monthly-analytics';
+/** Default valid HTTPS access_token. */
+export const DEFAULT_ACCESS_TOKEN = 'local-access-token';
+/** Default largest request body, 4 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Starts the emulator of the CloudBase gateway (open API and database) and of WeChat's HTTPS monthly
+ * analytics API, listening on 127.0.0.1 only.
+ *
+ * @param options - see {@link EmulatorOptions}
+ * @returns the running emulator; call `close()` when done
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const functionsRoot = options.functionsRoot ?? path.resolve(__dirname, '../../cloudfunctions');
+  const seed = options.seed ?? DEFAULT_SEED;
+  const accessToken = options.accessToken ?? DEFAULT_ACCESS_TOKEN;
+  const { dataFile } = options;
+  let clock: () => Date = options.now ?? (() => new Date());
+  const calls: OpenApiCall[] = [];
+  const overrides = new Map<string, string>();
+  const faults = new FaultPlan();
+  const database = dataFile !== undefined && existsSync(dataFile) ? await DocumentStore.fromFile(dataFile) : new DocumentStore();
+
+  const server = await listen(
+    {
+      functionsRoot,
+      seed,
+      accessToken,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      database,
+      faults,
+      now: () => clock(),
+      replyOverride: (apiName, month) => overrides.get(`${apiName} ${month}`),
+      record: (call) => calls.push(call),
+    },
+    options.port ?? 0,
+  );
+  const url = `http://127.0.0.1:${server.port}`;
+
+  return {
+    url,
+    contextUrl: (functionName) => `${url}/functions/${encodeURIComponent(functionName)}`,
+    setNow(now) {
+      if (typeof now === 'function') {
+        clock = now;
+      } else {
+        const fixed = now.getTime();
+        clock = () => new Date(fixed);
+      }
+    },
+    get calls() {
+      return calls.slice();
+    },
+    countCalls: (filter: CallFilter = {}) =>
+      calls.filter(
+        (call) =>
+          (filter.apiName === undefined || call.apiName === filter.apiName) &&
+          (filter.functionName === undefined || call.functionName === filter.functionName) &&
+          (filter.transport === undefined || call.transport === filter.transport),
+      ).length,
+    resetCalls() {
+      calls.length = 0;
+    },
+    faults: {
+      failNext: (apiName, errcode, times) => faults.failNext(apiName, errcode, times),
+      latency: (ms, apiName) => faults.latency(ms, apiName),
+      malformedNext: (apiName, times) => faults.malformedNext(apiName, times),
+      dropNext: (apiName, times) => faults.dropNext(apiName, times),
+      clear: () => faults.clear(),
+    },
+    overrideReply(apiName, month, wechatJsonText) {
+      if (!EMULATED_APIS.includes(apiName)) throw new RangeError(`cannot override ${apiName}: not an emulated API`);
+      parseMonth(month);
+      overrides.set(`${apiName} ${month}`, wechatJsonText);
+    },
+    database,
+    async save() {
+      if (dataFile === undefined) return;
+      await mkdir(path.dirname(path.resolve(dataFile)), { recursive: true });
+      await database.saveTo(dataFile);
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Placeholder credentials and environment id the emulator accepts (it checks none of them). */
+export const EMULATOR_CREDENTIALS = {
+  TENCENTCLOUD_SECRETID: 'emulator-secret-id',
+  TENCENTCLOUD_SECRETKEY: 'emulator-secret-key',
+  TCB_ENV: 'emulator-env',
+} as const;
+
+/**
+ * The environment a cloud function needs so that the unmodified wx-server-sdk talks to the emulator as
+ * that function: `TCB_CONTEXT_CNFG`, placeholder credentials, `TCB_ENV`, and `TENCENTCLOUD=true`, which
+ * stops @cloudbase/node-sdk from probing Tencent Cloud's metadata server (metadata.tencentyun.com) on every
+ * request. The SDK reads these on each request, so one process may switch between functions.
+ *
+ * @param emulator - a running emulator (only `contextUrl` is used)
+ * @param functionName - the folder name under the functions root
+ */
+export function functionEnvironment(emulator: Pick<Emulator, 'contextUrl'>, functionName: string): Record<string, string> {
+  return {
+    TCB_CONTEXT_CNFG: JSON.stringify({ URL: emulator.contextUrl(functionName) }),
+    ...EMULATOR_CREDENTIALS,
+    TENCENTCLOUD: 'true',
+  };
+}

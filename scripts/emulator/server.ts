@@ -1,0 +1,284 @@
+import http from 'http';
+import type { AddressInfo, Socket } from 'net';
+import { handleDatabaseAction, type DocumentStore } from './database';
+import type { FaultPlan } from './faults';
+import {
+  API_NOT_FOUND_ERRCODE,
+  answerMonthlyQuery,
+  EMULATED_APIS,
+  faultOutcome,
+  functionMayCall,
+  HTTPS_API_PATHS,
+  INVALID_PARAM_ERRCODE,
+  MALFORMED_REPLY_TEXT,
+  outcomeDescription,
+  PERMISSION_DENIED_ERRCODE,
+  weChatError,
+  type MonthlyQueryContext,
+  type OpenApiOutcome,
+} from './open-api';
+import type { InjectedFault, OpenApiCall } from './types';
+import {
+  decodeOpenApiRequest,
+  encodeGatewayError,
+  encodeWeChatReply,
+  GATEWAY_JSON_CONTENT_TYPE,
+  parseMultipart,
+  WECHAT_JSON_CONTENT_TYPE,
+  WireFormatError,
+} from './wire';
+
+/** The state the HTTP server answers from. */
+export interface ServerContext {
+  readonly functionsRoot: string;
+  readonly seed: string;
+  readonly accessToken: string;
+  readonly maxBodyBytes: number;
+  readonly database: DocumentStore;
+  readonly faults: FaultPlan;
+  now(): Date;
+  replyOverride(apiName: string, month: string): string | undefined;
+  record(call: OpenApiCall): void;
+}
+
+/** A listening emulator server. */
+export interface RunningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+type Body = { kind: 'complete'; bytes: Buffer } | { kind: 'too-large'; bytes: number };
+
+const FUNCTION_PATH = /^\/functions\/([A-Za-z0-9_-]+)\/?$/;
+let requestCounter = 0;
+
+function nextRequestId(): string {
+  requestCounter += 1;
+  return `emulator-${Date.now().toString(36)}-${requestCounter}`;
+}
+
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Body> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= maxBytes) chunks.push(chunk);
+    });
+    req.on('end', () =>
+      resolve(received > maxBytes ? { kind: 'too-large', bytes: received } : { kind: 'complete', bytes: Buffer.concat(chunks) }),
+    );
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendCloudBaseError(res: http.ServerResponse, code: string, message: string): void {
+  send(res, 200, GATEWAY_JSON_CONTENT_TYPE, JSON.stringify({ code, message, requestId: nextRequestId() }));
+}
+
+function functionNameOf(pathname: string): string | null {
+  return FUNCTION_PATH.exec(pathname)?.[1] ?? null;
+}
+
+type CallSummary = Omit<OpenApiCall, 'errcode' | 'at' | 'fault'>;
+
+function summarizeCall(functionName: string | null, apiName: string, transport: OpenApiCall['transport'], beginDate: unknown, endDate: unknown): CallSummary {
+  return {
+    functionName,
+    apiName,
+    transport,
+    ...(typeof beginDate === 'string' ? { beginDate } : {}),
+    ...(typeof endDate === 'string' ? { endDate } : {}),
+  };
+}
+
+/** Starts the emulator's HTTP server on 127.0.0.1. */
+export function listen(context: ServerContext, port: number): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const pendingDelays = new Set<{ timer: NodeJS.Timeout; finish: () => void }>();
+  let closing = false;
+
+  const delay = (ms: number): Promise<void> =>
+    ms <= 0 || closing
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const pending = {
+            timer: setTimeout(() => pending.finish(), ms),
+            finish: () => {
+              clearTimeout(pending.timer);
+              pendingDelays.delete(pending);
+              resolve();
+            },
+          };
+          pendingDelays.add(pending);
+        });
+
+  const queryContext = (): MonthlyQueryContext => ({
+    seed: context.seed,
+    now: context.now(),
+    replyOverride: (apiName, month) => context.replyOverride(apiName, month),
+  });
+
+  async function answer(res: http.ServerResponse, call: CallSummary, outcome: OpenApiOutcome, fault: InjectedFault | undefined): Promise<void> {
+    context.record({ ...call, errcode: outcome.errcode, at: context.now(), ...(fault ? { fault } : {}) });
+    await delay(context.faults.latencyFor(call.apiName));
+    if (outcome.kind === 'drop') {
+      res.socket?.destroy();
+      return;
+    }
+    if (call.transport === 'https') {
+      if (outcome.kind === 'wechat') send(res, 200, WECHAT_JSON_CONTENT_TYPE, outcome.jsonText);
+      else if (outcome.kind === 'malformed') send(res, 200, WECHAT_JSON_CONTENT_TYPE, MALFORMED_REPLY_TEXT);
+      else send(res, 200, WECHAT_JSON_CONTENT_TYPE, JSON.stringify({ errcode: outcome.errcode, errmsg: outcomeDescription(outcome) }));
+      return;
+    }
+    switch (outcome.kind) {
+      case 'wechat':
+        send(res, 200, 'application/octet-stream', encodeWeChatReply(outcome.jsonText));
+        break;
+      case 'malformed':
+        send(res, 200, 'application/octet-stream', encodeWeChatReply(MALFORMED_REPLY_TEXT));
+        break;
+      case 'gateway':
+        send(res, 200, 'application/octet-stream', encodeGatewayError(outcome.errcode));
+        break;
+      case 'cloudbase':
+        sendCloudBaseError(res, outcome.code, outcome.message);
+        break;
+    }
+  }
+
+  async function handleHttpsCall(req: http.IncomingMessage, res: http.ServerResponse, url: URL, apiName: string): Promise<void> {
+    const body = await readBody(req, context.maxBodyBytes);
+    let request: Record<string, unknown> | undefined;
+    let bodyError: OpenApiOutcome | undefined;
+    if (body.kind === 'too-large') bodyError = weChatError(47001, 'data format error: request body too large');
+    else if (body.bytes.length === 0) bodyError = weChatError(44002);
+    else {
+      try {
+        const parsed: unknown = JSON.parse(body.bytes.toString('utf8'));
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) request = parsed as Record<string, unknown>;
+        else bodyError = weChatError(47001);
+      } catch {
+        bodyError = weChatError(47001);
+      }
+    }
+    const call = summarizeCall(null, apiName, 'https', request?.begin_date, request?.end_date);
+    const fault = context.faults.take(apiName);
+    let outcome: OpenApiOutcome;
+    if (fault) outcome = faultOutcome(fault);
+    else if (url.searchParams.get('access_token') !== context.accessToken) outcome = weChatError(40001);
+    else if (req.method !== 'POST') outcome = weChatError(43002);
+    else if (bodyError) outcome = bodyError;
+    else outcome = answerMonthlyQuery(apiName, request?.begin_date, request?.end_date, queryContext());
+    await answer(res, call, outcome, fault?.kind);
+  }
+
+  async function handleCloudCall(res: http.ServerResponse, body: Buffer, contentType: string, functionName: string | null): Promise<void> {
+    const form = await parseMultipart(body, contentType);
+    const action = form.fields.get('action');
+    if (action !== 'wx.openApi') throw new WireFormatError(`unsupported action ${JSON.stringify(action ?? null)} in a multipart request`);
+    const apiName = form.fields.get('apiName');
+    if (!apiName) throw new WireFormatError('missing apiName');
+    const requestData = form.files.get('requestData') ?? Buffer.from(form.fields.get('requestData') ?? '', 'utf8');
+    let args: Map<string, unknown>;
+    try {
+      if (requestData.length === 0) throw new WireFormatError('missing requestData');
+      args = decodeOpenApiRequest(requestData);
+    } catch (error) {
+      context.record({ functionName, apiName, transport: 'cloud', errcode: INVALID_PARAM_ERRCODE, at: context.now() });
+      throw error;
+    }
+    const call = summarizeCall(functionName, apiName, 'cloud', args.get('begin_date'), args.get('end_date'));
+    const fault = context.faults.take(apiName);
+    let outcome: OpenApiOutcome;
+    if (fault) outcome = faultOutcome(fault);
+    else if (!(await functionMayCall(context.functionsRoot, functionName, apiName))) outcome = { kind: 'gateway', errcode: PERMISSION_DENIED_ERRCODE };
+    else if (!EMULATED_APIS.includes(apiName)) outcome = { kind: 'gateway', errcode: API_NOT_FOUND_ERRCODE };
+    else outcome = answerMonthlyQuery(apiName, args.get('begin_date'), args.get('end_date'), queryContext());
+    await answer(res, call, outcome, fault?.kind);
+  }
+
+  function handleDatabaseCall(res: http.ServerResponse, request: Record<string, unknown>): void {
+    let reply: { status: number; json: unknown };
+    try {
+      reply = handleDatabaseAction(context.database, request);
+    } catch (error) {
+      sendCloudBaseError(res, 'DATABASE_REQUEST_FAILED', `database emulator failed: ${(error as Error).message}`);
+      return;
+    }
+    send(res, reply.status, GATEWAY_JSON_CONTENT_TYPE, JSON.stringify(reply.json));
+  }
+
+  async function handleGatewayRequest(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') {
+      req.resume();
+      throw new WireFormatError(`${req.method ?? 'unknown'} is not supported: the gateway takes POST requests`);
+    }
+    const body = await readBody(req, context.maxBodyBytes);
+    if (body.kind === 'too-large') throw new WireFormatError(`request body of ${body.bytes} bytes exceeds ${context.maxBodyBytes} bytes`);
+    if (body.bytes.length === 0) throw new WireFormatError('empty request body');
+    const contentType = req.headers['content-type'] ?? '';
+    if (/^multipart\/form-data/i.test(contentType)) {
+      await handleCloudCall(res, body.bytes, contentType, functionNameOf(url.pathname));
+      return;
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(body.bytes.toString('utf8'));
+    } catch {
+      throw new WireFormatError('request body is neither multipart/form-data nor JSON');
+    }
+    const action = (request as { action?: unknown } | null)?.action;
+    if (typeof action === 'string' && action.startsWith('database.')) {
+      handleDatabaseCall(res, request as Record<string, unknown>);
+      return;
+    }
+    throw new WireFormatError(`unsupported action ${JSON.stringify(action ?? null)}`);
+  }
+
+  async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const httpsApi = HTTPS_API_PATHS.get(url.pathname);
+    if (httpsApi) await handleHttpsCall(req, res, url, httpsApi);
+    else await handleGatewayRequest(req, res, url);
+  }
+
+  const server = http.createServer((req, res) => {
+    res.on('error', () => undefined);
+    handleRequest(req, res).catch((error: unknown) => {
+      if (error instanceof WireFormatError) sendCloudBaseError(res, 'INVALID_PARAM', error.message);
+      else if (!res.headersSent) sendCloudBaseError(res, 'SYS_ERR', `emulator error: ${(error as Error)?.message ?? String(error)}`);
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const { port: boundPort } = server.address() as AddressInfo;
+      resolve({
+        port: boundPort,
+        close: () =>
+          new Promise<void>((closed) => {
+            closing = true;
+            for (const pending of [...pendingDelays]) pending.finish();
+            server.close(() => closed());
+            for (const socket of sockets) socket.destroy();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import type { DocumentStore } from './database';
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** Folder with `<functionName>/config.json`; default the repository's `cloudfunctions/`. */
+  functionsRoot?: string;
+  /** Data seed, default `'wx-monthly-analytics'`. */
+  seed?: string;
+  /** The emulator's clock; default `() => new Date()`. */
+  now?: () => Date;
+  /** The valid HTTPS `access_token`, default `'local-access-token'`. */
+  accessToken?: string;
+  /** Database file: loaded at start when it exists, written by `save()`. */
+  dataFile?: string;
+  /** Largest request body accepted, in bytes; default 4 MiB. Larger ones get INVALID_PARAM. */
+  maxBodyBytes?: number;
+}
+
+/** How the emulator answered a call when a fault was injected. */
+export type InjectedFault = 'fail' | 'malformed' | 'drop';
+
+/** One open-API call that reached the emulator. */
+export interface OpenApiCall {
+  /** The cloud function named by the request path, `null` for HTTPS calls or a path naming none. */
+  functionName: string | null;
+  apiName: string;
+  transport: 'cloud' | 'https';
+  beginDate?: string;
+  endDate?: string;
+  /**
+   * 0 for success, else the code the caller gets: WeChat's errcode, the gateway's (-604101 …), -501007 for a
+   * request the gateway could not read, -601001 for a malformed reply, -501001 for a dropped connection.
+   */
+  errcode: number;
+  /** The emulator's clock when the call arrived. */
+  at: Date;
+  /** Set when an injected fault decided the answer. */
+  fault?: InjectedFault;
+}
+
+/** A filter of {@link Emulator.countCalls}. */
+export interface CallFilter {
+  apiName?: string;
+  functionName?: string;
+  transport?: 'cloud' | 'https';
+}
+
+/** The faults an {@link Emulator} can inject into open-API calls, on both transports. */
+export interface EmulatorFaults {
+  /**
+   * The next `times` (default 1) calls of `apiName` (`'*'`: any API) answer `errcode`: positive codes and -1
+   * as WeChat's `{errcode, errmsg}`, -501xxx…-504xxx as the CloudBase JSON error the SDK maps to that code,
+   * other negative codes (-604103 …) as the gateway's `CommOpenApiResp.errorCode`.
+   */
+  failNext(apiName: string | '*', errcode: number, times?: number): void;
+  /** Delays answers by `ms` for `apiName` (default: every API); 0 clears. */
+  latency(ms: number, apiName?: string): void;
+  /** The next `times` calls of `apiName` get JSON the SDK cannot parse (it reports -601001). */
+  malformedNext(apiName: string | '*', times?: number): void;
+  /** The next `times` calls of `apiName` have their socket destroyed without a reply (the SDK reports -501001). */
+  dropNext(apiName: string | '*', times?: number): void;
+  /** Removes all scheduled faults and latencies. */
+  clear(): void;
+}
+
+/** A running emulator of the CloudBase gateway and WeChat's monthly analytics APIs. */
+export interface Emulator {
+  /** `'http://127.0.0.1:PORT'`. */
+  readonly url: string;
+  /** URL to put in `TCB_CONTEXT_CNFG` for that function: `${url}/functions/${name}`. */
+  contextUrl(functionName: string): string;
+  /** Moves the emulator's clock: a fixed instant or a clock function. */
+  setNow(now: Date | (() => Date)): void;
+  /** Every open-API call that reached the emulator, including rejected ones (a copy). */
+  readonly calls: readonly OpenApiCall[];
+  /** Number of recorded calls matching every given field of `filter`. */
+  countCalls(filter?: CallFilter): number;
+  /** Forgets the recorded calls. */
+  resetCalls(): void;
+  readonly faults: EmulatorFaults;
+  /**
+   * Serves this exact WeChat JSON text (snake_case) for `month` (`'YYYY-MM'`) of `apiName`, once the request
+   * passed WeChat's checks, on both transports.
+   */
+  overrideReply(apiName: string, month: string, wechatJsonText: string): void;
+  /** The database behind `database.*` requests. */
+  readonly database: DocumentStore;
+  /** Writes the database to `dataFile` (no-op without one). */
+  save(): Promise<void>;
+  /** Closes the server and all sockets. */
+  close(): Promise<void>;
+}
