@@ -1,0 +1,252 @@
+import { existsSync, readFileSync } from 'fs';
+import path from 'path';
+import { parseArgs } from 'util';
+import { startEmulator } from './emulator';
+import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
+
+export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+export const USAGE = `Usage: npm run invoke -- <functionName> [options]
+
+Event data (one of):
+  --month YYYY-MM               data {"month": "YYYY-MM"}
+  --from YYYY-MM --to YYYY-MM   data {"from": ..., "to": ...}
+  --data JSON                   data as a JSON object
+Caller (one of):
+  --openid OPENID               a Mini Program user (default ${DEFAULT_OPENID})
+  --timer                       a timer trigger run (event data is ignored)
+Other:
+  --admins a,b                  ANALYTICS_ADMIN_OPENIDS (default: $ANALYTICS_ADMIN_OPENIDS, else ${DEFAULT_OPENID})
+  --emulator URL                use a running emulator at URL (the function talks to URL/functions/<name>;
+                                a URL containing "{name}" is used as-is with the name filled in);
+                                default: start one in-process
+  --cold | --warm               fresh process (default) or a warm instance
+  --now ISO-DATE                the function's clock at the start of the invocation
+  --timeout MS                  time limit (default 3000)
+  --functions-root DIR          folder holding the built functions (default cloudfunctions)
+  --help
+
+Exit code: 0 on a reply, 1 on a failed or timed-out invocation, 2 on a usage error or a missing build.`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface InvokeCliOptions {
+  functionName: string;
+  data: Record<string, unknown>;
+  caller: Caller;
+  admins: string;
+  emulatorUrl?: string;
+  mode: 'cold' | 'warm';
+  now?: Date;
+  timeoutMs?: number;
+  functionsRoot: string;
+}
+
+const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function requireMonth(flag: string, value: string): string {
+  if (!MONTH_PATTERN.test(value)) throw new UsageError(`${flag} expects YYYY-MM, got "${value}"`);
+  return value;
+}
+
+function parseDataFlag(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--data is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--data must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Reads the invoke CLI's arguments.
+ *
+ * @param argv - the arguments after `npm run invoke --`
+ * @param env - where a default ANALYTICS_ADMIN_OPENIDS may come from
+ * @returns the options, or undefined when --help was asked
+ * @throws UsageError on unknown flags or conflicting or malformed values
+ */
+export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): InvokeCliOptions | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        month: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        data: { type: 'string' },
+        openid: { type: 'string' },
+        timer: { type: 'boolean' },
+        admins: { type: 'string' },
+        emulator: { type: 'string' },
+        cold: { type: 'boolean' },
+        warm: { type: 'boolean' },
+        now: { type: 'string' },
+        timeout: { type: 'string' },
+        'functions-root': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+
+  const [functionName, ...extra] = positionals;
+  if (!functionName) throw new UsageError('missing <functionName>');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(functionName)) throw new UsageError(`"${functionName}" is not a function name`);
+
+  const dataSources = [values.month !== undefined, values.from !== undefined || values.to !== undefined, values.data !== undefined];
+  if (dataSources.filter(Boolean).length > 1) throw new UsageError('use only one of --month, --from/--to, --data');
+  let data: Record<string, unknown> = {};
+  if (values.month !== undefined) data = { month: requireMonth('--month', values.month) };
+  if (values.from !== undefined || values.to !== undefined) {
+    if (values.from === undefined || values.to === undefined) throw new UsageError('--from and --to go together');
+    data = { from: requireMonth('--from', values.from), to: requireMonth('--to', values.to) };
+  }
+  if (values.data !== undefined) data = parseDataFlag(values.data);
+
+  if (values.timer && values.openid !== undefined) throw new UsageError('use either --openid or --timer');
+  if (values.cold && values.warm) throw new UsageError('use either --cold or --warm');
+  const caller: Caller = values.timer ? { kind: 'timer' } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
+
+  const options: InvokeCliOptions = {
+    functionName,
+    data,
+    caller,
+    admins: values.admins ?? env.ANALYTICS_ADMIN_OPENIDS ?? DEFAULT_OPENID,
+    mode: values.warm ? 'warm' : 'cold',
+    functionsRoot: path.resolve(REPO_ROOT, values['functions-root'] ?? 'cloudfunctions'),
+  };
+  if (values.emulator !== undefined) {
+    if (!/^https?:\/\//.test(values.emulator)) throw new UsageError('--emulator expects an http(s) URL');
+    options.emulatorUrl = values.emulator;
+  }
+  if (values.now !== undefined) {
+    const now = new Date(values.now);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not a date: "${values.now}"`);
+    options.now = now;
+  }
+  if (values.timeout !== undefined) {
+    const timeoutMs = Number(values.timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout expects a positive number of milliseconds');
+    options.timeoutMs = timeoutMs;
+  }
+  return options;
+}
+
+function timerTriggerName(functionDir: string): string | undefined {
+  try {
+    const config = JSON.parse(readFileSync(path.join(functionDir, 'config.json'), 'utf8')) as { triggers?: { name?: unknown }[] };
+    const name = config.triggers?.[0]?.name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */
+export function runningEmulatorContextUrl(emulatorUrl: string, functionName: string): string {
+  if (emulatorUrl.includes('{name}')) return emulatorUrl.split('{name}').join(encodeURIComponent(functionName));
+  return `${emulatorUrl.replace(/\/+$/, '')}/functions/${encodeURIComponent(functionName)}`;
+}
+
+async function invokeOnce(deployment: FunctionDeployment, request: InvokeRequest, mode: 'cold' | 'warm'): Promise<InvokeResult> {
+  if (mode === 'cold') return invokeCold(deployment, request);
+  const instance = await startWarm(deployment);
+  try {
+    return await instance.invoke(request);
+  } finally {
+    await instance.close();
+  }
+}
+
+function report(options: InvokeCliOptions, result: InvokeResult): number {
+  for (const line of result.logs) process.stderr.write(`  │ ${line}\n`);
+  const timing = `${Math.round(result.durationMs)} ms${result.loadMs === undefined ? '' : `, load ${Math.round(result.loadMs)} ms`}`;
+  process.stderr.write(`${options.functionName} (${options.mode}, pid ${result.pid}, request ${result.requestId}): ${timing}\n`);
+  if (result.timedOut) {
+    process.stderr.write(`TIMED OUT: no reply within ${options.timeoutMs ?? 3000} ms\n`);
+    return 1;
+  }
+  if (result.failed) {
+    process.stderr.write(`FAILED: ${result.failed.errorType}: ${result.failed.errorMessage}\n`);
+    if (result.failed.stackTrace) process.stderr.write(`${result.failed.stackTrace}\n`);
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify(result.reply, null, 2)}\n`);
+  return 0;
+}
+
+/**
+ * Runs the invoke CLI.
+ *
+ * @param argv - the arguments after `npm run invoke --`
+ * @returns the process exit code: 0 on a reply, 1 on a failed or timed-out invocation, 2 on a usage error or missing build
+ */
+export async function runInvokeCli(argv: string[]): Promise<number> {
+  let options: InvokeCliOptions | undefined;
+  try {
+    options = parseInvokeArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`invoke: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const functionDir = path.join(options.functionsRoot, options.functionName);
+  if (!existsSync(path.join(functionDir, 'index.js'))) {
+    process.stderr.write(`invoke: ${path.relative(process.cwd(), path.join(functionDir, 'index.js'))} not found: run \`npm run build\` first\n`);
+    return 2;
+  }
+  if (options.caller.kind === 'timer') {
+    options.caller = { kind: 'timer', triggerName: timerTriggerName(functionDir) ?? 'timer' };
+    if (Object.keys(options.data).length > 0) process.stderr.write('invoke: a timer run gets the trigger event; the event data is ignored\n');
+  }
+
+  let closeEmulator: (() => Promise<void>) | undefined;
+  let contextUrl: string;
+  if (options.emulatorUrl !== undefined) {
+    contextUrl = runningEmulatorContextUrl(options.emulatorUrl, options.functionName);
+  } else {
+    const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot });
+    closeEmulator = () => emulator.close();
+    contextUrl = emulator.contextUrl(options.functionName);
+  }
+
+  try {
+    const request: InvokeRequest = { caller: options.caller, data: options.data };
+    if (options.now) request.now = options.now;
+    if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
+    const deployment: FunctionDeployment = { functionDir, contextUrl, env: { ANALYTICS_ADMIN_OPENIDS: options.admins } };
+    return report(options, await invokeOnce(deployment, request, options.mode));
+  } finally {
+    await closeEmulator?.();
+  }
+}
+
+if (require.main === module) {
+  runInvokeCli(process.argv.slice(2)).then(
+    (exitCode) => {
+      process.exitCode = exitCode;
+    },
+    (error: unknown) => {
+      process.stderr.write(`invoke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

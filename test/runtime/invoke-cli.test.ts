@@ -1,0 +1,128 @@
+import { spawnSync } from 'child_process';
+import path from 'path';
+import { DEFAULT_OPENID, UsageError, parseInvokeArgs, runningEmulatorContextUrl } from '../../scripts/invoke';
+
+jest.setTimeout(30_000);
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+
+describe('parseInvokeArgs', () => {
+  it('defaults to a cold call from the demo admin, who is also the admin list', () => {
+    expect(parseInvokeArgs(['getMonthlyRetain', '--month', '2024-05'], {})).toMatchObject({
+      functionName: 'getMonthlyRetain',
+      data: { month: '2024-05' },
+      caller: { kind: 'miniprogram', openid: DEFAULT_OPENID },
+      admins: DEFAULT_OPENID,
+      mode: 'cold',
+      functionsRoot: path.join(REPO_ROOT, 'cloudfunctions'),
+    });
+  });
+
+  it('reads the admin list from --admins, else the environment', () => {
+    expect(parseInvokeArgs(['f'], { ANALYTICS_ADMIN_OPENIDS: 'oEnv' })?.admins).toBe('oEnv');
+    expect(parseInvokeArgs(['f', '--admins', 'a,b'], { ANALYTICS_ADMIN_OPENIDS: 'oEnv' })?.admins).toBe('a,b');
+  });
+
+  it('builds the event data and the caller', () => {
+    expect(parseInvokeArgs(['f', '--from', '2024-01', '--to', '2024-06', '--openid', 'oX', '--warm'], {})).toMatchObject({
+      data: { from: '2024-01', to: '2024-06' },
+      caller: { kind: 'miniprogram', openid: 'oX' },
+      mode: 'warm',
+    });
+    expect(parseInvokeArgs(['f', '--data', '{"month":"2024-05","x":1}', '--timer'], {})).toMatchObject({
+      data: { month: '2024-05', x: 1 },
+      caller: { kind: 'timer' },
+    });
+    expect(parseInvokeArgs(['f', '--now', '2024-06-01T02:00:00Z', '--timeout', '500'], {})).toMatchObject({
+      now: new Date('2024-06-01T02:00:00Z'),
+      timeoutMs: 500,
+    });
+  });
+
+  it('returns undefined for --help', () => {
+    expect(parseInvokeArgs(['--help'], {})).toBeUndefined();
+  });
+
+  it.each([
+    [['f', '--bogus']],
+    [[]],
+    [['f', 'g']],
+    [['../f']],
+    [['f', '--month', '2024-13']],
+    [['f', '--month', '2024-05', '--data', '{}']],
+    [['f', '--from', '2024-01']],
+    [['f', '--data', '[1]']],
+    [['f', '--data', '{nope']],
+    [['f', '--timer', '--openid', 'o']],
+    [['f', '--cold', '--warm']],
+    [['f', '--emulator', 'localhost:1']],
+    [['f', '--now', 'yesterday']],
+    [['f', '--timeout', '0']],
+  ])('rejects %j', (argv) => {
+    expect(() => parseInvokeArgs(argv, {})).toThrow(UsageError);
+  });
+});
+
+describe('runningEmulatorContextUrl', () => {
+  it('follows the emulator’s /functions/<name> layout, or a {name} template', () => {
+    expect(runningEmulatorContextUrl('http://127.0.0.1:8080/', 'getMonthlyRetain')).toBe('http://127.0.0.1:8080/functions/getMonthlyRetain');
+    expect(runningEmulatorContextUrl('http://127.0.0.1:8080/fn/{name}/admin', 'f')).toBe('http://127.0.0.1:8080/fn/f/admin');
+  });
+});
+
+describe('npm run invoke', () => {
+  function runCli(...argv: string[]) {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/invoke.ts', ...argv], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+    return { exitCode: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+  const fixtures = ['--functions-root', 'test/fixtures/functions', '--emulator', 'http://127.0.0.1:9/fn/{name}'];
+
+  it('prints the reply as JSON and exits 0', () => {
+    const { exitCode, stdout, stderr } = runCli('whoami', '--month', '2024-05', ...fixtures);
+    expect(exitCode).toBe(0);
+    const reply = JSON.parse(stdout);
+    expect(reply.event).toEqual({ month: '2024-05', userInfo: { appId: 'wx0000000000000000', openId: DEFAULT_OPENID } });
+    expect(reply.env.ANALYTICS_ADMIN_OPENIDS).toBe(DEFAULT_OPENID);
+    expect(reply.env.TCB_CONTEXT_CNFG).toBe(JSON.stringify({ URL: 'http://127.0.0.1:9/fn/whoami' }));
+    expect(stderr).toContain('│ whoami invocation 1');
+  });
+
+  it('starts an emulator in-process when none is given', () => {
+    const { exitCode, stdout } = runCli('whoami', '--functions-root', 'test/fixtures/functions');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(JSON.parse(stdout).env.TCB_CONTEXT_CNFG).URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/functions\/whoami$/);
+  });
+
+  it('runs a timer call', () => {
+    const { exitCode, stdout } = runCli('whoami', '--timer', '--warm', ...fixtures);
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout).wxContext).toEqual({ ENV: 'local-env', SOURCE: 'wx_trigger' });
+  });
+
+  it('exits 1 on a failed invocation', () => {
+    const { exitCode, stdout, stderr } = runCli('fails', '--month', '2024-06', ...fixtures);
+    expect(exitCode).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('FAILED: MonthRangeError: month 2024-06 is not complete yet');
+  });
+
+  it('exits 1 on a timeout', () => {
+    const { exitCode, stderr } = runCli('hangs', '--data', '{"hang":true}', '--timeout', '300', ...fixtures);
+    expect(exitCode).toBe(1);
+    expect(stderr).toContain('TIMED OUT');
+  });
+
+  it('exits 2 when the function is not built', () => {
+    const { exitCode, stderr } = runCli('notBuiltYet', ...fixtures);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain('npm run build');
+  });
+
+  it('exits 2 with the usage on an unknown flag', () => {
+    const { exitCode, stderr } = runCli('whoami', '--moth', '2024-05');
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain("Unknown option '--moth'");
+    expect(stderr).toContain('Usage: npm run invoke');
+  });
+});
