@@ -1,0 +1,93 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import os from 'os';
+import path from 'path';
+import { Emulator, startEmulator } from '../../scripts/emulator';
+import { Caller, InvokeRequest, InvokeResult, WarmInstance, invokeCold, startWarm } from '../../scripts/runtime';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const FUNCTIONS_ROOT = path.join(REPO_ROOT, 'cloudfunctions');
+export const ADMIN_OPENID = 'oAdmin000000000000000000001';
+export const ADMIN: Caller = { kind: 'miniprogram', openid: ADMIN_OPENID };
+export const STRANGER: Caller = { kind: 'miniprogram', openid: 'oStranger0000000000000000001' };
+export const TIMER: Caller = { kind: 'timer', triggerName: 'dailyMonthlyAnalyticsSync' };
+
+export type FunctionName = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics';
+
+export interface TestCloudOptions {
+  /** The clock of the emulator and of every function, until moved with `setNow`. */
+  now: Date;
+  /** Environment variables of every function; ANALYTICS_ADMIN_OPENIDS defaults to ADMIN_OPENID. */
+  env?: Record<string, string>;
+  /** Edits a copy of a function's config.json before anything runs. */
+  editConfig?: Partial<Record<FunctionName, (config: Record<string, unknown>) => Record<string, unknown>>>;
+}
+
+/** The emulator and warm instances of the built functions, with one clock for both. */
+export interface TestCloud {
+  emulator: Emulator;
+  /** Calls a function (warm: one process per function for the whole test file). */
+  invoke(name: FunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
+  /** Calls a function in a fresh process. */
+  invokeCold(name: FunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
+  /** Moves the clocks of the emulator and of the functions. */
+  setNow(now: Date): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the emulator on port 0 and runs the built functions against it through the real wx-server-sdk.
+ * With `editConfig`, the functions run from a copy of cloudfunctions/ whose config.json is edited.
+ */
+export async function startTestCloud(options: TestCloudOptions): Promise<TestCloud> {
+  let functionsRoot = FUNCTIONS_ROOT;
+  let scratch: string | undefined;
+  if (options.editConfig) {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'analytics-e2e-'));
+    functionsRoot = path.join(scratch, 'cloudfunctions');
+    cpSync(FUNCTIONS_ROOT, functionsRoot, { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
+    for (const [name, edit] of Object.entries(options.editConfig)) {
+      const file = path.join(functionsRoot, name, 'config.json');
+      writeFileSync(file, JSON.stringify(edit(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
+    }
+  }
+  let now = options.now;
+  const emulator = await startEmulator({ functionsRoot, now: () => now });
+  const env = { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...options.env };
+  const deployment = (name: FunctionName) => ({
+    functionDir: path.join(functionsRoot, name),
+    contextUrl: emulator.contextUrl(name),
+    env,
+  });
+  const warm = new Map<FunctionName, Promise<WarmInstance>>();
+  const instance = (name: FunctionName) => {
+    let started = warm.get(name);
+    if (!started) {
+      started = startWarm(deployment(name));
+      warm.set(name, started);
+    }
+    return started;
+  };
+
+  return {
+    emulator,
+    invoke: async (name, request) => (await instance(name)).invoke({ ...request, now }),
+    invokeCold: (name, request) => invokeCold(deployment(name), { ...request, now }),
+    setNow(next) {
+      now = next;
+    },
+    async close() {
+      await Promise.all([...warm.values()].map(async (started) => (await started).close()));
+      await emulator.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The reply of an invocation that completed; fails the test with the function's logs otherwise. */
+export function replyOf(result: InvokeResult): any {
+  if (result.failed || result.timedOut) {
+    throw new Error(`invocation did not complete: ${JSON.stringify(result.failed ?? 'timed out')}\n${result.logs.join('\n')}`);
+  }
+  return result.reply;
+}
