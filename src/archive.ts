@@ -44,12 +44,8 @@ function errCodeOf(error: unknown): number | undefined {
  * missing, one document per month and kind with id `<kind>_<YYYY-MM>`.
  */
 export function createCloudArchive(db: CloudDatabase, collection: string): ArchiveStore {
-  let ensured: Promise<unknown> | undefined;
-  const ensureCollection = () =>
-    // Another run may create it first; either way the write is tried again and tells.
-    (ensured ??= db.createCollection(collection).catch(() => {
-      ensured = undefined;
-    }));
+  // Another run may create it at the same time: the failure is ignored and the retried write tells.
+  const createCollection = () => db.createCollection(collection).catch(() => undefined);
 
   return {
     async read(kind, months) {
@@ -83,7 +79,7 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
         await set();
       } catch (error) {
         if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
-        await ensureCollection();
+        await createCollection();
         await set();
       }
     },

@@ -101,7 +101,7 @@ function createRuntime(dependencies: HandlerDependencies) {
     return {
       principal,
       config,
-      monthly: { client, archive, now, deadline, concurrency: config.concurrency, functionName, log },
+      monthly: { client, archive, now, deadline, timing: { slowestFetchMs: 0 }, concurrency: config.concurrency, functionName, log },
     };
   }
 

@@ -15,8 +15,10 @@ export interface MonthlyContext {
   client: WeChatClient;
   archive: ArchiveStore;
   now: () => Date;
-  /** Epoch milliseconds after which no new WeChat call starts. */
+  /** Epoch milliseconds by which every WeChat call should be done: a call that may not finish by then is not started. */
   deadline: number;
+  /** The longest a fetch (call and write) has taken so far in this invocation; updated by the pipeline. */
+  timing: { slowestFetchMs: number };
   /** WeChat calls in flight at once. */
   concurrency: number;
   /** The running cloud function, for messages that name its config.json. */
@@ -60,7 +62,8 @@ export async function fetchAndArchive<Data>(
   month: YearMonth,
   context: MonthlyContext,
 ): Promise<FetchResult<Data>> {
-  if (context.now().getTime() >= context.deadline) {
+  const startedAt = context.now().getTime();
+  if (startedAt + context.timing.slowestFetchMs >= context.deadline) {
     return {
       ok: false,
       error: new AnalyticsError('DEADLINE_EXCEEDED', `${month} was not fetched: this call ran out of time. Call again to get it.`),
@@ -77,13 +80,15 @@ export async function fetchAndArchive<Data>(
     throw error;
   }
   const fetchedAt = context.now();
+  let archived = true;
   try {
     await context.archive.write({ kind: report.kind, month, data, fetchedAt });
-    return { ok: true, data, fetchedAt, archived: true };
   } catch (error) {
+    archived = false;
     context.log({ level: 'warn', event: 'archive_write_failed', kind: report.kind, month, error: describe(error) });
-    return { ok: true, data, fetchedAt, archived: false };
   }
+  context.timing.slowestFetchMs = Math.max(context.timing.slowestFetchMs, context.now().getTime() - startedAt);
+  return { ok: true, data, fetchedAt, archived };
 }
 
 /**

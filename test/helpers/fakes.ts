@@ -58,6 +58,7 @@ export function testContext(overrides: Partial<MonthlyContext> & Pick<MonthlyCon
   return {
     now: () => new Date('2024-06-15T02:00:00Z'),
     deadline: Number.MAX_SAFE_INTEGER,
+    timing: { slowestFetchMs: 0 },
     concurrency: 4,
     functionName: 'getMonthlyRetain',
     log: (entry) => logs.push(entry),
