@@ -1,5 +1,4 @@
 import { WeChatCallError, WeChatClient } from '../../src/wechat/client';
-import { createCloudClient } from '../../src/wechat/cloud-client';
 import { fromWeChatError } from '../../src/wechat/errors';
 import { DEFAULT_RETRY, RetryOptions, withRetry } from '../../src/wechat/retry';
 
@@ -66,41 +65,6 @@ describe('retry', () => {
     await expect(withRetry(client, options).call('analysis.getMonthlyRetain', dates)).rejects.toMatchObject({ errCode: -1 });
     expect(calls).toHaveLength(1);
     expect(slept).toEqual([]);
-  });
-});
-
-describe('cloud client', () => {
-  test('calls the openapi method with camelCase dates and drops errMsg/errCode', async () => {
-    const received: unknown[] = [];
-    const cloud = {
-      openapi: {
-        analysis: {
-          getMonthlyRetain: async (params: Record<string, unknown>) => {
-            received.push(params);
-            return { refDate: '202402', visitUv: [], errMsg: 'openapi.analysis.getMonthlyRetain:ok', errCode: 0 };
-          },
-        },
-      },
-    };
-    const reply = await createCloudClient(cloud).call('analysis.getMonthlyRetain', dates);
-    expect(received).toEqual([{ beginDate: '20240201', endDate: '20240229' }]);
-    expect(reply).toEqual({ refDate: '202402', visitUv: [] });
-  });
-
-  test('turns an SDK error into a WeChatCallError with its code', async () => {
-    const cloud = {
-      openapi: {
-        analysis: {
-          getMonthlyRetain: async () => {
-            throw { errCode: 61503, errMsg: 'openapi.analysis.getMonthlyRetain:fail data not ready' };
-          },
-        },
-      },
-    };
-    await expect(createCloudClient(cloud).call('analysis.getMonthlyRetain', dates)).rejects.toMatchObject({
-      errCode: 61503,
-      message: expect.stringContaining('data not ready'),
-    });
   });
 });
 
