@@ -1,0 +1,209 @@
+import { existsSync, readFileSync } from 'fs';
+import path from 'path';
+
+/** A timer trigger as WeChat reads it from a function's config.json. */
+export interface TimerTrigger {
+  name: string;
+  type: 'timer';
+  /** Seven-field cron: second minute hour day month week year. */
+  config: string;
+}
+
+/** What a function's config.json asks WeChat for. */
+export interface FunctionConfig {
+  openapi: string[];
+  triggers: TimerTrigger[];
+}
+
+/** The part of project.config.json that deploying needs. */
+export interface ProjectConfig {
+  appid: string;
+  cloudfunctionRoot: string;
+}
+
+/** The appid DevTools writes for a project without one; nothing can be uploaded with it. */
+export const PLACEHOLDER_APPID = 'touristappid';
+
+/** Where WeChat DevTools and this repository keep the functions. */
+export const EXPECTED_CLOUDFUNCTION_ROOT = 'cloudfunctions/';
+
+const CRON_FIELDS = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'week', min: 0, max: 6 },
+  { name: 'year', min: 1970, max: 2099 },
+] as const;
+
+const CRON_EXAMPLE = '"0 0 10 * * * *" (10:00:00 every day)';
+const CRON_ITEM = /^(?:\*(?:\/(\d+))?|(\d+)(?:-(\d+)(?:\/(\d+))?)?)$/;
+const TRIGGER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,59}$/;
+const CONFIG_KEYS = ['permissions', 'triggers'];
+const PERMISSIONS_KEYS = ['openapi'];
+const TRIGGER_KEYS = ['name', 'type', 'config'];
+const CONSOLE_SETTINGS = ['timeout', 'memorySize', 'runtime', 'envVariables', 'handler'];
+
+/**
+ * Problems with a seven-field timer cron (`second minute hour day month week year`); empty when valid.
+ * Each field is a comma-separated list of items: `*`, a number `n`, a range `a-b`, or `*` or `a-b`
+ * followed by a step `/n`; numbers stay within the field's range (week 0-6, 0 is Sunday; year 1970-2099).
+ */
+export function cronProblems(expression: string): string[] {
+  const fields = expression.trim().split(/\s+/).filter(Boolean);
+  if (fields.length !== CRON_FIELDS.length) {
+    return [`it has ${fields.length} fields; WeChat needs 7 (second minute hour day month week year), e.g. ${CRON_EXAMPLE}`];
+  }
+  const problems: string[] = [];
+  fields.forEach((field, index) => {
+    const spec = CRON_FIELDS[index];
+    if (spec === undefined) return;
+    for (const item of field.split(',')) {
+      const problem = cronItemProblem(item, spec);
+      if (problem !== undefined) problems.push(`${spec.name} "${field}": ${problem}`);
+    }
+  });
+  return problems;
+}
+
+function cronItemProblem(item: string, spec: { min: number; max: number }): string | undefined {
+  const match = CRON_ITEM.exec(item);
+  if (match === null) {
+    return `"${item}" is not *, a number, a range a-b, a step */n or a-b/n`;
+  }
+  const [, wildcardStep, from, to, rangeStep] = match;
+  const range = `${spec.min}-${spec.max}`;
+  for (const value of [from, to]) {
+    if (value !== undefined && (Number(value) < spec.min || Number(value) > spec.max)) return `${value} is outside ${range}`;
+  }
+  if (from !== undefined && to !== undefined && Number(from) > Number(to)) return `range ${from}-${to} runs backwards`;
+  const step = wildcardStep ?? rangeStep;
+  if (step !== undefined && (Number(step) < 1 || Number(step) > spec.max)) return `step ${step} is outside 1-${spec.max}`;
+  return undefined;
+}
+
+/** Whether WeChat accepts `name` for a trigger: a letter, then letters, digits, _ or -, 60 at most. */
+export function isValidTriggerName(name: string): boolean {
+  return TRIGGER_NAME.test(name);
+}
+
+/** A mistake in a function's config.json: in its trigger, or anywhere else. */
+export interface ConfigProblem {
+  about: 'config' | 'trigger';
+  message: string;
+}
+
+/**
+ * Reads a function's config.json text as WeChat does: strict JSON with only `permissions.openapi`
+ * (API names) and `triggers` (one `{ name, type: "timer", config: cron }`). Returns what it could read,
+ * whether the text was a JSON object at all, and one problem per mistake, each saying what to change.
+ */
+export function parseFunctionConfig(text: string): { config: FunctionConfig; readable: boolean; problems: ConfigProblem[] } {
+  const config: FunctionConfig = { openapi: [], triggers: [] };
+  const problems: ConfigProblem[] = [];
+  const configProblem = (message: string) => problems.push({ about: 'config', message });
+  const triggerProblem = (message: string) => problems.push({ about: 'trigger', message });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    configProblem(`it is not strict JSON (${reason}): remove comments and trailing commas`);
+    return { config, readable: false, problems };
+  }
+  if (!isPlainObject(parsed)) {
+    configProblem('it must be a JSON object such as {"permissions": {"openapi": []}}');
+    return { config, readable: false, problems };
+  }
+
+  unknownKeys(parsed, CONFIG_KEYS, '').forEach(configProblem);
+  const { permissions, triggers } = parsed;
+  if (permissions !== undefined) {
+    if (!isPlainObject(permissions)) {
+      configProblem('"permissions" must be an object: {"openapi": ["analysis.getMonthlyRetain"]}');
+    } else {
+      unknownKeys(permissions, PERMISSIONS_KEYS, 'permissions.').forEach(configProblem);
+      const { openapi } = permissions;
+      if (Array.isArray(openapi) && openapi.every((name): name is string => typeof name === 'string')) {
+        config.openapi = openapi;
+      } else if (openapi !== undefined) {
+        configProblem('"permissions.openapi" must be a list of API names such as ["analysis.getMonthlyRetain"]');
+      }
+    }
+  }
+  if (Array.isArray(triggers)) {
+    if (triggers.length > 1) triggerProblem(`it has ${triggers.length} triggers; WeChat allows one per function: keep one`);
+    triggers.forEach((trigger: unknown, index) => {
+      const read = readTrigger(trigger, index);
+      read.problems.forEach(triggerProblem);
+      if (read.trigger !== undefined) config.triggers.push(read.trigger);
+    });
+  } else if (triggers !== undefined) {
+    triggerProblem('"triggers" must be a list: [{"name": "daily", "type": "timer", "config": "0 0 10 * * * *"}]');
+  }
+  return { config, readable: true, problems };
+}
+
+function readTrigger(trigger: unknown, index: number): { trigger?: TimerTrigger; problems: string[] } {
+  const where = `triggers[${index}]`;
+  if (!isPlainObject(trigger)) return { problems: [`${where} must be an object {"name", "type": "timer", "config"}`] };
+  const problems = unknownKeys(trigger, TRIGGER_KEYS, `${where}.`);
+  const { name, type, config } = trigger;
+  if (typeof name !== 'string' || !isValidTriggerName(name)) {
+    problems.push(
+      `${where}.name ${JSON.stringify(name)} is not a valid trigger name: use a letter, then letters, digits, _ or - (60 at most)`,
+    );
+  }
+  if (type !== 'timer') problems.push(`${where}.type is ${JSON.stringify(type)}: WeChat cloud functions only have "timer" triggers`);
+  if (typeof config !== 'string') {
+    problems.push(`${where}.config must be a cron string such as ${CRON_EXAMPLE}`);
+  } else {
+    for (const problem of cronProblems(config)) problems.push(`${where}.config "${config}" is not a valid cron: ${problem}`);
+  }
+  if (problems.length > 0 || typeof name !== 'string' || typeof config !== 'string') return { problems };
+  return { trigger: { name, type: 'timer', config }, problems };
+}
+
+/**
+ * Reads project.config.json from `projectRoot`: strict JSON whose `cloudfunctionRoot` is
+ * "cloudfunctions/". Returns the appid and function root it names, and what to fix.
+ */
+export function readProjectConfig(projectRoot: string): { config?: ProjectConfig; problems: string[] } {
+  const file = path.join(projectRoot, 'project.config.json');
+  if (!existsSync(file)) return { problems: ['it is missing: WeChat DevTools and miniprogram-ci need it at the project root'] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { problems: [`it is not strict JSON (${reason}): remove comments and trailing commas`] };
+  }
+  if (!isPlainObject(parsed)) return { problems: ['it must be a JSON object'] };
+  const { appid, cloudfunctionRoot } = parsed;
+  const problems: string[] = [];
+  if (typeof appid !== 'string' || appid === '') problems.push('"appid" is missing: set it to the Mini Program\'s AppID');
+  if (cloudfunctionRoot !== EXPECTED_CLOUDFUNCTION_ROOT) {
+    problems.push(
+      `"cloudfunctionRoot" is ${JSON.stringify(cloudfunctionRoot)}: set it to "${EXPECTED_CLOUDFUNCTION_ROOT}" so DevTools finds the functions`,
+    );
+  } else if (!existsSync(path.join(projectRoot, cloudfunctionRoot))) {
+    problems.push(`"cloudfunctionRoot" names ${cloudfunctionRoot}, which does not exist: create it or fix the path`);
+  }
+  if (problems.length > 0 || typeof appid !== 'string' || typeof cloudfunctionRoot !== 'string') return { problems };
+  return { config: { appid, cloudfunctionRoot }, problems };
+}
+
+function unknownKeys(object: Record<string, unknown>, known: string[], prefix: string): string[] {
+  return Object.keys(object)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const where = CONSOLE_SETTINGS.includes(key) ? '; set it in the cloud console instead' : '';
+      const scope = prefix === '' ? 'top-level keys' : `keys of ${prefix.slice(0, -1)}`;
+      return `"${prefix}${key}" is not a key WeChat reads: remove it (${scope}: ${known.join(', ')})${where}`;
+    });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,49 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'fs';
+import path from 'path';
+
+/** The files of a function folder that reach the cloud; the cloud installs package.json's dependencies. */
+export const UPLOADED_FILES = ['index.js', 'config.json', 'package.json'] as const;
+
+/** How a function folder's entries divide: what is uploaded, sources kept out, and anything else. */
+export interface FolderContents {
+  uploaded: string[];
+  /** TypeScript sources: bundled into index.js by `npm run build`, never uploaded. */
+  sources: string[];
+  stray: string[];
+}
+
+/** The function folders under `functionsRoot`: every sub-folder except hidden ones and node_modules. */
+export function listFunctionFolders(functionsRoot: string): string[] {
+  return readdirSync(functionsRoot, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** Sorts the entries of a function folder into uploaded files, TypeScript sources and stray entries. */
+export function readFolderContents(functionDir: string): FolderContents {
+  const contents: FolderContents = { uploaded: [], sources: [], stray: [] };
+  for (const entry of readdirSync(functionDir, { withFileTypes: true })) {
+    if (entry.isFile() && (UPLOADED_FILES as readonly string[]).includes(entry.name)) contents.uploaded.push(entry.name);
+    else if (entry.isFile() && entry.name.endsWith('.ts')) contents.sources.push(entry.name);
+    else contents.stray.push(entry.isDirectory() ? `${entry.name}/` : entry.name);
+  }
+  for (const list of Object.values(contents)) list.sort();
+  return contents;
+}
+
+/**
+ * Copies the uploaded files of `functionDir` (those that exist) into `stagedDir`, which it creates.
+ * Returns each copied file with its size in bytes.
+ */
+export function stageFunction(functionDir: string, stagedDir: string): { file: string; bytes: number }[] {
+  mkdirSync(stagedDir, { recursive: true });
+  const staged: { file: string; bytes: number }[] = [];
+  for (const file of UPLOADED_FILES) {
+    const source = path.join(functionDir, file);
+    if (!existsSync(source)) continue;
+    copyFileSync(source, path.join(stagedDir, file));
+    staged.push({ file, bytes: statSync(source).size });
+  }
+  return staged;
+}
