@@ -1,0 +1,239 @@
+import type { BackfillRun } from './backfill';
+import type { ColdResults, ColdRun } from './cold';
+import type { DashboardResults, DashboardRun } from './dashboard';
+import { type Summary, pairedDifferences, summarize } from './stats';
+import { type TableRow, formatBytes, formatNumber } from './table';
+import type { WarmResults } from './warm';
+
+/** Cold-start ratio ours/baseline to reach. */
+export const COLD_RATIO_TARGET = 0.75;
+/** Most extra time per warm call over the baseline, in ms. */
+export const WARM_OVERHEAD_TARGET_MS = 0.5;
+/** Longest a 24-month backfill may take, all runs together, in ms. */
+export const BACKFILL_TARGET_MS = 3000;
+
+/** What a function folder uploads and what the cloud installs next to it. */
+export interface FolderSize {
+  name: string;
+  files: { file: string; bytes: number }[];
+  dependencies: string[];
+  installed: { bytes: number; files: number; packages: number };
+  /** Files in the uploaded set that the function does not need (empty when all is well). */
+  unneeded: string[];
+}
+
+/** Everything measured by one `npm run bench`. */
+export interface Measurements {
+  cold: ColdResults;
+  warm: WarmResults;
+  dashboard: DashboardResults;
+  backfill: { concurrency4: BackfillRun[]; concurrency8: BackfillRun[]; baseline: BackfillRun[] };
+  sizes: { ours: FolderSize[]; baseline: FolderSize };
+}
+
+/** One line of the table with the reason when its target is missed. */
+export interface Figure extends TableRow {
+  /** True/false when the row has a target; undefined when it is only reported. */
+  targetMet: boolean | undefined;
+  /** Why the target was missed; printed under the table. */
+  why?: string;
+}
+
+const ms = (value: number, digits = 0) => `${formatNumber(value, digits)} ms`;
+const seconds = (value: number) => `${formatNumber(value / 1000, 2)} s`;
+/** `median unit (min–max)`, e.g. `150 ms (146–157)`. */
+function medianRange(summary: Summary, unit: string, digits = 0): string {
+  return `${formatNumber(summary.median, digits)} ${unit} (${formatNumber(summary.min, digits)}–${formatNumber(summary.max, digits)})`;
+}
+/** `median unit (p10–p90 a–b)`. */
+function medianP10P90(summary: Summary, unit: string, digits = 2): string {
+  return `${formatNumber(summary.median, digits)} ${unit} (p10–p90 ${formatNumber(summary.p10, digits)}–${formatNumber(summary.p90, digits)})`;
+}
+const MIB = 1024 * 1024;
+const verdict = (met: boolean, detail: string) => `${met ? 'yes' : 'NO'}: ${detail}`;
+
+function scaled(summary: Summary, factor: number): Summary {
+  return { ...summary, median: summary.median * factor, min: summary.min * factor, max: summary.max * factor, p10: summary.p10 * factor, p90: summary.p90 * factor };
+}
+
+function of<T>(runs: readonly T[], pick: (run: T) => number): Summary {
+  return summarize(runs.map(pick));
+}
+
+function coldFigures(cold: ColdResults, sdkExternal: boolean): Figure[] {
+  const baselineWall = of(cold.baseline, (run) => run.wallMs);
+  const baselineLoad = of(cold.baseline, (run) => run.loadMs);
+  const figure = (label: string, runs: ColdRun[]): Figure => {
+    const wall = of(runs, (run) => run.wallMs);
+    const ratio = wall.median / baselineWall.median;
+    const met = ratio <= COLD_RATIO_TARGET;
+    const load = of(runs, (run) => run.loadMs);
+    return {
+      what: `Cold start, ${label}: new process to first reply, median (min–max), ${wall.runs} runs`,
+      ours: medianRange(wall, 'ms'),
+      baseline: medianRange(baselineWall, 'ms'),
+      target: `≤ ${COLD_RATIO_TARGET} × baseline`,
+      met: verdict(met, `${formatNumber(ratio, 2)} ×`),
+      targetMet: met,
+      why: met
+        ? undefined
+        : `cold start ${label}: ${formatNumber(ratio, 2)} × the baseline. Loading index.js takes ${ms(load.median)} against the baseline's ${ms(baselineLoad.median)} (its require of wx-server-sdk); the rest is the first call. ` +
+          (sdkExternal
+            ? 'wx-server-sdk is loaded from node_modules: bundling it into index.js (empty "dependencies" in the function\'s package.json) brings the load down.'
+            : 'wx-server-sdk is already bundled: look for work done at module load or in the first call.'),
+    };
+  };
+  const load = of(cold.oursArchived, (run) => run.loadMs);
+  return [
+    figure('archived month (0 WeChat calls)', cold.oursArchived),
+    figure('month not archived (1 WeChat call)', cold.oursFetched),
+    {
+      what: 'Cold start, of which require of index.js (loadMs), median (min–max)',
+      ours: medianRange(load, 'ms'),
+      baseline: medianRange(baselineLoad, 'ms'),
+      target: 'reported',
+      met: `${formatNumber(load.median / baselineLoad.median, 2)} ×`,
+      targetMet: undefined,
+    },
+  ];
+}
+
+function warmFigures(warm: WarmResults): Figure[] {
+  const baseline = summarize(warm.baseline);
+  const figure = (label: string, samples: number[], calls: number, why: (difference: number) => string): Figure => {
+    const ours = summarize(samples);
+    const difference = summarize(pairedDifferences(samples, warm.baseline));
+    const met = difference.median <= WARM_OVERHEAD_TARGET_MS;
+    const signed = `${difference.median >= 0 ? '+' : ''}${formatNumber(difference.median, 2)} ms`;
+    return {
+      what: `Warm call, ${label} (${calls} WeChat call${calls === 1 ? '' : 's'}), in-function time, median (p10–p90), ${ours.runs} calls`,
+      ours: medianP10P90(ours, 'ms'),
+      baseline: medianP10P90(baseline, 'ms'),
+      target: `≤ +${WARM_OVERHEAD_TARGET_MS} ms per call`,
+      met: verdict(met, `${signed} (median of paired differences)`),
+      targetMet: met,
+      why: met ? undefined : why(difference.median),
+    };
+  };
+  const archivedDifference = summarize(pairedDifferences(warm.oursArchived, warm.baseline)).median;
+  return [
+    figure('archived month', warm.oursArchived, warm.wechatCallsPerCall.oursArchived, (difference) =>
+      `a warm call served from the archive is ${formatNumber(difference, 2)} ms over the baseline's WeChat call: the archive read costs more than the open-API call it replaces.`,
+    ),
+    figure('month not archived', warm.oursFetched, warm.wechatCallsPerCall.oursFetched, (difference) =>
+      `a warm call that must go to WeChat is ${formatNumber(difference, 2)} ms over the baseline because it makes three gateway round trips where the baseline makes one: ` +
+      `it reads the archive first and writes the month through after the same WeChat call. That is I/O, not per-call overhead: our code with one round trip ` +
+      `(the archived call) is ${formatNumber(archivedDifference, 2)} ms against the baseline, and every later call for that month skips WeChat.`,
+    ),
+  ];
+}
+
+function dashboardFigures(dashboard: DashboardResults): Figure[] {
+  const describe = (runs: DashboardRun[]) => {
+    const wall = of(runs, (run) => run.wallMs);
+    const calls = of(runs, (run) => run.wechatCalls);
+    return `${formatNumber(calls.median)} WeChat calls, ${medianRange(wall, 'ms', 1)}`;
+  };
+  const baseline = describe(dashboard.baseline);
+  const warmCalls = Math.max(...dashboard.oursWarm.map((run) => run.wechatCalls));
+  const warmMet = warmCalls === 0;
+  return [
+    {
+      what: `12-month dashboard, empty archive (ours: 2 range calls at once; baseline: 24 calls in sequence), median (min–max), ${dashboard.oursEmpty.length} runs`,
+      ours: describe(dashboard.oursEmpty),
+      baseline,
+      target: 'reported',
+      met: '—',
+      targetMet: undefined,
+    },
+    {
+      what: `12-month dashboard, warm archive (same calls again), median (min–max), ${dashboard.oursWarm.length} runs`,
+      ours: describe(dashboard.oursWarm),
+      baseline,
+      target: '0 WeChat calls',
+      met: verdict(warmMet, `${warmCalls} WeChat calls`),
+      targetMet: warmMet,
+      why: warmMet ? undefined : `the second dashboard load made ${warmCalls} WeChat calls: some months were not served from the archive.`,
+    },
+  ];
+}
+
+function backfillFigures(backfill: Measurements['backfill']): Figure[] {
+  const baselineWall = of(backfill.baseline, (run) => run.wallMs);
+  const baselineCalls = of(backfill.baseline, (run) => run.wechatCalls).median;
+  const baseline = `${medianRange(scaled(baselineWall, 1 / 1000), 's', 2)}, ${formatNumber(baselineCalls)} WeChat calls, ${backfill.baseline[0]?.invocations ?? 0} calls in sequence`;
+  const figure = (label: string, concurrency: number, runs: BackfillRun[]): Figure => {
+    const wall = of(runs, (run) => run.wallMs);
+    const invocations = [...new Set(runs.map((run) => run.invocations))].sort().join(' or ');
+    const calls = of(runs, (run) => run.wechatCalls).median;
+    const met = wall.median <= BACKFILL_TARGET_MS;
+    return {
+      what: `Backfill { months: 24 }, 200 ms WeChat latency, 3 s limit, ${label}: runs until deferred = 0, median (min–max), ${runs.length} times`,
+      ours: `${medianRange(scaled(wall, 1 / 1000), 's', 2)}, ${formatNumber(calls)} WeChat calls, ${invocations} run${invocations === '1' ? '' : 's'}`,
+      baseline,
+      target: `≤ ${BACKFILL_TARGET_MS / 1000} s`,
+      met: verdict(met, `${formatNumber(baselineWall.median / wall.median, 1)} × faster than the baseline`),
+      targetMet: met,
+      why: met
+        ? undefined
+        : `the backfill (${label}) took ${seconds(wall.median)} in ${invocations} run(s): 48 calls of 200 ms at this concurrency need ` +
+          `${seconds(Math.ceil(48 / concurrency) * 200)} of WeChat time alone, plus each run's cold start and reply margin.`,
+    };
+  };
+  return [
+    figure('ANALYTICS_CONCURRENCY 4 (default)', 4, backfill.concurrency4),
+    figure('ANALYTICS_CONCURRENCY=8', 8, backfill.concurrency8),
+  ];
+}
+
+function memoryFigure(cold: ColdResults): Figure {
+  const ours = of(cold.oursFetched, (run) => run.maxRssBytes);
+  const baseline = of(cold.baseline, (run) => run.maxRssBytes);
+  const met = ours.median <= baseline.median;
+  return {
+    what: 'Peak RSS of a cold invocation (maxRssBytes; ours: month not archived), median (min–max)',
+    ours: medianRange(scaled(ours, 1 / MIB), 'MiB', 1),
+    baseline: medianRange(scaled(baseline, 1 / MIB), 'MiB', 1),
+    target: '≤ baseline',
+    met: verdict(met, `${formatNumber(ours.median / baseline.median, 2)} ×`),
+    targetMet: met,
+    why: met ? undefined : `a cold invocation peaks at ${formatBytes(ours.median)} against the baseline's ${formatBytes(baseline.median)}.`,
+  };
+}
+
+function describeFolder(folder: FolderSize): string {
+  const uploaded = folder.files.reduce((total, file) => total + file.bytes, 0);
+  const files = folder.files.map((file) => `${file.file} ${formatBytes(file.bytes)}`).join(' + ');
+  const install =
+    folder.dependencies.length === 0
+      ? 'no dependencies: nothing installed'
+      : `+ cloud npm install of ${folder.dependencies.join(', ')}: ${formatBytes(folder.installed.bytes)} in ${folder.installed.files} files, ${folder.installed.packages} packages`;
+  return `${formatBytes(uploaded)} uploaded (${files}); ${install}`;
+}
+
+function sizeFigures(sizes: Measurements['sizes']): Figure[] {
+  return sizes.ours.map((folder) => {
+    const met = folder.unneeded.length === 0;
+    return {
+      what: `Size as deployed: ${folder.name}`,
+      ours: describeFolder(folder),
+      baseline: describeFolder(sizes.baseline),
+      target: 'reported; no unneeded file',
+      met: verdict(met, met ? 'only index.js, config.json, package.json; runs alone from a copy' : folder.unneeded.join(', ')),
+      targetMet: met,
+      why: met ? undefined : `${folder.name} would upload or install files it does not need: ${folder.unneeded.join(', ')}.`,
+    };
+  });
+}
+
+/** The table rows, one per figure, each with its verdict and, when missed, why. */
+export function buildFigures(measurements: Measurements): Figure[] {
+  return [
+    ...coldFigures(measurements.cold, measurements.sizes.ours.some((folder) => folder.dependencies.includes('wx-server-sdk'))),
+    ...warmFigures(measurements.warm),
+    ...dashboardFigures(measurements.dashboard),
+    ...backfillFigures(measurements.backfill),
+    memoryFigure(measurements.cold),
+    ...sizeFigures(measurements.sizes),
+  ];
+}

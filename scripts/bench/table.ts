@@ -1,0 +1,32 @@
+/** One row of the results table. */
+export interface TableRow {
+  what: string;
+  ours: string;
+  baseline: string;
+  target: string;
+  met: string;
+}
+
+const HEADERS: TableRow = { what: 'what', ours: 'ours', baseline: 'baseline', target: 'target', met: 'met?' };
+const COLUMNS = Object.keys(HEADERS) as (keyof TableRow)[];
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A GitHub-flavoured markdown table of `rows`, with the columns what, ours, baseline, target, met?. */
+export function renderTable(rows: readonly TableRow[]): string {
+  const line = (row: TableRow) => `| ${COLUMNS.map((column) => escapeCell(row[column])).join(' | ')} |`;
+  return [line(HEADERS), `| ${COLUMNS.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/** `value` with `digits` decimals, or `'n/a'` when it is not a finite number. */
+export function formatNumber(value: number, digits = 0): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+/** A byte count in KiB (or MiB from 1 MiB on), one decimal. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'n/a';
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
