@@ -13,12 +13,7 @@ describe('archive: ranges, read-through and the timer sync, end to end', () => {
     cloud = await startTestCloud({ now: NOW });
   });
   afterAll(() => cloud.close());
-  beforeEach(() => {
-    cloud.setNow(NOW);
-    cloud.emulator.faults.clear();
-    cloud.emulator.resetCalls();
-    cloud.emulator.database.clear();
-  });
+  beforeEach(() => cloud.reset(NOW));
 
   const documents = () => cloud.emulator.database.documents(COLLECTION);
 

@@ -15,12 +15,7 @@ describe('getMonthlyRetain and getMonthlyVisitTrend, end to end', () => {
     cloud = await startTestCloud({ now: NOW });
   });
   afterAll(() => cloud.close());
-  beforeEach(() => {
-    cloud.setNow(NOW);
-    cloud.emulator.faults.clear();
-    cloud.emulator.resetCalls();
-    cloud.emulator.database.clear();
-  });
+  beforeEach(() => cloud.reset(NOW));
 
   test('an admin gets the month\'s retention, cleaned', async () => {
     const reply = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-04' } }));

@@ -31,6 +31,8 @@ export interface TestCloud {
   invokeCold(name: FunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
   /** Moves the clocks of the emulator and of the functions. */
   setNow(now: Date): void;
+  /** Back to a clean state between tests: the clocks at `now`, no fault, no recorded call, an empty database. */
+  reset(now: Date): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,12 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
     invokeCold: (name, request) => invokeCold(deployment(name), { ...request, now }),
     setNow(next) {
       now = next;
+    },
+    reset(next) {
+      now = next;
+      emulator.faults.clear();
+      emulator.resetCalls();
+      emulator.database.clear();
     },
     async close() {
       await Promise.all([...warm.values()].map(async (started) => (await started).close()));
