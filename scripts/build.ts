@@ -1,6 +1,7 @@
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { existsSync, readdirSync, statSync } from 'fs';
 import path from 'path';
+import { readFunctionDependencies } from './deploy/stage';
 
 /** The repository's cloudfunctions/ folder. */
 export const FUNCTIONS_ROOT = path.resolve(__dirname, '../cloudfunctions');
@@ -10,14 +11,6 @@ export function listFunctions(root = FUNCTIONS_ROOT): string[] {
   return readdirSync(root)
     .filter((name) => existsSync(path.join(root, name, 'index.ts')))
     .sort();
-}
-
-/** What the cloud installs for a function: the dependencies in its own package.json. */
-function cloudDependencies(functionDir: string): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(functionDir, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  return Object.keys(manifest.dependencies ?? {});
 }
 
 /**
@@ -39,7 +32,7 @@ export async function buildFunctions(root = FUNCTIONS_ROOT): Promise<{ name: str
       platform: 'node',
       target: 'node16',
       format: 'cjs',
-      external: cloudDependencies(functionDir),
+      external: Object.keys(readFunctionDependencies(functionDir)),
       legalComments: 'none',
       logLevel: 'warning',
     });

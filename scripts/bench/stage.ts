@@ -1,9 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
 import os from 'os';
 import path from 'path';
-
-/** The files of a function folder that deploy uploads. */
-export const UPLOADED_FILES = ['index.js', 'config.json', 'package.json'] as const;
+import { readFunctionDependencies, stageFunction } from '../deploy/stage';
 
 /** A function folder copied as uploaded, runnable on its own. */
 export interface StagedFunction {
@@ -26,13 +24,6 @@ export interface Stage {
   remove(): void;
 }
 
-function readDependencies(functionDir: string): string[] {
-  const file = path.join(functionDir, 'package.json');
-  if (!existsSync(file)) return [];
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> };
-  return Object.keys(manifest.dependencies ?? {}).sort();
-}
-
 /**
  * Copies each function's uploaded files into a fresh folder under the system's temp dir (outside the
  * repository, so nothing resolves from its node_modules by accident). A function whose package.json lists
@@ -47,15 +38,8 @@ export function stageFunctions(sources: readonly { name: string; dir: string }[]
   try {
     for (const { name, dir: sourceDir } of sources) {
       const dir = path.join(root, name);
-      mkdirSync(dir);
-      const files: { file: string; bytes: number }[] = [];
-      for (const file of UPLOADED_FILES) {
-        const source = path.join(sourceDir, file);
-        if (!existsSync(source)) continue;
-        copyFileSync(source, path.join(dir, file));
-        files.push({ file, bytes: statSync(source).size });
-      }
-      const dependencies = readDependencies(sourceDir);
+      const files = stageFunction(sourceDir, dir);
+      const dependencies = Object.keys(readFunctionDependencies(sourceDir)).sort();
       for (const dependency of dependencies) {
         const installed = path.join(packagesFrom, 'node_modules', dependency);
         if (!existsSync(installed)) throw new Error(`${name} depends on ${dependency}, which is not installed in ${packagesFrom}`);

@@ -4,7 +4,7 @@ import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
 import { TimerTrigger, parseFunctionConfig, readProjectConfig } from './config';
-import { FolderContents, UPLOADED_FILES, listFunctionFolders, readFolderContents, stageFunction } from './stage';
+import { FolderContents, UPLOADED_FILES, listFunctionFolders, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
 
 const run = promisify(execFile);
 
@@ -240,11 +240,8 @@ function ancestorNodeModules(dir: string): string[] {
 }
 
 function readDependencies(dir: string): Record<string, string> | string {
-  const file = path.join(dir, 'package.json');
-  if (!existsSync(file)) return {};
   try {
-    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> };
-    return manifest.dependencies ?? {};
+    return readFunctionDependencies(dir);
   } catch (error) {
     return `it is not valid JSON (${error instanceof Error ? error.message : String(error)}): fix it`;
   }

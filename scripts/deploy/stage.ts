@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'fs';
 import path from 'path';
 
 /** The files of a function folder that reach the cloud; the cloud installs package.json's dependencies. */
@@ -46,4 +46,15 @@ export function stageFunction(functionDir: string, stagedDir: string): { file: s
     staged.push({ file, bytes: statSync(source).size });
   }
   return staged;
+}
+
+/**
+ * The `dependencies` of a function folder's package.json: what stays outside its bundle and the cloud
+ * installs. None when there is no package.json; throws when it is not valid JSON.
+ */
+export function readFunctionDependencies(functionDir: string): Record<string, string> {
+  const file = path.join(functionDir, 'package.json');
+  if (!existsSync(file)) return {};
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> };
+  return manifest.dependencies ?? {};
 }
