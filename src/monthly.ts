@@ -69,10 +69,14 @@ export async function fetchAndArchive<Data>(
       error: new AnalyticsError('DEADLINE_EXCEEDED', `${month} was not fetched: this call ran out of time. Call again to get it.`),
     };
   }
+  const recordDuration = () => {
+    context.timing.slowestFetchMs = Math.max(context.timing.slowestFetchMs, context.now().getTime() - startedAt);
+  };
   let data: Data;
   try {
     data = report.normalize(await context.client.call(report.api, monthDates(month)), month);
   } catch (error) {
+    recordDuration();
     if (error instanceof WeChatCallError) {
       return { ok: false, error: fromWeChatError(error, { api: report.api, month, functionName: context.functionName }) };
     }
@@ -87,7 +91,7 @@ export async function fetchAndArchive<Data>(
     archived = false;
     context.log({ level: 'warn', event: 'archive_write_failed', kind: report.kind, month, error: describe(error) });
   }
-  context.timing.slowestFetchMs = Math.max(context.timing.slowestFetchMs, context.now().getTime() - startedAt);
+  recordDuration();
   return { ok: true, data, fetchedAt, archived };
 }
 

@@ -151,4 +151,22 @@ describe('syncArchive', () => {
     expect(summary.deferred).toBe(20);
     expect(summary.failed).toBe(0);
   });
+
+  test('a slow failure counts towards the time a call needs', async () => {
+    let clock = Date.parse('2024-06-15T02:00:00Z');
+    const wechat = scriptedClient(() => {
+      throw new Error('unreachable');
+    });
+    const slowFailure = {
+      async call(api: 'analysis.getMonthlyRetain' | 'analysis.getMonthlyVisitTrend', dates: { beginDate: string; endDate: string }) {
+        clock += 100;
+        return wechat.client.call(api, dates);
+      },
+    };
+    wechat.failures.set('analysis.getMonthlyRetain 2024-04', 61503);
+    const context = testContext({ client: slowFailure, archive: memoryArchive().store, now: () => new Date(clock), deadline: clock + 150, concurrency: 1 });
+    const summary = await syncArchive([retainReport], ['2024-04', '2024-05'], context);
+    expect(summary).toMatchObject({ fetched: 0, failed: 1, deferred: 1 });
+    expect(wechat.calls).toEqual(['analysis.getMonthlyRetain 2024-04']);
+  });
 });
