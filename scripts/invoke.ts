@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { startEmulator } from './emulator';
+import { functionContextUrl, startEmulator } from './emulator';
 import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
 
 export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
@@ -158,7 +158,7 @@ function timerTriggerName(functionDir: string): string | undefined {
 /** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */
 export function runningEmulatorContextUrl(emulatorUrl: string, functionName: string): string {
   if (emulatorUrl.includes('{name}')) return emulatorUrl.split('{name}').join(encodeURIComponent(functionName));
-  return `${emulatorUrl.replace(/\/+$/, '')}/functions/${encodeURIComponent(functionName)}`;
+  return functionContextUrl(emulatorUrl, functionName);
 }
 
 async function invokeOnce(deployment: FunctionDeployment, request: InvokeRequest, mode: 'cold' | 'warm'): Promise<InvokeResult> {

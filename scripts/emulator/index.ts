@@ -63,7 +63,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   return {
     url,
-    contextUrl: (functionName) => `${url}/functions/${encodeURIComponent(functionName)}`,
+    contextUrl: (functionName) => functionContextUrl(url, functionName),
     setNow(now) {
       if (typeof now === 'function') {
         clock = now;
@@ -105,6 +105,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     close: () => server.close(),
   };
+}
+
+/**
+ * The URL a function's `TCB_CONTEXT_CNFG` points at on the emulator at `emulatorUrl`: the path names the
+ * function, so the emulator knows whose config.json to read.
+ */
+export function functionContextUrl(emulatorUrl: string, functionName: string): string {
+  return `${emulatorUrl.replace(/\/+$/, '')}/functions/${encodeURIComponent(functionName)}`;
 }
 
 /** Placeholder credentials and environment id the emulator accepts (it checks none of them). */
