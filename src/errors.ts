@@ -1,22 +1,6 @@
-/** Stable codes a caller can branch on. */
-export type ErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'MONTH_NOT_COMPLETE'
-  | 'FORBIDDEN'
-  | 'PERMISSION_NOT_DECLARED'
-  | 'DATA_NOT_READY'
-  | 'QUOTA_EXCEEDED'
-  | 'UPSTREAM_ERROR'
-  | 'DEADLINE_EXCEEDED'
-  | 'CONFIGURATION_ERROR'
-  | 'INTERNAL_ERROR';
+import type { ErrorBody, ErrorCode } from './contract';
 
-/** The error half of every reply: what the caller sees. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  wxErrCode?: number;
-}
+export type { ErrorBody, ErrorCode };
 
 /** An expected failure with a stable code and a message that says what to do. */
 export class AnalyticsError extends Error {

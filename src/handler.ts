@@ -2,11 +2,12 @@ import { CallerContext, Principal, authorize } from './access';
 import { ArchiveStore, CloudDatabase, createCloudArchive } from './archive';
 import { AnalyticsConfig, readConfig } from './config';
 import { monthsBetween } from './dates';
-import { AnalyticsError, ErrorBody } from './errors';
-import { Log, MonthOutcome, MonthSource, MonthlyContext, describe, serveMonths } from './monthly';
+import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract';
+import { AnalyticsError } from './errors';
+import { Log, MonthlyContext, describe, serveMonths } from './monthly';
 import type { ReportDefinition } from './reports/report';
 import { parseRequest, parseSyncRequest } from './request';
-import { SyncSummary, syncArchive } from './sync';
+import { syncArchive } from './sync';
 import { CloudOpenApi, createCloudClient } from './wechat/cloud-client';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
 
@@ -32,21 +33,6 @@ export interface HandlerDependencies {
   /** Stands in for the cloud database archive. */
   archive?: ArchiveStore;
 }
-
-/** A failed call, as the caller sees it. */
-export interface FailureReply {
-  ok: false;
-  error: ErrorBody;
-}
-
-/** The reply to a one-month call. */
-export type MonthReply<Data> = { ok: true; data: Data; source: MonthSource; fetchedAt: string } | FailureReply;
-
-/** The reply to a range call: one entry per month, in order. */
-export type RangeReply<Data> = { ok: true; data: MonthOutcome<Data>[] } | FailureReply;
-
-/** The reply to a sync call. */
-export type SyncReply = { ok: true; data: SyncSummary } | (FailureReply & { data?: SyncSummary });
 
 /** The default time limit of a cloud function. */
 const DEFAULT_TIME_LIMIT_MS = 3000;
@@ -122,7 +108,7 @@ export function createReportHandler<Data>(report: ReportDefinition<Data>, depend
         const [outcome] = await serveMonths(report, [request.month], monthly);
         if (!outcome) throw new Error('serveMonths returned no month');
         return outcome.ok
-          ? { ok: true, data: outcome.data, source: outcome.source, fetchedAt: outcome.fetchedAt }
+          ? { ok: true, data: outcome.data, source: outcome.source, fetchedAt: outcome.fetchedAt, final: outcome.final }
           : { ok: false, error: outcome.error };
       }
       const outcomes = await serveMonths(report, monthsBetween(request.from, request.to), monthly);

@@ -1,7 +1,8 @@
 import type { ArchiveStore, ArchivedMonth } from './archive';
 import type { YearMonth } from './dates';
 import { monthDates } from './dates';
-import { AnalyticsError, ErrorBody } from './errors';
+import type { MonthOutcome, MonthSource } from './contract';
+import { AnalyticsError } from './errors';
 import { mapWithConcurrency } from './pool';
 import type { ReportDefinition, ReportKind } from './reports/report';
 import { WeChatCallError, WeChatClient } from './wechat/client';
@@ -26,13 +27,7 @@ export interface MonthlyContext {
   log: Log;
 }
 
-/** Where a month's figures came from. */
-export type MonthSource = 'archive' | 'wechat';
-
-/** One month of a reply: its figures with their origin, or why it could not be had. */
-export type MonthOutcome<Data> =
-  | { month: YearMonth; ok: true; source: MonthSource; fetchedAt: string; data: Data }
-  | { month: YearMonth; ok: false; error: ErrorBody };
+export type { MonthOutcome, MonthSource };
 
 /** The result of fetching one month from WeChat and storing it. */
 export type FetchResult<Data> =
@@ -110,11 +105,18 @@ export async function serveMonths<Data>(
   return mapWithConcurrency(months, context.concurrency, async (month): Promise<MonthOutcome<Data>> => {
     const archived = stored.get(month);
     if (archived && report.isUpToDate(archived.data as Data, month, now)) {
-      return { month, ok: true, source: 'archive', fetchedAt: archived.fetchedAt.toISOString(), data: archived.data as Data };
+      return {
+        month,
+        ok: true,
+        source: 'archive',
+        fetchedAt: archived.fetchedAt.toISOString(),
+        final: report.isFinal(archived.data as Data),
+        data: archived.data as Data,
+      };
     }
     const result = await fetchAndArchive(report, month, context);
     return result.ok
-      ? { month, ok: true, source: 'wechat', fetchedAt: result.fetchedAt.toISOString(), data: result.data }
+      ? { month, ok: true, source: 'wechat', fetchedAt: result.fetchedAt.toISOString(), final: report.isFinal(result.data), data: result.data }
       : { month, ok: false, error: result.error.toBody() };
   });
 }

@@ -1,31 +1,12 @@
 import type { YearMonth } from './dates';
-import { AnalyticsError, ErrorBody } from './errors';
+import type { SyncFailure, SyncSummary } from './contract';
+import { AnalyticsError } from './errors';
 import { MonthlyContext, fetchAndArchive, readArchive } from './monthly';
 import { mapWithConcurrency } from './pool';
 import type { ReportDefinition, ReportKind } from './reports/report';
 import { isRetryable } from './wechat/retry';
 
-/** A month that a sync run could not store, and why. */
-export interface SyncFailure {
-  kind: ReportKind;
-  month: YearMonth;
-  error: ErrorBody;
-  /** False when another run cannot fix it (a missing permission, say): the run then fails. */
-  retryLater: boolean;
-}
-
-/** What one sync run did. */
-export interface SyncSummary {
-  /** Months fetched from WeChat and stored. */
-  fetched: number;
-  /** Months already stored and up to date: no WeChat call. */
-  skipped: number;
-  /** Months tried that could not be stored. */
-  failed: number;
-  /** Months not tried because the run's time ran out; the next run takes them. */
-  deferred: number;
-  failures: SyncFailure[];
-}
+export type { SyncFailure, SyncSummary };
 
 /** True when a later run may succeed where this one failed. */
 export function canRetryLater(error: AnalyticsError): boolean {

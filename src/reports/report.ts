@@ -1,8 +1,9 @@
 import type { YearMonth } from '../dates';
 import type { AnalyticsApi, WeChatReply } from '../wechat/client';
 
-/** The kinds of monthly figures the project keeps. */
-export type ReportKind = 'retain' | 'visitTrend';
+import type { ReportKind } from '../contract';
+
+export type { ReportKind };
 
 /** One kind of monthly figures: which API gives it, how to clean the reply, when a month is final. */
 export interface ReportDefinition<Data> {
@@ -16,4 +17,6 @@ export interface ReportDefinition<Data> {
    * is still missing.
    */
   isUpToDate(data: Data, month: YearMonth, now: Date): boolean;
+  /** True when WeChat will not change `data` any more (see `ServedMonth.final` in the contract). */
+  isFinal(data: Data): boolean;
 }

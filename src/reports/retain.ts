@@ -1,24 +1,10 @@
 import { YearMonth, isRetentionFinal, refDateOf } from '../dates';
 import { toPlainNumber, unexpectedReply } from '../normalize';
 import type { WeChatReply } from '../wechat/client';
+import type { MonthlyRetention, RetentionPoint } from '../contract';
 import type { ReportDefinition } from './report';
 
-/** One retention figure: `key` months after the month, its `value`, and `value` over the key-0 value. */
-export interface RetentionPoint {
-  key: number;
-  value: number;
-  rate: number | null;
-}
-
-/** A month's retention, cleaned. */
-export interface MonthlyRetention {
-  month: YearMonth;
-  refDate: string;
-  visitUvNew: RetentionPoint[];
-  visitUv: RetentionPoint[];
-  /** True when both series have key 1, which WeChat adds once the following month has ended. */
-  complete: boolean;
-}
+export type { MonthlyRetention, RetentionPoint };
 
 /** Cleans `visit_uv_new` / `visit_uv`: plain numbers, sorted by key, with rates. */
 export function normalizeRetentionSeries(raw: unknown, field: string): RetentionPoint[] {
@@ -55,4 +41,5 @@ export const retainReport: ReportDefinition<MonthlyRetention> = {
   normalize: normalizeRetention,
   isUpToDate: (data, month, now) =>
     data.complete || (data.visitUv.length === 0 && data.visitUvNew.length === 0) || !isRetentionFinal(month, now),
+  isFinal: (data) => data.complete,
 };

@@ -1,20 +1,10 @@
 import { YearMonth, refDateOf } from '../dates';
 import { toPlainNumber, unexpectedReply } from '../normalize';
 import type { WeChatReply } from '../wechat/client';
+import type { MonthlyVisitTrend } from '../contract';
 import type { ReportDefinition } from './report';
 
-/** A month's visit trend, cleaned; a figure WeChat left out is `null`. */
-export interface MonthlyVisitTrend {
-  month: YearMonth;
-  refDate: string;
-  sessionCnt: number | null;
-  visitPv: number | null;
-  visitUv: number | null;
-  visitUvNew: number | null;
-  stayTimeUv: number | null;
-  stayTimeSession: number | null;
-  visitDepth: number | null;
-}
+export type { MonthlyVisitTrend };
 
 const FIGURES = ['sessionCnt', 'visitPv', 'visitUv', 'visitUvNew', 'stayTimeUv', 'stayTimeSession', 'visitDepth'] as const;
 
@@ -49,4 +39,5 @@ export const visitTrendReport: ReportDefinition<MonthlyVisitTrend | null> = {
   api: 'analysis.getMonthlyVisitTrend',
   normalize: normalizeVisitTrend,
   isUpToDate: () => true,
+  isFinal: (data) => data !== null,
 };
