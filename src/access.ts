@@ -13,13 +13,21 @@ export type Principal = { kind: 'admin'; openid: string } | { kind: 'timer' };
 const TIMER_SOURCE = 'wx_trigger';
 
 /**
+ * True when the platform started this invocation from the function's timer trigger: SOURCE
+ * `wx_trigger` and no OPENID. Decided from the platform's context alone, never from the event.
+ */
+export function isTimerRun(context: CallerContext): boolean {
+  return (context.OPENID ?? '') === '' && context.SOURCE === TIMER_SOURCE;
+}
+
+/**
  * Decides from the platform's context alone whether the caller may read analytics: an admin listed
  * in `ANALYTICS_ADMIN_OPENIDS`, or the function's own timer. Throws `FORBIDDEN` otherwise.
  */
 export function authorize(context: CallerContext, config: Pick<AnalyticsConfig, 'adminOpenids'>): Principal {
   const openid = context.OPENID ?? '';
   if (openid === '') {
-    if (context.SOURCE === TIMER_SOURCE) return { kind: 'timer' };
+    if (isTimerRun(context)) return { kind: 'timer' };
     throw new AnalyticsError(
       'FORBIDDEN',
       'Analytics are served to the Mini Program\'s admins and to the timer only; this caller has no OPENID.',

@@ -1,5 +1,6 @@
 import type { YearMonth } from './dates';
-import type { ReportKind } from './reports/report';
+import { isPlainObject } from './normalize';
+import type { ReportDefinition, ReportKind } from './reports/report';
 
 /** One stored month of one kind of figures. */
 export interface ArchivedMonth<Data = unknown> {
@@ -9,26 +10,62 @@ export interface ArchivedMonth<Data = unknown> {
   fetchedAt: Date;
 }
 
-/** Where months are kept between calls. */
+/** Where months are kept between calls, and the sync's lease. */
 export interface ArchiveStore {
-  /** The stored months of `kind` among `months` (absent ones are simply missing). */
-  read(kind: ReportKind, months: readonly YearMonth[]): Promise<Map<YearMonth, ArchivedMonth>>;
+  /**
+   * The stored documents of `kind` for `months`, read by their deterministic ids only, keyed by month,
+   * as they are in the database (unchecked: see {@link parseArchivedMonth}). Absent months are missing.
+   */
+  read(kind: ReportKind, months: readonly YearMonth[]): Promise<Map<YearMonth, unknown>>;
   /** Stores one month, replacing what was there: one document per month and kind. */
   write(entry: ArchivedMonth): Promise<void>;
+  /**
+   * Takes the lease `name` for `holder` until `until` (epoch ms) if nobody holds it at `now` (epoch
+   * ms); true when taken. A holder that crashed blocks others until its lease expires, no longer.
+   */
+  acquireLease(name: string, holder: string, until: number, now: number): Promise<boolean>;
+  /** Gives the lease back (removes it), if `holder` still holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
 }
 
-/** The document id of a month of a kind; deterministic, so writes are idempotent. */
+/** The document id of a month of a kind; deterministic, so writes are idempotent and reads exact. */
 export function archiveId(kind: ReportKind, month: YearMonth): string {
   return `${kind}_${month}`;
+}
+
+/** The document id of a lease. */
+export function leaseId(name: string): string {
+  return `lease_${name}`;
+}
+
+/**
+ * A document read back from the archive as a month of `report`, or `undefined` when any part of it is
+ * not what the functions write (another kind or month, no valid `fetchedAt`, data of another shape):
+ * such a document counts as missing and is fetched again and overwritten.
+ */
+export function parseArchivedMonth<Data>(report: ReportDefinition<Data>, month: YearMonth, document: unknown): ArchivedMonth<Data> | undefined {
+  if (!isPlainObject(document)) return undefined;
+  const { kind, month: storedMonth, data, fetchedAt } = document;
+  if (kind !== report.kind || storedMonth !== month) return undefined;
+  const fetched = fetchedAt instanceof Date ? fetchedAt : typeof fetchedAt === 'string' ? new Date(fetchedAt) : undefined;
+  if (!fetched || Number.isNaN(fetched.getTime())) return undefined;
+  const parsed = report.parseStored(data, month);
+  if (parsed === undefined) return undefined;
+  return { kind: report.kind, month, data: parsed, fetchedAt: fetched };
 }
 
 /** The part of `wx-server-sdk`'s database the archive uses. */
 export interface CloudDatabase {
   collection(name: string): {
     doc(id: string): { set(options: { data: Record<string, unknown> }): Promise<unknown> };
-    where(query: Record<string, unknown>): { limit(count: number): { get(): Promise<{ data?: unknown }> } };
+    add(options: { data: Record<string, unknown> }): Promise<unknown>;
+    where(query: Record<string, unknown>): {
+      limit(count: number): { get(): Promise<{ data?: unknown }> };
+      update(options: { data: Record<string, unknown> }): Promise<{ stats?: { updated?: unknown } }>;
+      remove(): Promise<unknown>;
+    };
   };
-  command: { in(values: unknown[]): unknown };
+  command: { in(values: unknown[]): unknown; lt(value: unknown): unknown };
   createCollection(name: string): Promise<unknown>;
 }
 
@@ -41,56 +78,75 @@ function errCodeOf(error: unknown): number | undefined {
 
 /**
  * The archive in the CloudBase database: collection `collection`, created on first write when
- * missing, one document per month and kind with id `<kind>_<YYYY-MM>`.
+ * missing, one document per month and kind with id `<kind>_<YYYY-MM>`, and lease documents `lease_<name>`.
+ * Only cloud functions may read or write it: its security rule must allow no client access.
  */
 export function createCloudArchive(db: CloudDatabase, collection: string): ArchiveStore {
   // Another run may create it at the same time: the failure is ignored and the retried write tells.
   const createCollection = () => db.createCollection(collection).catch(() => undefined);
+  const withCollection = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
+      await createCollection();
+      return work();
+    }
+  };
 
   return {
     async read(kind, months) {
+      const ids = months.map((month) => archiveId(kind, month));
       let documents: unknown;
       try {
         const reply = await db
           .collection(collection)
-          .where({ kind, month: db.command.in([...months]) })
-          .limit(Math.max(months.length, 1))
+          .where({ _id: db.command.in(ids) })
+          .limit(Math.max(ids.length, 1))
           .get();
         documents = reply.data;
       } catch (error) {
         if (errCodeOf(error) === COLLECTION_NOT_EXIST) return new Map();
         throw error;
       }
-      const found = new Map<YearMonth, ArchivedMonth>();
+      const found = new Map<YearMonth, unknown>();
       for (const document of Array.isArray(documents) ? documents : []) {
-        const entry = toArchivedMonth(document);
-        if (entry && entry.kind === kind) found.set(entry.month, entry);
+        const id: unknown = isPlainObject(document) ? document._id : undefined;
+        const month = months[ids.indexOf(String(id))];
+        if (month !== undefined) found.set(month, document);
       }
       return found;
     },
 
     async write(entry) {
-      const set = () =>
+      await withCollection(() =>
         db
           .collection(collection)
           .doc(archiveId(entry.kind, entry.month))
-          .set({ data: { kind: entry.kind, month: entry.month, data: entry.data, fetchedAt: entry.fetchedAt } });
+          .set({ data: { kind: entry.kind, month: entry.month, data: entry.data, fetchedAt: entry.fetchedAt } }),
+      );
+    },
+
+    async acquireLease(name, holder, until, now) {
+      const id = leaseId(name);
+      const taken = await withCollection(() =>
+        db
+          .collection(collection)
+          .where({ _id: id, expiresAt: db.command.lt(now) })
+          .update({ data: { holder, expiresAt: until } }),
+      );
+      if (Number(taken.stats?.updated) === 1) return true;
       try {
-        await set();
-      } catch (error) {
-        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
-        await createCollection();
-        await set();
+        await db.collection(collection).add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
+        return true;
+      } catch {
+        // The document exists (a duplicate _id) and is not expired: someone holds the lease.
+        return false;
       }
     },
-  };
-}
 
-function toArchivedMonth(document: unknown): ArchivedMonth | undefined {
-  if (typeof document !== 'object' || document === null) return undefined;
-  const { kind, month, data, fetchedAt } = document as Record<string, unknown>;
-  if ((kind !== 'retain' && kind !== 'visitTrend') || typeof month !== 'string' || data === undefined) return undefined;
-  const fetched = fetchedAt instanceof Date ? fetchedAt : new Date(String(fetchedAt));
-  if (Number.isNaN(fetched.getTime())) return undefined;
-  return { kind, month, data, fetchedAt: fetched };
+    async releaseLease(name, holder) {
+      await db.collection(collection).where({ _id: leaseId(name), holder }).remove();
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { AnalyticsError } from './errors';
+import { AnalyticsError, echo } from './errors';
 
 /** Settings of the analytics functions, from the function's environment variables. */
 export interface AnalyticsConfig {
@@ -24,16 +24,24 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
     throw configurationError('ANALYTICS_COLLECTION', 'letters, digits, _ and - (at most 64)', collection);
   }
   return {
-    adminOpenids: new Set(
-      (env[ADMIN_OPENIDS_VARIABLE] ?? '')
-        .split(',')
-        .map((openid) => openid.trim())
-        .filter(Boolean),
-    ),
+    adminOpenids: readAdminOpenids(env),
     collection,
     syncMonths: readInteger(env, 'ANALYTICS_SYNC_MONTHS', 12, 1, 60),
     concurrency: readInteger(env, 'ANALYTICS_CONCURRENCY', 4, 1, 10),
   };
+}
+
+/**
+ * `ANALYTICS_ADMIN_OPENIDS` alone (comma-separated; blanks ignored). Never throws, so that a caller can
+ * be refused before anything about a broken configuration is said to them.
+ */
+export function readAdminOpenids(env: Readonly<Record<string, string | undefined>>): ReadonlySet<string> {
+  return new Set(
+    (env[ADMIN_OPENIDS_VARIABLE] ?? '')
+      .split(',')
+      .map((openid) => openid.trim())
+      .filter(Boolean),
+  );
 }
 
 function readInteger(
@@ -55,6 +63,6 @@ function readInteger(
 function configurationError(name: string, expected: string, got: string): AnalyticsError {
   return new AnalyticsError(
     'CONFIGURATION_ERROR',
-    `Environment variable ${name} must be ${expected}; it is '${got}'. Fix it in the cloud function's configuration.`,
+    `Environment variable ${name} must be ${expected}; it is ${echo(got)}. Fix it in the cloud function's configuration.`,
   );
 }

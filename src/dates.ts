@@ -71,6 +71,18 @@ export function isRetentionFinal(month: YearMonth, now: Date): boolean {
   return isMonthComplete(addMonths(month, 1), now);
 }
 
+/**
+ * The first month WeChat has analytics for: Mini Programs launched on 9 January 2017, and WeChat answers
+ * 61501 for any month before it.
+ */
+export const EARLIEST_MONTH: YearMonth = '2017-01';
+
+/** Epoch milliseconds at which `month` ends: midnight China time (UTC+8) starting the month after it. */
+export function monthEndsAt(month: YearMonth): number {
+  const next = ordinal(month) + 1;
+  return Date.UTC(Math.floor(next / 12), next % 12, 1) - CHINA_OFFSET_MS;
+}
+
 /** The `yyyymmdd` pair WeChat expects for one natural month. */
 export function monthDates(month: YearMonth): MonthDates {
   const year = Number(month.slice(0, 4));

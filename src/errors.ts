@@ -2,17 +2,46 @@ import type { ErrorBody, ErrorCode } from './contract';
 
 export type { ErrorBody, ErrorCode };
 
+/**
+ * When a failure may clear:
+ * - `now`: a retry within the same invocation may succeed (busy, gateway hiccups);
+ * - `later`: another call or timer run may succeed (data not ready, quota, out of time);
+ * - `never`: someone must change something first (a permission, the configuration, the input).
+ */
+export type Recovery = 'now' | 'later' | 'never';
+
+/**
+ * What a failure of one month says about the others in the same invocation:
+ * - `month`: only that month failed;
+ * - `api`: every month of that API would fail the same way, so no new call to it is started.
+ */
+export type Scope = 'month' | 'api';
+
 /** An expected failure with a stable code and a message that says what to do. */
 export class AnalyticsError extends Error {
   override readonly name = 'AnalyticsError';
 
+  /**
+   * @param code - the stable code the caller branches on
+   * @param message - what happened and what to do; shown to the caller
+   * @param options - WeChat's code, how the failure may clear (default `never`), its scope (default
+   *   `month`), and the underlying error as `cause`
+   */
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly wxErrCode?: number,
+    options: { wxErrCode?: number; recovery?: Recovery; scope?: Scope; cause?: unknown } = {},
   ) {
     super(message);
+    this.wxErrCode = options.wxErrCode;
+    this.recovery = options.recovery ?? 'never';
+    this.scope = options.scope ?? 'month';
+    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
+
+  readonly wxErrCode: number | undefined;
+  readonly recovery: Recovery;
+  readonly scope: Scope;
 
   /** The reply body for this error. */
   toBody(): ErrorBody {
@@ -25,4 +54,30 @@ export class AnalyticsError extends Error {
 /** Shorthand for a rejected input. */
 export function invalidArgument(message: string): AnalyticsError {
   return new AnalyticsError('INVALID_ARGUMENT', message);
+}
+
+/** The longest piece of a caller's input echoed in a message. */
+const ECHO_LIMIT = 40;
+
+/** A string in single quotes, with quotes, backslashes and control characters escaped. */
+function quote(text: string): string {
+  const escaped = text
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/[\u0000-\u001f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${escaped}'`;
+}
+
+/**
+ * A caller's value as it may appear in a message: a string in quotes, anything else as JSON, cut to
+ * 40 characters, so that a huge input never becomes a huge reply or log line.
+ */
+export function echo(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? quote(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}… (${text.length} characters)` : text;
 }

@@ -1,27 +1,23 @@
-import { CallerContext, Principal, authorize } from './access';
+import { CallerContext, Principal, authorize, isTimerRun } from './access';
 import { ArchiveStore, CloudDatabase, createCloudArchive } from './archive';
-import { AnalyticsConfig, readConfig } from './config';
-import { monthsBetween } from './dates';
+import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from './budget';
+import { AnalyticsConfig, readAdminOpenids, readConfig } from './config';
 import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract';
+import { monthsBetween } from './dates';
 import { AnalyticsError } from './errors';
-import { Log, MonthlyContext, describe, serveMonths } from './monthly';
+import { InstanceState, Log, MonthlyContext, createInstanceState, describe, serveMonths } from './monthly';
 import type { ReportDefinition } from './reports/report';
-import { parseRequest, parseSyncRequest } from './request';
-import { syncArchive } from './sync';
+import { AnalyticsRequest, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
+import { syncUnderLease } from './sync';
 import { CloudOpenApi, createCloudClient } from './wechat/cloud-client';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
+
+export type { InvocationContext };
 
 /** The part of `wx-server-sdk` (after `cloud.init`) that the functions use. */
 export interface CloudSdk extends CloudOpenApi {
   getWXContext(): CallerContext;
   database(): CloudDatabase;
-}
-
-/** What the platform passes as the second argument of `main`. */
-export interface InvocationContext {
-  function_name?: string;
-  time_limit_in_ms?: number;
-  getRemainingTimeInMillis?: () => number;
 }
 
 /** What a handler needs from the outside. Only `cloud` is required; the rest default to the runtime's. */
@@ -33,11 +29,6 @@ export interface HandlerDependencies {
   /** Stands in for the cloud database archive. */
   archive?: ArchiveStore;
 }
-
-/** The default time limit of a cloud function. */
-const DEFAULT_TIME_LIMIT_MS = 3000;
-/** Time kept back at the end of an invocation to store results and reply. */
-const REPLY_MARGIN_MS = 400;
 
 const logToConsole: Log = (entry) => console.log(JSON.stringify(entry));
 
@@ -51,59 +42,124 @@ export function failureReply(error: unknown, log: Log): FailureReply {
   };
 }
 
+/**
+ * The error a timer run ends with when it could not do its work for a reason another run will not fix
+ * (configuration, a missing permission, a fault of ours): the invocation fails, so the platform's
+ * monitoring shows it, instead of replying `ok: false` to nobody.
+ */
+export class TimerRunFailed extends Error {
+  override readonly name = 'TimerRunFailed';
+
+  constructor(readonly reply: FailureReply) {
+    super(`${reply.error.code}: ${reply.error.message}`);
+  }
+}
+
 /** Epoch milliseconds after which an invocation that started at `startedAt` starts no new WeChat call. */
 export function deadlineOf(context: InvocationContext | undefined, startedAt: number): number {
-  const remaining =
-    typeof context?.getRemainingTimeInMillis === 'function'
-      ? context.getRemainingTimeInMillis()
-      : typeof context?.time_limit_in_ms === 'number'
-        ? context.time_limit_in_ms
-        : DEFAULT_TIME_LIMIT_MS;
-  return startedAt + Math.max(remaining - REPLY_MARGIN_MS, 0);
+  return createTimeBudget(context, startedAt, () => startedAt).deadline;
 }
 
 interface Invocation {
   principal: Principal;
   config: AnalyticsConfig;
+  budget: TimeBudget;
   monthly: MonthlyContext;
 }
 
 function createRuntime(dependencies: HandlerDependencies) {
   const now = dependencies.now ?? (() => new Date());
-  const log = dependencies.log ?? logToConsole;
+  const baseLog = dependencies.log ?? logToConsole;
+  const env = dependencies.env ?? process.env;
+  const instance: InstanceState = createInstanceState();
   let config: AnalyticsConfig | undefined;
   let archive = dependencies.archive;
   const cloudClient = createCloudClient(dependencies.cloud);
 
-  /** Reads configuration (once), then checks the caller, before anything reaches WeChat. */
-  function begin(context: InvocationContext | undefined): Invocation {
-    const startedAt = now().getTime();
-    config ??= readConfig(dependencies.env ?? process.env);
-    const principal = authorize(dependencies.cloud.getWXContext(), config);
-    archive ??= createCloudArchive(dependencies.cloud.database(), config.collection);
-    const deadline = deadlineOf(context, startedAt);
-    const client = withRetry(cloudClient, { ...DEFAULT_RETRY, deadline, now: () => now().getTime() });
-    const functionName = context?.function_name;
+  /** Every log line of an invocation carries its request id. */
+  const logFor = (context: InvocationContext | undefined): Log =>
+    context?.request_id ? (entry) => baseLog({ requestId: context.request_id, ...entry }) : baseLog;
+
+  /**
+   * Reads the configuration (once per instance), checks the caller and sets the time budget, before
+   * anything reaches WeChat. A broken configuration is told to admins (and fails a timer run); any
+   * other caller is refused as if it were fine, and the detail goes to the log.
+   */
+  function begin(caller: CallerContext, context: InvocationContext | undefined, startedAt: number, log: Log): Invocation {
+    let current: AnalyticsConfig;
+    try {
+      current = config ??= readConfig(env);
+    } catch (error) {
+      if (error instanceof AnalyticsError) {
+        log({ level: 'error', event: 'configuration_error', error: error.message });
+        if (!isTimerRun(caller)) authorize(caller, { adminOpenids: readAdminOpenids(env) });
+      }
+      throw error;
+    }
+    const principal = authorize(caller, current);
+    archive ??= createCloudArchive(dependencies.cloud.database(), current.collection);
+    const budget = createTimeBudget(context, startedAt, () => now().getTime());
+    const client = withRetry(cloudClient, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
     return {
       principal,
-      config,
-      monthly: { client, archive, now, deadline, timing: { slowestFetchMs: 0 }, concurrency: config.concurrency, functionName, log },
+      config: current,
+      budget,
+      monthly: {
+        client,
+        archive,
+        now,
+        budget,
+        timing: { slowestFetchMs: 0 },
+        stopped: new Map(),
+        instance,
+        concurrency: current.concurrency,
+        functionName: context?.function_name,
+        log,
+      },
     };
   }
 
-  return { now, log, begin };
+  /**
+   * Runs one invocation: `work` gets the checked invocation; whatever it throws becomes the reply here,
+   * the one place where errors become replies. A timer run whose reply would be `ok: false` fails
+   * instead (see {@link TimerRunFailed}).
+   */
+  async function run<Reply extends { ok: boolean }>(
+    context: InvocationContext | undefined,
+    work: (invocation: Invocation, timer: boolean, log: Log) => Promise<Reply>,
+  ): Promise<Reply | FailureReply> {
+    const startedAt = now().getTime();
+    const log = logFor(context);
+    const caller = dependencies.cloud.getWXContext();
+    const timer = isTimerRun(caller);
+    let reply: Reply | FailureReply;
+    try {
+      reply = await work(begin(caller, context, startedAt, log), timer, log);
+    } catch (error) {
+      reply = failureReply(error, log);
+    }
+    if (timer && !reply.ok) {
+      const failure = reply as FailureReply;
+      log({ level: 'error', event: 'timer_run_failed', error: failure.error.code, message: failure.error.message });
+      throw new TimerRunFailed({ ok: false, error: failure.error });
+    }
+    return reply;
+  }
+
+  return { now, run };
 }
 
 /**
  * The `main` of a function that serves one kind of figures: `{}`, `{ month }`, `{ beginDate, endDate }`
- * or `{ begin_date, end_date }` for one month, `{ from, to }` for a range. Never throws.
+ * or `{ begin_date, end_date }` for one month, `{ from, to }` for a range (see `contract.ts`). Never
+ * throws for a caller; replies before the invocation's time limit.
  */
 export function createReportHandler<Data>(report: ReportDefinition<Data>, dependencies: HandlerDependencies) {
   const runtime = createRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<MonthReply<Data> | RangeReply<Data>> {
-    try {
-      const { monthly } = runtime.begin(context);
-      const request = parseRequest(event, runtime.now());
+    return runtime.run(context, async ({ monthly }, timer): Promise<MonthReply<Data> | RangeReply<Data>> => {
+      // A timer run is decided by the platform: whatever its event carries, it asks for the last month.
+      const request: AnalyticsRequest = parseRequest(timer ? {} : event, runtime.now());
       if (request.kind === 'month') {
         const [outcome] = await serveMonths(report, [request.month], monthly);
         if (!outcome) throw new Error('serveMonths returned no month');
@@ -117,48 +173,41 @@ export function createReportHandler<Data>(report: ReportDefinition<Data>, depend
         return { ok: false, error: firstFailure.error };
       }
       return { ok: true, data: outcomes };
-    } catch (error) {
-      return failureReply(error, runtime.log);
-    }
+    });
   };
 }
 
 /**
  * The `main` of the sync function: keeps the archive up to date for the configured months (timer),
- * or for `{ months }` / `{ from, to }` (an admin's backfill). A timer run that hits an error another
- * run cannot fix ends as a failed invocation, so that the platform's monitoring shows it.
+ * or for `{ months }` / `{ from, to }` (an admin's backfill). A timer run ignores its event (the
+ * trigger's name, time and custom message). A timer run that hits an error another run cannot fix ends
+ * as a failed invocation, so that the platform's monitoring shows it.
  */
 export function createSyncHandler(reports: readonly ReportDefinition<unknown>[], dependencies: HandlerDependencies) {
   const runtime = createRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<SyncReply> {
-    let invocation: Invocation;
-    let months: string[];
-    try {
-      invocation = runtime.begin(context);
-      months = parseSyncRequest(event, runtime.now(), invocation.config.syncMonths);
-    } catch (error) {
-      return failureReply(error, runtime.log);
-    }
-    const startedAt = Date.now();
-    const summary = await syncArchive(reports, months, invocation.monthly);
-    const permanent = summary.failures.find((failure) => !failure.retryLater);
-    runtime.log({
-      level: permanent ? 'error' : summary.failed > 0 ? 'warn' : 'info',
-      event: 'sync',
-      caller: invocation.principal.kind,
-      from: months[0],
-      to: months[months.length - 1],
-      fetched: summary.fetched,
-      skipped: summary.skipped,
-      failed: summary.failed,
-      deferred: summary.deferred,
-      failures: summary.failures.map((failure) => `${failure.kind} ${failure.month}: ${failure.error.code}`),
-      durationMs: Date.now() - startedAt,
+    return runtime.run(context, async ({ principal, config, budget, monthly }, timer, log): Promise<SyncReply> => {
+      const now = runtime.now();
+      const months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(event, now, config.syncMonths);
+      const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
+      const summary = await syncUnderLease(reports, months, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
+      const permanent = summary.failures.find((failure) => !failure.retryLater);
+      log({
+        level: permanent ? 'error' : summary.failed > 0 ? 'warn' : 'info',
+        event: 'sync',
+        caller: principal.kind,
+        trigger: timer && event && typeof event === 'object' ? (event as { TriggerName?: unknown }).TriggerName : undefined,
+        from: months[0],
+        to: months[months.length - 1],
+        fetched: summary.fetched,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        deferred: summary.deferred,
+        failures: summary.failures.map((failure) => `${failure.kind} ${failure.month}: ${failure.error.code}`),
+        durationMs: runtime.now().getTime() - budget.startedAt,
+      });
+      if (!permanent) return { ok: true, data: summary };
+      return { ok: false, error: permanent.error, data: summary };
     });
-    if (!permanent) return { ok: true, data: summary };
-    if (invocation.principal.kind === 'timer') {
-      throw new Error(`Sync failed for ${permanent.kind} ${permanent.month}: ${permanent.error.code}: ${permanent.error.message}`);
-    }
-    return { ok: false, error: permanent.error, data: summary };
   };
 }

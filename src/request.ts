@@ -1,4 +1,5 @@
 import {
+  EARLIEST_MONTH,
   YearMonth,
   compareMonths,
   daysInMonth,
@@ -9,7 +10,7 @@ import {
   parseCompactDate,
   parseYearMonth,
 } from './dates';
-import { AnalyticsError, invalidArgument } from './errors';
+import { AnalyticsError, echo, invalidArgument } from './errors';
 
 /** What a caller asked for, once checked. */
 export type AnalyticsRequest =
@@ -20,7 +21,7 @@ export type AnalyticsRequest =
 export const MAX_RANGE_MONTHS = 24;
 
 /** Fields the platform adds to an event; they say nothing about the request and grant nothing. */
-const PLATFORM_FIELDS = new Set(['userInfo', 'Type', 'TriggerName', 'Time']);
+const PLATFORM_FIELDS = new Set(['userInfo', 'Type', 'TriggerName', 'Time', 'Message']);
 
 const REQUEST_FIELDS = ['month', 'beginDate', 'endDate', 'begin_date', 'end_date', 'from', 'to'] as const;
 type RequestField = (typeof REQUEST_FIELDS)[number];
@@ -74,7 +75,8 @@ export function readFields<Name extends string>(
     (name) => !PLATFORM_FIELDS.has(name) && !(allowed as readonly string[]).includes(name),
   );
   if (unknown.length > 0) {
-    throw invalidArgument(`Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: ${forms}.`);
+    const names = unknown.slice(0, 5).map((name) => echo(name)).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+    throw invalidArgument(`Unknown field${unknown.length > 1 ? 's' : ''} ${names}: ${forms}.`);
   }
   return event as Partial<Record<Name, unknown>>;
 }
@@ -97,14 +99,15 @@ function requireString(fields: Partial<Record<RequestField, unknown>>, name: Req
 function requireMonth(fields: Partial<Record<RequestField, unknown>>, name: RequestField): YearMonth {
   const text = requireString(fields, name);
   const month = parseYearMonth(text);
-  if (!month) throw invalidArgument(`${name} must be a month written YYYY-MM or YYYYMM, such as '2024-05'; got '${text}'.`);
-  return month;
+  if (!month) throw invalidArgument(`${name} must be a month written YYYY-MM or YYYYMM, such as '2024-05'; got ${echo(text)}.`);
+  return checkAvailable(month);
 }
 
 function requireDate(fields: Partial<Record<RequestField, unknown>>, name: RequestField) {
   const text = requireString(fields, name);
   const date = parseCompactDate(text);
-  if (!date) throw invalidArgument(`${name} must be a real calendar date written yyyymmdd, such as '20240501'; got '${text}'.`);
+  if (!date) throw invalidArgument(`${name} must be a real calendar date written yyyymmdd, such as '20240501'; got ${echo(text)}.`);
+  checkAvailable(date.month);
   return date;
 }
 
@@ -124,6 +127,16 @@ function monthOfDates(
     throw invalidArgument(`${endName} must be the last day of the month (${end.month.replace('-', '')}${lastDay}).`);
   }
   return begin.month;
+}
+
+/** Refuses months before WeChat has any analytics, which WeChat would answer with 61501 at the cost of a call. */
+function checkAvailable(month: YearMonth): YearMonth {
+  if (compareMonths(month, EARLIEST_MONTH) < 0) {
+    throw invalidArgument(
+      `WeChat has analytics from ${EARLIEST_MONTH} on (Mini Programs launched in January 2017); ${month} is before that.`,
+    );
+  }
+  return month;
 }
 
 function checkComplete(month: YearMonth, now: Date): YearMonth {
@@ -163,13 +176,22 @@ export function parseSyncRequest(event: unknown, now: Date, defaultMonths: numbe
     }
     const count = fields.months;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_SYNC_MONTHS) {
-      throw invalidArgument(`months must be a whole number from 1 to ${MAX_SYNC_MONTHS}; got ${JSON.stringify(count)}.`);
+      throw invalidArgument(`months must be a whole number from 1 to ${MAX_SYNC_MONTHS}; got ${echo(count)}.`);
     }
-    return lastCompleteMonths(now, count);
+    return availableMonths(lastCompleteMonths(now, count));
   }
   if (fields.from !== undefined || fields.to !== undefined) {
     const range = parseRequest({ from: fields.from, to: fields.to }, now, MAX_SYNC_MONTHS);
     return range.kind === 'range' ? monthsBetween(range.from, range.to) : [range.month];
   }
-  return lastCompleteMonths(now, defaultMonths);
+  return defaultSyncMonths(now, defaultMonths);
+}
+
+/** The `count` newest complete months at `now` from 2017-01 on: what a timer run keeps up to date. */
+export function defaultSyncMonths(now: Date, count: number): YearMonth[] {
+  return availableMonths(lastCompleteMonths(now, count));
+}
+
+function availableMonths(months: YearMonth[]): YearMonth[] {
+  return months.filter((month) => compareMonths(month, EARLIEST_MONTH) >= 0);
 }

@@ -1,31 +1,25 @@
-import type { YearMonth } from './dates';
 import type { SyncFailure, SyncSummary } from './contract';
+import type { YearMonth } from './dates';
 import { AnalyticsError } from './errors';
-import { MonthlyContext, fetchAndArchive, readArchive } from './monthly';
+import { MonthlyContext, describe, fetchAndArchive, plan, readArchive } from './monthly';
 import { mapWithConcurrency } from './pool';
-import type { ReportDefinition, ReportKind } from './reports/report';
-import { isRetryable } from './wechat/retry';
+import type { ReportDefinition } from './reports/report';
 
 export type { SyncFailure, SyncSummary };
 
-/** True when a later run may succeed where this one failed. */
+/** The lease that keeps two sync runs of one environment from asking WeChat for the same months. */
+export const SYNC_LEASE = 'sync';
+
+/** True when a later run may succeed where this one failed (see the error table). */
 export function canRetryLater(error: AnalyticsError): boolean {
-  switch (error.code) {
-    case 'DATA_NOT_READY':
-    case 'QUOTA_EXCEEDED':
-    case 'DEADLINE_EXCEEDED':
-      return true;
-    case 'UPSTREAM_ERROR':
-      return error.wxErrCode === undefined || isRetryable(error.wxErrCode);
-    default:
-      return false;
-  }
+  return error.recovery !== 'never';
 }
 
 /**
  * Makes sure the archive holds every kind of `reports` for every month of `months`: fetches only
- * what is missing or no longer up to date, stores each month as soon as it arrives, and stops
- * starting WeChat calls at the context's deadline. Never throws for a month; see the summary.
+ * what is missing or not final (see `reports/freshness.ts`), stores each month as soon as it arrives,
+ * and starts no WeChat call that could not end by the deadline. Never throws for a month; see the
+ * summary.
  */
 export async function syncArchive(
   reports: readonly ReportDefinition<unknown>[],
@@ -33,31 +27,66 @@ export async function syncArchive(
   context: MonthlyContext,
 ): Promise<SyncSummary> {
   const now = context.now();
-  const jobs: { report: ReportDefinition<unknown>; month: YearMonth }[] = [];
+  const jobs: { report: ReportDefinition<unknown>; month: YearMonth; stored?: Parameters<typeof fetchAndArchive>[3] }[] = [];
   let skipped = 0;
   for (const report of reports) {
-    const stored = await readArchive(report.kind, months, context);
-    for (const month of months) {
-      const archived = stored.get(month);
-      if (archived && report.isUpToDate(archived.data, month, now)) skipped += 1;
-      else jobs.push({ report, month });
+    const stored = await readArchive(report, months, context);
+    for (const step of plan(report, months, stored, now, 'sync')) {
+      if (step.serve) skipped += 1;
+      else jobs.push({ report, month: step.month, stored: step.stored });
     }
   }
 
   const summary: SyncSummary = { fetched: 0, skipped, failed: 0, deferred: 0, failures: [] };
-  await mapWithConcurrency(jobs, context.concurrency, async ({ report, month }) => {
-    const result = await fetchAndArchive(report, month, context);
-    if (result.ok && result.archived) {
+  await mapWithConcurrency(jobs, context.concurrency, async ({ report, month, stored }) => {
+    const result = await fetchAndArchive(report, month, context, stored);
+    if (result.ok && result.source === 'archive') {
+      summary.skipped += 1;
+    } else if (result.ok && result.archived) {
       summary.fetched += 1;
     } else if (!result.ok && result.error.code === 'DEADLINE_EXCEEDED') {
       summary.deferred += 1;
     } else {
       const error = result.ok
-        ? new AnalyticsError('UPSTREAM_ERROR', `${month} was fetched but could not be stored; the next run tries again.`)
+        ? new AnalyticsError('UPSTREAM_ERROR', `${month} was fetched but could not be stored; the next run tries again.`, { recovery: 'later' })
         : result.error;
       summary.failed += 1;
       summary.failures.push({ kind: report.kind, month, error: error.toBody(), retryLater: canRetryLater(error) });
     }
   });
   return summary;
+}
+
+/**
+ * Runs {@link syncArchive} under the environment's sync lease, so that concurrent runs (a timer firing
+ * twice, two admins' backfills, several instances) do not multiply WeChat calls. A run that cannot take
+ * the lease makes no call and reports every month as deferred: call again once the other run ends. The
+ * lease lasts until the invocation's deadline plus the reply margin, and is given back at the end.
+ */
+export async function syncUnderLease(
+  reports: readonly ReportDefinition<unknown>[],
+  months: readonly YearMonth[],
+  context: MonthlyContext,
+  holder: string,
+  leaseUntil: number,
+): Promise<SyncSummary> {
+  let taken: boolean;
+  try {
+    taken = await context.budget.race(context.archive.acquireLease(SYNC_LEASE, holder, leaseUntil, context.now().getTime()), 'The sync lease');
+  } catch (error) {
+    // Without the database, no month could be stored either: the run goes on and reports what fails.
+    context.log({ level: 'warn', event: 'sync_lease_failed', error: describe(error) });
+    taken = true;
+  }
+  if (!taken) {
+    context.log({ level: 'info', event: 'sync_lease_held', detail: 'another sync run is under way; this one makes no call' });
+    return { fetched: 0, skipped: 0, failed: 0, deferred: months.length * reports.length, failures: [] };
+  }
+  try {
+    return await syncArchive(reports, months, context);
+  } finally {
+    await context.budget.race(context.archive.releaseLease(SYNC_LEASE, holder), 'The sync lease').catch((error: unknown) => {
+      context.log({ level: 'warn', event: 'sync_lease_release_failed', error: describe(error) });
+    });
+  }
 }

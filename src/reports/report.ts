@@ -1,22 +1,30 @@
+import type { ReportKind } from '../contract';
 import type { YearMonth } from '../dates';
 import type { AnalyticsApi, WeChatReply } from '../wechat/client';
 
-import type { ReportKind } from '../contract';
-
 export type { ReportKind };
 
-/** One kind of monthly figures: which API gives it, how to clean the reply, when a month is final. */
+/**
+ * One kind of monthly figures: which API gives it, how to clean the reply, how to check a stored copy,
+ * and when WeChat may still add to a month. A new kind is one such object (see `reports/index.ts`).
+ */
 export interface ReportDefinition<Data> {
   kind: ReportKind;
   api: AnalyticsApi;
-  /** Cleans WeChat's reply for `month` into the shape callers get. */
+  /** Cleans WeChat's reply for `month` into the shape callers get; throws `UPSTREAM_ERROR` on a reply of another shape. */
   normalize(reply: WeChatReply, month: YearMonth): Data;
   /**
-   * True when asking WeChat again at `now` could not give anything newer than `data`, so a stored
-   * copy can be served without a call. Retention is not, once the following month has ended and key 1
-   * is still missing.
+   * `value` (read back from the database) as this kind's data for `month`, or `undefined` when it is not
+   * exactly that shape: a stored copy is never trusted unchecked.
    */
-  isUpToDate(data: Data, month: YearMonth, now: Date): boolean;
-  /** True when WeChat will not change `data` any more (see `ServedMonth.final` in the contract). */
+  parseStored(value: unknown, month: YearMonth): Data | undefined;
+  /** True when `data` carries figures; WeChat answers a month without any shortly after it ends. */
+  hasFigures(data: Data): boolean;
+  /** True when WeChat will not add to `data` any more (the trend of a month; retention with key 1). */
   isFinal(data: Data): boolean;
+  /**
+   * For data that is not final: the month at whose end (China time) WeChat owes the missing figures:
+   * the month itself for a reply without figures, the month after it for retention's key 1.
+   */
+  dueMonth(data: Data, month: YearMonth): YearMonth;
 }

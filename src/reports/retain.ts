@@ -1,7 +1,7 @@
-import { YearMonth, isRetentionFinal, refDateOf } from '../dates';
-import { toPlainNumber, unexpectedReply } from '../normalize';
-import type { WeChatReply } from '../wechat/client';
 import type { MonthlyRetention, RetentionPoint } from '../contract';
+import { YearMonth, addMonths, refDateOf } from '../dates';
+import { isPlainObject, toPlainNumber, unexpectedReply } from '../normalize';
+import type { WeChatReply } from '../wechat/client';
 import type { ReportDefinition } from './report';
 
 export type { MonthlyRetention, RetentionPoint };
@@ -26,20 +26,50 @@ export function normalizeRetentionSeries(raw: unknown, field: string): Retention
   }));
 }
 
-/** Cleans a getMonthlyRetain reply. */
+const hasKeyOne = (series: RetentionPoint[]) => series.some((point) => point.key === 1);
+
+/**
+ * Cleans a getMonthlyRetain reply. A reply with no series (`{}`, or empty `visit_uv_new`/`visit_uv`)
+ * gives empty series: a month without figures.
+ */
 export function normalizeRetention(reply: WeChatReply, month: YearMonth): MonthlyRetention {
   const visitUvNew = normalizeRetentionSeries(reply.visitUvNew, 'visitUvNew');
   const visitUv = normalizeRetentionSeries(reply.visitUv, 'visitUv');
-  const hasKeyOne = (series: RetentionPoint[]) => series.some((point) => point.key === 1);
   return { month, refDate: refDateOf(month), visitUvNew, visitUv, complete: hasKeyOne(visitUvNew) && hasKeyOne(visitUv) };
 }
 
-/** Monthly retention: `analysis.getMonthlyRetain`. */
+function parseSeries(value: unknown): RetentionPoint[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const points: RetentionPoint[] = [];
+  for (const item of value) {
+    if (!isPlainObject(item)) return undefined;
+    const { key, value: count, rate } = item;
+    if (typeof key !== 'number' || !Number.isInteger(key) || key < 0) return undefined;
+    if (typeof count !== 'number' || !Number.isFinite(count)) return undefined;
+    if (rate !== null && (typeof rate !== 'number' || !Number.isFinite(rate))) return undefined;
+    points.push({ key, value: count, rate });
+  }
+  return points;
+}
+
+/** A stored retention month, checked field by field; `undefined` when it is not exactly that shape. */
+export function parseStoredRetention(value: unknown, month: YearMonth): MonthlyRetention | undefined {
+  if (!isPlainObject(value) || value.month !== month || value.refDate !== refDateOf(month)) return undefined;
+  const visitUvNew = parseSeries(value.visitUvNew);
+  const visitUv = parseSeries(value.visitUv);
+  if (!visitUvNew || !visitUv) return undefined;
+  const complete = hasKeyOne(visitUvNew) && hasKeyOne(visitUv);
+  if (value.complete !== complete) return undefined;
+  return { month, refDate: refDateOf(month), visitUvNew, visitUv, complete };
+}
+
+/** Monthly retention: `analysis.getMonthlyRetain`. Key 1 is due once the following month has ended. */
 export const retainReport: ReportDefinition<MonthlyRetention> = {
   kind: 'retain',
   api: 'analysis.getMonthlyRetain',
   normalize: normalizeRetention,
-  isUpToDate: (data, month, now) =>
-    data.complete || (data.visitUv.length === 0 && data.visitUvNew.length === 0) || !isRetentionFinal(month, now),
+  parseStored: parseStoredRetention,
+  hasFigures: (data) => data.visitUv.length > 0 || data.visitUvNew.length > 0,
   isFinal: (data) => data.complete,
+  dueMonth: (data, month) => (data.visitUv.length > 0 || data.visitUvNew.length > 0 ? addMonths(month, 1) : month),
 };

@@ -1,14 +1,14 @@
-import { YearMonth, refDateOf } from '../dates';
-import { toPlainNumber, unexpectedReply } from '../normalize';
-import type { WeChatReply } from '../wechat/client';
 import type { MonthlyVisitTrend } from '../contract';
+import { YearMonth, refDateOf } from '../dates';
+import { isPlainObject, toPlainNumber, unexpectedReply } from '../normalize';
+import type { WeChatReply } from '../wechat/client';
 import type { ReportDefinition } from './report';
 
 export type { MonthlyVisitTrend };
 
 const FIGURES = ['sessionCnt', 'visitPv', 'visitUv', 'visitUvNew', 'stayTimeUv', 'stayTimeSession', 'visitDepth'] as const;
 
-/** Cleans a getMonthlyVisitTrend reply; `null` when WeChat's list is empty. */
+/** Cleans a getMonthlyVisitTrend reply; `null` when WeChat's list is empty or absent (no figures). */
 export function normalizeVisitTrend(reply: WeChatReply, month: YearMonth): MonthlyVisitTrend | null {
   const { list } = reply;
   if (list === undefined || list === null) return null;
@@ -33,11 +33,29 @@ export function normalizeVisitTrend(reply: WeChatReply, month: YearMonth): Month
   return trend;
 }
 
-/** Monthly visit trend: `analysis.getMonthlyVisitTrend`. A complete month's trend does not change. */
+/**
+ * A stored visit trend, checked field by field: `null` (a month without figures) or the full shape.
+ * `undefined` when it is neither.
+ */
+export function parseStoredVisitTrend(value: unknown, month: YearMonth): MonthlyVisitTrend | null | undefined {
+  if (value === null) return null;
+  if (!isPlainObject(value) || value.month !== month || value.refDate !== refDateOf(month)) return undefined;
+  const trend: MonthlyVisitTrend = { month, refDate: refDateOf(month), sessionCnt: null, visitPv: null, visitUv: null, visitUvNew: null, stayTimeUv: null, stayTimeSession: null, visitDepth: null };
+  for (const name of FIGURES) {
+    const figure = value[name];
+    if (figure !== null && (typeof figure !== 'number' || !Number.isFinite(figure))) return undefined;
+    trend[name] = figure;
+  }
+  return trend;
+}
+
+/** Monthly visit trend: `analysis.getMonthlyVisitTrend`. A month's trend with figures never changes. */
 export const visitTrendReport: ReportDefinition<MonthlyVisitTrend | null> = {
   kind: 'visitTrend',
   api: 'analysis.getMonthlyVisitTrend',
   normalize: normalizeVisitTrend,
-  isUpToDate: () => true,
+  parseStored: parseStoredVisitTrend,
+  hasFigures: (data) => data !== null,
   isFinal: (data) => data !== null,
+  dueMonth: (_data, month) => month,
 };

@@ -1,5 +1,6 @@
-import { AnalyticsError } from '../errors';
+import type { ErrorCode } from '../contract';
 import type { YearMonth } from '../dates';
+import { AnalyticsError, Recovery, Scope } from '../errors';
 import { AnalyticsApi, WeChatCallError } from './client';
 
 /** Where a failed call happened, for messages that say what to do. */
@@ -9,36 +10,139 @@ export interface CallSite {
   functionName?: string;
 }
 
-/** Turns a failed WeChat call into the typed error the caller sees. */
+/** How one WeChat or platform code is handled: the caller's code, when it may clear, its reach, and what to say. */
+export interface ErrorRule {
+  code: ErrorCode;
+  recovery: Recovery;
+  scope: Scope;
+  message: (site: CallSite, detail: string) => string;
+}
+
+const busy = (what: string): ErrorRule => ({
+  code: 'UPSTREAM_ERROR',
+  recovery: 'now',
+  scope: 'month',
+  message: (site) => `${what} while asking ${site.api} for ${site.month}, even after retries; try again in a minute.`,
+});
+
+const configFile = (site: CallSite) =>
+  site.functionName ? `cloudfunctions/${site.functionName}/config.json` : "the function's config.json";
+
+/**
+ * Every WeChat and CloudBase code the functions may meet, classified once: whether a retry in the same
+ * invocation may help (`now`), another run may (`later`) or someone must act first (`never`); whether
+ * it stops every call of the same API in this invocation (`api`); and the message that says what to do.
+ * Sources: the API documents (`getMonthlyRetain`, `getMonthlyVisitTrend`), WeChat's global return codes,
+ * the third-party platform's error codes, and wx-server-sdk 4.x's `TCB_ERR_CODE` table.
+ */
+export const WECHAT_ERROR_RULES: Readonly<Record<number, ErrorRule>> = {
+  [-1]: busy('WeChat was busy'),
+  [-501001]: busy('CloudBase reported a resource system error'),
+  [-501002]: busy('CloudBase timed out'),
+  [-604102]: busy('the open API gateway timed out'),
+  [-604103]: busy('the open API gateway had a system error'),
+  [-604100]: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: (site) => `The cloud call gateway does not know ${site.api}: check that the function bundles wx-server-sdk 2.x or later and that the API name is right.`,
+  },
+  [-604101]: {
+    code: 'PERMISSION_NOT_DECLARED',
+    recovery: 'never',
+    scope: 'api',
+    message: (site) =>
+      `This cloud function may not call ${site.api}: add "${site.api}" to permissions.openapi in ${configFile(site)} ` +
+      'and upload the function again from WeChat DevTools (WeChat applies the change within about 10 minutes).',
+  },
+  40001: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: () =>
+      'WeChat rejected the credential (40001): check that the cloud environment belongs to this Mini Program (the AppID binding in the cloud console) ' +
+      'and, over HTTPS, that WECHAT_APPID and WECHAT_APPSECRET are this Mini Program\'s.',
+  },
+  42001: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: () => 'WeChat says the access_token has expired (42001) and a fresh one was refused too: check the AppID and AppSecret.',
+  },
+  45009: {
+    code: 'QUOTA_EXCEEDED',
+    recovery: 'later',
+    scope: 'api',
+    message: (site) =>
+      `The daily quota of ${site.api} is used up (45009); try again after midnight China time, when it resets. Archived months can still be read.`,
+  },
+  48001: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: (site) =>
+      `This Mini Program may not use ${site.api} (48001): the data analysis APIs need a verified Mini Program (not a mini game or a personal test account); ` +
+      'check the account type in the WeChat admin console.',
+  },
+  61007: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: (site) =>
+      `The Mini Program has not granted ${site.api} to the third-party platform (61007): its admin must authorise permission set 18 (data analysis) again.`,
+  },
+  61500: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'month',
+    message: (site) => `WeChat refused the date format for ${site.month} (61500). The dates are checked before the call, so please report this with the month.`,
+  },
+  61501: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'month',
+    message: (site) =>
+      `WeChat refused ${site.month} as a date range (61501): it answers whole months that have ended, from 2017-01 on. ` +
+      'Check the clock of the caller if the month has just ended.',
+  },
+  61502: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: () => 'Mini games have no data analysis API (61502): these functions serve Mini Programs only.',
+  },
+  61503: {
+    code: 'DATA_NOT_READY',
+    recovery: 'later',
+    scope: 'month',
+    message: (site) => `WeChat has not finished the figures for ${site.month} (61503); they usually appear within a day, try again in an hour.`,
+  },
+};
+
+const UNKNOWN_RULE: ErrorRule = {
+  code: 'UPSTREAM_ERROR',
+  recovery: 'later',
+  scope: 'month',
+  message: (site, detail) => `WeChat could not answer ${site.api} for ${site.month} (${detail}); try again later, and report it if it lasts.`,
+};
+
+/** The rule for a code; unknown codes may clear later and affect only their month. */
+export function ruleFor(errCode: number): ErrorRule {
+  return WECHAT_ERROR_RULES[errCode] ?? UNKNOWN_RULE;
+}
+
+/** True when another attempt within the same invocation may succeed. */
+export function isRetryableNow(errCode: number): boolean {
+  return ruleFor(errCode).recovery === 'now';
+}
+
+/** Turns a failed WeChat call into the typed error the caller sees, classified by {@link WECHAT_ERROR_RULES}. */
 export function fromWeChatError(error: WeChatCallError, site: CallSite): AnalyticsError {
-  const { errCode } = error;
-  switch (errCode) {
-    case -604101: {
-      const file = site.functionName ? `cloudfunctions/${site.functionName}/config.json` : "the function's config.json";
-      return new AnalyticsError(
-        'PERMISSION_NOT_DECLARED',
-        `This cloud function may not call ${site.api}: add "${site.api}" to permissions.openapi in ${file} ` +
-          'and upload the function again (WeChat applies the change within about 10 minutes).',
-        errCode,
-      );
-    }
-    case 61503:
-      return new AnalyticsError('DATA_NOT_READY', `WeChat has not finished the figures for ${site.month}; try again later.`, errCode);
-    case 45009:
-      return new AnalyticsError(
-        'QUOTA_EXCEEDED',
-        `The daily quota of ${site.api} is used up; it resets at midnight China time. Archived months can still be read.`,
-        errCode,
-      );
-    case 61502:
-      return new AnalyticsError('UPSTREAM_ERROR', 'Mini games have no analytics API.', errCode);
-    case 48001:
-      return new AnalyticsError('UPSTREAM_ERROR', `This Mini Program is not authorised to call ${site.api}.`, errCode);
-    default:
-      return new AnalyticsError(
-        'UPSTREAM_ERROR',
-        `WeChat could not answer ${site.api} for ${site.month} (error ${errCode}: ${error.message}). Try again later.`,
-        errCode,
-      );
-  }
+  const rule = ruleFor(error.errCode);
+  return new AnalyticsError(rule.code, rule.message(site, `error ${error.errCode}: ${error.message.slice(0, 200)}`), {
+    wxErrCode: error.errCode,
+    recovery: rule.recovery,
+    scope: rule.scope,
+    cause: error,
+  });
 }

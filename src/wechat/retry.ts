@@ -1,12 +1,5 @@
 import { WeChatCallError, WeChatClient } from './client';
-
-/** Codes worth another try within the same invocation: busy, platform and gateway hiccups. */
-const RETRYABLE_CODES = new Set([-1, -501001, -501002, -604102, -604103]);
-
-/** True when another attempt in the same invocation may succeed. */
-export function isRetryable(errCode: number): boolean {
-  return RETRYABLE_CODES.has(errCode);
-}
+import { isRetryableNow } from './errors';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -32,8 +25,8 @@ export const DEFAULT_RETRY: Omit<RetryOptions, 'deadline'> = {
 };
 
 /**
- * Wraps a client so that busy and transient failures are tried again with backoff, never past the
- * deadline. Other failures (quota, data not ready, permissions, bad dates) go straight to the caller.
+ * Wraps a client so that failures the error table marks `now` (busy, gateway hiccups) are tried again
+ * with backoff, never past the deadline. Other failures (quota, data not ready, permissions, bad dates) go straight to the caller.
  */
 export function withRetry(client: WeChatClient, options: RetryOptions): WeChatClient {
   return {
@@ -42,7 +35,7 @@ export function withRetry(client: WeChatClient, options: RetryOptions): WeChatCl
         try {
           return await client.call(api, dates);
         } catch (error) {
-          if (!(error instanceof WeChatCallError) || !isRetryable(error.errCode) || attempt >= options.attempts) throw error;
+          if (!(error instanceof WeChatCallError) || !isRetryableNow(error.errCode) || attempt >= options.attempts) throw error;
           const delay = options.baseDelayMs * 3 ** (attempt - 1) * (0.5 + options.random());
           if (options.now() + delay + options.minCallMs > options.deadline) throw error;
           await options.sleep(delay);

@@ -89,11 +89,11 @@ describe('archive: ranges, read-through and the timer sync, end to end', () => {
   });
 
   test('a run that fails midway keeps what it stored; the next run completes it', async () => {
-    cloud.emulator.faults.failNext(TREND, 45009, 3);
+    cloud.emulator.faults.failNext(TREND, 61503, 3);
     const partial = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }));
     expect(partial.ok).toBe(true);
     expect(partial.data).toMatchObject({ fetched: 21, failed: 3 });
-    expect(partial.data.failures.every((failure: { retryLater: boolean; error: { code: string } }) => failure.retryLater && failure.error.code === 'QUOTA_EXCEEDED')).toBe(true);
+    expect(partial.data.failures.every((failure: { retryLater: boolean; error: { code: string } }) => failure.retryLater && failure.error.code === 'DATA_NOT_READY')).toBe(true);
     expect(documents()).toHaveLength(21);
 
     cloud.emulator.resetCalls();

@@ -76,9 +76,9 @@ describe('getMonthlyRetain and getMonthlyVisitTrend, end to end', () => {
     expect(reply.data.stayTimeUv).toBeCloseTo(123.456789012345678, 12);
   });
 
-  test('an empty list from WeChat is data: null', async () => {
-    const reply = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2016-12' } }));
-    expect(reply).toMatchObject({ ok: true, data: null });
+  test('an empty list from WeChat, years after the month, is data: null and final (the Mini Program had no visits)', async () => {
+    const reply = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2017-01' } }));
+    expect(reply).toMatchObject({ ok: true, data: null, source: 'wechat', final: true });
   });
 
   describe('access', () => {

@@ -1,29 +1,46 @@
 import type { ArchiveStore, ArchivedMonth } from '../../src/archive';
 import { archiveId } from '../../src/archive';
-import type { MonthlyContext } from '../../src/monthly';
+import { REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from '../../src/budget';
+import { MonthlyContext, createInstanceState } from '../../src/monthly';
 import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../../src/wechat/client';
 
-/** An archive in a Map, with switches to make reads or writes fail. */
+/** An archive in a Map (documents as the database would hold them), with switches to make reads or writes fail. */
 export function memoryArchive() {
-  const documents = new Map<string, ArchivedMonth>();
+  const documents = new Map<string, unknown>();
+  const leases = new Map<string, { holder: string; expiresAt: number }>();
   const state = { failWritesFor: new Set<string>(), failReads: false, writes: 0 };
   const store: ArchiveStore = {
     async read(kind, months) {
       if (state.failReads) throw new Error('database unavailable');
-      const found = new Map<string, ArchivedMonth>();
+      const found = new Map<string, unknown>();
       for (const month of months) {
-        const entry = documents.get(archiveId(kind, month));
-        if (entry) found.set(month, entry);
+        const id = archiveId(kind, month);
+        if (documents.has(id)) found.set(month, documents.get(id));
       }
       return found;
     },
-    async write(entry) {
+    async write(entry: ArchivedMonth) {
       if (state.failWritesFor.has(entry.month)) throw new Error('write refused');
       state.writes += 1;
-      documents.set(archiveId(entry.kind, entry.month), entry);
+      documents.set(archiveId(entry.kind, entry.month), { _id: archiveId(entry.kind, entry.month), ...entry });
+    },
+    async acquireLease(name, holder, until, now) {
+      const lease = leases.get(name);
+      if (lease && lease.expiresAt >= now) return false;
+      leases.set(name, { holder, expiresAt: until });
+      return true;
+    },
+    async releaseLease(name, holder) {
+      if (leases.get(name)?.holder === holder) leases.delete(name);
     },
   };
-  return { store, documents, state };
+  return { store, documents, leases, state };
+}
+
+/** A time budget whose deadline is `deadline` (epoch ms) on the clock `now`. */
+export function budgetUntil(deadline: number, now: () => Date = () => new Date('2024-06-15T02:00:00Z')): TimeBudget {
+  const startedAt = now().getTime();
+  return createTimeBudget({ getRemainingTimeInMillis: () => deadline - startedAt + REPLY_MARGIN_MS }, startedAt, () => now().getTime());
 }
 
 /** A WeChat client that answers from a function and counts calls; `failures` maps "api month" to an errcode. */
@@ -55,10 +72,13 @@ export function plausibleReply(api: AnalyticsApi, month: string, withKeyOne = tr
 /** A MonthlyContext over fakes, with a fixed clock. */
 export function testContext(overrides: Partial<MonthlyContext> & Pick<MonthlyContext, 'client' | 'archive'>): MonthlyContext & { logs: Record<string, unknown>[] } {
   const logs: Record<string, unknown>[] = [];
+  const now = overrides.now ?? (() => new Date('2024-06-15T02:00:00Z'));
   return {
-    now: () => new Date('2024-06-15T02:00:00Z'),
-    deadline: Number.MAX_SAFE_INTEGER,
+    now,
+    budget: budgetUntil(now().getTime() + 60_000, now),
     timing: { slowestFetchMs: 0 },
+    stopped: new Map(),
+    instance: createInstanceState(),
     concurrency: 4,
     functionName: 'getMonthlyRetain',
     log: (entry) => logs.push(entry),

@@ -3,7 +3,7 @@ import { serveMonths } from '../../src/monthly';
 import { retainReport } from '../../src/reports/retain';
 import { visitTrendReport } from '../../src/reports/visit-trend';
 import { syncArchive } from '../../src/sync';
-import { memoryArchive, plausibleReply, scriptedClient, testContext } from '../helpers/fakes';
+import { budgetUntil, memoryArchive, plausibleReply, scriptedClient, testContext } from '../helpers/fakes';
 
 // The fake clock is 15 June 2024: the newest complete month is May.
 const lastTwelve = monthsBetween('2023-06', '2024-05');
@@ -92,7 +92,7 @@ describe('serveMonths', () => {
 
   test('months not started before the deadline are reported as such', async () => {
     const wechat = scriptedClient((api, month) => plausibleReply(api, month));
-    const context = testContext({ client: wechat.client, archive: memoryArchive().store, deadline: 0 });
+    const context = testContext({ client: wechat.client, archive: memoryArchive().store, budget: budgetUntil(0) });
     const outcomes = await serveMonths(retainReport, ['2024-05'], context);
     expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'DEADLINE_EXCEEDED' } });
     expect(wechat.calls).toHaveLength(0);
@@ -114,10 +114,9 @@ describe('syncArchive', () => {
   test('a failure midway keeps every other month; the next run completes it', async () => {
     const archive = memoryArchive();
     const wechat = scriptedClient((api, month) => plausibleReply(api, month));
-    wechat.failures.set('analysis.getMonthlyRetain 2024-02', 45009);
+    wechat.failures.set('analysis.getMonthlyRetain 2024-02', 61503);
     archive.state.failWritesFor.add('2023-09');
-    const context = testContext({ client: wechat.client, archive: archive.store });
-    const first = await syncArchive(reports, lastTwelve, context);
+    const first = await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store }));
     expect(first).toMatchObject({ fetched: 21, failed: 3 });
     expect(first.failures.every((failure) => failure.retryLater)).toBe(true);
     expect(archive.documents.size).toBe(21);
@@ -125,8 +124,30 @@ describe('syncArchive', () => {
     wechat.failures.clear();
     archive.state.failWritesFor.clear();
     const calls = wechat.calls.length;
-    expect(await syncArchive(reports, lastTwelve, context)).toMatchObject({ fetched: 3, skipped: 21, failed: 0 });
+    expect(await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store }))).toMatchObject({
+      fetched: 3,
+      skipped: 21,
+      failed: 0,
+    });
     expect(wechat.calls.length - calls).toBe(3);
+  });
+
+  test.each([
+    [45009, 'QUOTA_EXCEEDED', true],
+    [-604101, 'PERMISSION_NOT_DECLARED', false],
+    [48001, 'UPSTREAM_ERROR', false],
+  ])('after %i no new call of that API starts; its other months report the same error', async (code, expected, retryLater) => {
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    for (const month of lastTwelve) wechat.failures.set(`analysis.getMonthlyRetain ${month}`, code);
+    const summary = await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: memoryArchive().store, concurrency: 4 }));
+    const retainCalls = wechat.calls.filter((call) => call.startsWith('analysis.getMonthlyRetain'));
+    // At most the calls already in flight when the first failure came back.
+    expect(retainCalls.length).toBeLessThanOrEqual(4);
+    expect(summary).toMatchObject({ fetched: 12, failed: 12 });
+    expect(summary.failures.map((failure) => [failure.kind, failure.error.code, failure.error.wxErrCode, failure.retryLater])).toEqual(
+      lastTwelve.map(() => ['retain', expected, code, retryLater]),
+    );
+    expect(wechat.calls.filter((call) => call.startsWith('analysis.getMonthlyVisitTrend'))).toHaveLength(12);
   });
 
   test('a missing permission is a failure another run will not fix', async () => {
@@ -144,7 +165,7 @@ describe('syncArchive', () => {
       clock += 100;
       return plausibleReply(api, month);
     });
-    const context = testContext({ client: wechat.client, archive: memoryArchive().store, now: () => new Date(clock), deadline: clock + 450, concurrency: 1 });
+    const context = testContext({ client: wechat.client, archive: memoryArchive().store, now: () => new Date(clock), budget: budgetUntil(clock + 450, () => new Date(clock)), concurrency: 1 });
     const summary = await syncArchive(reports, lastTwelve, context);
     // Calls take 100 ms: those starting at +0, +100, +200 and +300 end by +400; one at +400 would end after +450.
     expect(summary.fetched).toBe(4);
@@ -164,7 +185,7 @@ describe('syncArchive', () => {
       },
     };
     wechat.failures.set('analysis.getMonthlyRetain 2024-04', 61503);
-    const context = testContext({ client: slowFailure, archive: memoryArchive().store, now: () => new Date(clock), deadline: clock + 150, concurrency: 1 });
+    const context = testContext({ client: slowFailure, archive: memoryArchive().store, now: () => new Date(clock), budget: budgetUntil(clock + 150, () => new Date(clock)), concurrency: 1 });
     const summary = await syncArchive([retainReport], ['2024-04', '2024-05'], context);
     expect(summary).toMatchObject({ fetched: 0, failed: 1, deferred: 1 });
     expect(wechat.calls).toEqual(['analysis.getMonthlyRetain 2024-04']);

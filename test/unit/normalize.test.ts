@@ -97,15 +97,16 @@ describe('retention', () => {
     expect(() => normalizeRetention({ visitUv: [{ key: 0 }] }, '2024-01')).toThrow(/no key or value/);
   });
 
-  test('is up to date when complete, or while the following month runs', () => {
-    const partial = normalizeRetention({ visitUv: [{ key: 0, value: 9 }], visitUvNew: [{ key: 0, value: 3 }] }, '2024-01');
-    expect(retainReport.isUpToDate(partial, '2024-01', new Date('2024-02-20T00:00:00Z'))).toBe(true);
-    expect(retainReport.isUpToDate(partial, '2024-01', new Date('2024-03-01T00:00:00+08:00'))).toBe(false);
-    const complete = normalizeRetention(
-      { visitUv: [{ key: 0, value: 9 }, { key: 1, value: 2 }], visitUvNew: [{ key: 0, value: 3 }, { key: 1, value: 1 }] },
-      '2024-01',
-    );
-    expect(retainReport.isUpToDate(complete, '2024-01', new Date('2030-01-01T00:00:00Z'))).toBe(true);
+  test('a reply without series is a month without figures, not final', () => {
+    for (const reply of [{}, { refDate: '202405', visitUvNew: [], visitUv: [] }]) {
+      const data = normalizeRetention(reply, '2024-05');
+      expect(data).toEqual({ month: '2024-05', refDate: '202405', visitUvNew: [], visitUv: [], complete: false });
+      expect(retainReport.hasFigures(data)).toBe(false);
+      expect(retainReport.isFinal(data)).toBe(false);
+      expect(retainReport.dueMonth(data, '2024-05')).toBe('2024-05');
+    }
+    const partial = normalizeRetention({ visitUv: [{ key: 0, value: 9 }], visitUvNew: [{ key: 0, value: 3 }] }, '2024-05');
+    expect(retainReport.dueMonth(partial, '2024-05')).toBe('2024-06');
   });
 });
 
@@ -132,7 +133,8 @@ describe('visit trend', () => {
   test('an empty list is null data', () => {
     expect(normalizeVisitTrend({ list: [] }, '2017-03')).toBeNull();
     expect(normalizeVisitTrend({}, '2017-03')).toBeNull();
-    expect(visitTrendReport.isUpToDate(null, '2017-03', new Date())).toBe(true);
+    expect(visitTrendReport.hasFigures(null)).toBe(false);
+    expect(visitTrendReport.isFinal(null)).toBe(false);
   });
 
   test('long floats become plain numbers', () => {

@@ -47,7 +47,7 @@ describe('parseRequest', () => {
     [{ from: '2024-02', to: '2024-01' }, /must not be after/],
     [{ from: '2022-01', to: '2024-01' }, /at most 24 months/],
     [{ from: '2024-01' }, /to must be a string/],
-    [{ moth: '2024-02' }, /Unknown field moth/],
+    [{ moth: '2024-02' }, /Unknown field 'moth'/],
     ['2024-02', /must be an object/],
     [[1], /must be an object/],
   ])('rejects %j', (event, message) => {

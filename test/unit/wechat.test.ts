@@ -1,5 +1,5 @@
 import { WeChatCallError, WeChatClient } from '../../src/wechat/client';
-import { fromWeChatError } from '../../src/wechat/errors';
+import { WECHAT_ERROR_RULES, fromWeChatError } from '../../src/wechat/errors';
 import { DEFAULT_RETRY, RetryOptions, withRetry } from '../../src/wechat/retry';
 
 const dates = { beginDate: '20240201', endDate: '20240229' };
@@ -70,16 +70,33 @@ describe('retry', () => {
 
 describe('error mapping', () => {
   test.each([
-    [-604101, 'PERMISSION_NOT_DECLARED', /"analysis.getMonthlyRetain" to permissions.openapi in cloudfunctions\/getMonthlyRetain\/config.json/],
-    [61503, 'DATA_NOT_READY', /2024-02.*try again later/],
-    [45009, 'QUOTA_EXCEEDED', /quota/],
-    [-1, 'UPSTREAM_ERROR', /error -1/],
-    [61501, 'UPSTREAM_ERROR', /error 61501/],
-  ])('%i is %s', (code, expected, message) => {
+    [-604101, 'PERMISSION_NOT_DECLARED', 'never', 'api', /"analysis.getMonthlyRetain" to permissions.openapi in cloudfunctions\/getMonthlyRetain\/config.json/],
+    [61503, 'DATA_NOT_READY', 'later', 'month', /2024-02.*try again in an hour/],
+    [45009, 'QUOTA_EXCEEDED', 'later', 'api', /quota.*after midnight China time, when it resets/],
+    [-1, 'UPSTREAM_ERROR', 'now', 'month', /busy.*try again in a minute/],
+    [-604102, 'UPSTREAM_ERROR', 'now', 'month', /timed out.*try again in a minute/],
+    [61501, 'UPSTREAM_ERROR', 'never', 'month', /whole months that have ended, from 2017-01/],
+    [40001, 'UPSTREAM_ERROR', 'never', 'api', /AppID binding/],
+    [48001, 'UPSTREAM_ERROR', 'never', 'api', /account type/],
+    [61007, 'UPSTREAM_ERROR', 'never', 'api', /permission set 18/],
+    [61502, 'UPSTREAM_ERROR', 'never', 'api', /Mini games/],
+    [99999, 'UPSTREAM_ERROR', 'later', 'month', /error 99999: x.*try again later/],
+  ])('%i is %s, recovery %s, scope %s', (code, expected, recovery, scope, message) => {
     const error = fromWeChatError(new WeChatCallError(code, 'x'), site);
     expect(error.code).toBe(expected);
     expect(error.wxErrCode).toBe(code);
+    expect(error.recovery).toBe(recovery);
+    expect(error.scope).toBe(scope);
     expect(error.message).toMatch(message);
     expect(error.toBody()).toEqual({ code: expected, message: error.message, wxErrCode: code });
+    expect((error as Error & { cause?: unknown }).cause).toBeInstanceOf(WeChatCallError);
+  });
+
+  test('a code that does not clear with time never says to try again', () => {
+    for (const [code, rule] of Object.entries(WECHAT_ERROR_RULES)) {
+      const message = rule.message(site, `error ${code}`);
+      if (rule.recovery === 'never') expect(message).not.toMatch(/try again/i);
+      else expect(message).toMatch(/try again/i);
+    }
   });
 });

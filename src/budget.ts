@@ -1,0 +1,92 @@
+import { AnalyticsError } from './errors';
+
+/** What the platform passes as the second argument of `main` (the fields the time budget reads). */
+export interface InvocationContext {
+  function_name?: string;
+  request_id?: string;
+  /** The function's time limit, in milliseconds. */
+  time_limit_in_ms?: number;
+  /** Milliseconds left before the platform stops the invocation. */
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** The default time limit of a cloud function, in milliseconds (the console can raise it). */
+export const DEFAULT_TIME_LIMIT_MS = 3000;
+/** Milliseconds kept back at the end of an invocation to store what arrived and reply. */
+export const REPLY_MARGIN_MS = 400;
+
+/**
+ * The time one invocation may spend: no WeChat or database call runs past {@link TimeBudget.deadline},
+ * so that the caller gets a typed reply before the platform kills the function.
+ */
+export interface TimeBudget {
+  /** Epoch milliseconds at which `main` started. */
+  readonly startedAt: number;
+  /** Epoch milliseconds after which no call of this invocation may still be running. */
+  readonly deadline: number;
+  /** Milliseconds left before the deadline (0 once it has passed). */
+  remaining(): number;
+  /** Aborted at the deadline; for transports that can cancel a request. */
+  readonly signal: AbortSignal;
+  /**
+   * Settles like `work`, or rejects with `DEADLINE_EXCEEDED` (recovery `later`) at the deadline,
+   * whichever comes first. `what` names the work in the message, e.g. "WeChat's answer for 2024-05".
+   */
+  race<T>(work: Promise<T>, what: string): Promise<T>;
+}
+
+/**
+ * The budget of an invocation that started at `startedAt` (epoch ms, by the injected clock `now`):
+ * the context's remaining time (or its time limit, or 3 s) less {@link REPLY_MARGIN_MS}.
+ */
+export function createTimeBudget(context: InvocationContext | undefined, startedAt: number, now: () => number): TimeBudget {
+  const remainingAtStart =
+    typeof context?.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis()
+      : typeof context?.time_limit_in_ms === 'number'
+        ? context.time_limit_in_ms
+        : DEFAULT_TIME_LIMIT_MS;
+  const deadline = startedAt + Math.max((Number.isFinite(remainingAtStart) ? remainingAtStart : DEFAULT_TIME_LIMIT_MS) - REPLY_MARGIN_MS, 0);
+  const remaining = () => Math.max(deadline - now(), 0);
+  let controller: AbortController | undefined;
+
+  return {
+    startedAt,
+    deadline,
+    remaining,
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        const abort = controller;
+        setTimeout(() => abort.abort(deadlineError('the call')), remaining()).unref?.();
+      }
+      return controller.signal;
+    },
+    race(work, what) {
+      const left = remaining();
+      if (left <= 0) {
+        work.catch(() => undefined);
+        return Promise.reject(deadlineError(what));
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(deadlineError(what)), left);
+        work.then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+      });
+    },
+  };
+}
+
+function deadlineError(what: string): AnalyticsError {
+  return new AnalyticsError('DEADLINE_EXCEEDED', `${what} did not arrive within this call's time limit; call again to get it.`, {
+    recovery: 'later',
+  });
+}
