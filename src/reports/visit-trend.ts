@@ -8,11 +8,13 @@ export type { MonthlyVisitTrend };
 
 const FIGURES = ['sessionCnt', 'visitPv', 'visitUv', 'visitUvNew', 'stayTimeUv', 'stayTimeSession', 'visitDepth'] as const;
 
-/** Cleans a getMonthlyVisitTrend reply; `null` when WeChat's list is empty or absent (no figures). */
+/**
+ * Cleans a getMonthlyVisitTrend reply; `null` when WeChat's list is empty (no figures). A reply without
+ * `list` (an empty body, `[]`, a number) is not WeChat's shape: an error, never "no figures".
+ */
 export function normalizeVisitTrend(reply: WeChatReply, month: YearMonth): MonthlyVisitTrend | null {
   const { list } = reply;
-  if (list === undefined || list === null) return null;
-  if (!Array.isArray(list)) throw unexpectedReply('list is not a list');
+  if (!Array.isArray(list)) throw unexpectedReply(list === undefined ? 'it has no list' : 'list is not a list');
   const refDate = refDateOf(month);
   const entry: unknown = list.find((item: { refDate?: unknown } | null) => item?.refDate === refDate) ?? list[0];
   if (entry === undefined) return null;

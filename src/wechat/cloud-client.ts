@@ -1,3 +1,4 @@
+import { unexpectedReply } from '../normalize';
 import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from './client';
 
 type OpenApiMethod = (params: Record<string, unknown>) => Promise<unknown>;
@@ -21,10 +22,12 @@ export function createCloudClient(cloud: CloudOpenApi): WeChatClient {
       } catch (error) {
         throw toCallError(error);
       }
-      if (typeof reply !== 'object' || reply === null) {
-        throw new WeChatCallError(-1, `${api} replied with ${typeof reply} instead of an object.`);
+      if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
+        throw unexpectedReply(`${api} gave ${Array.isArray(reply) ? 'a list' : typeof reply} instead of an object`);
       }
       const { errMsg: _errMsg, errCode: _errCode, ...data } = reply as WeChatReply;
+      // wx-server-sdk spreads a body that is a JSON string into an object keyed '0', '1', ...
+      if (Object.keys(data).some((key) => /^\d+$/.test(key))) throw unexpectedReply(`${api} gave a body that is not a JSON object`);
       return data;
     },
   };

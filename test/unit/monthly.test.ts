@@ -1,5 +1,6 @@
 import { monthsBetween } from '../../src/dates';
-import { serveMonths } from '../../src/monthly';
+import { createInstanceState, serveMonths } from '../../src/monthly';
+import { mapWithConcurrency } from '../../src/pool';
 import { retainReport } from '../../src/reports/retain';
 import { visitTrendReport } from '../../src/reports/visit-trend';
 import { syncArchive } from '../../src/sync';
@@ -189,5 +190,44 @@ describe('syncArchive', () => {
     const summary = await syncArchive([retainReport], ['2024-04', '2024-05'], context);
     expect(summary).toMatchObject({ fetched: 0, failed: 1, deferred: 1 });
     expect(wechat.calls).toEqual(['analysis.getMonthlyRetain 2024-04']);
+  });
+});
+
+describe('one instance, many requests', () => {
+  test('200 concurrent requests for a month that is not archived share one WeChat call', async () => {
+    const archive = memoryArchive();
+    let calls = 0;
+    const client = {
+      async call(api: 'analysis.getMonthlyRetain' | 'analysis.getMonthlyVisitTrend') {
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return plausibleReply(api, '2024-05');
+      },
+    };
+    const instance = createInstanceState();
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, () => serveMonths(retainReport, ['2024-05'], testContext({ client, archive: archive.store, instance }))),
+    );
+    expect(calls).toBe(1);
+    expect(outcomes.every(([outcome]) => outcome?.ok && outcome.data.month === '2024-05')).toBe(true);
+    expect(instance.inflight.size).toBe(0);
+  });
+});
+
+describe('mapWithConcurrency', () => {
+  test('after a task throws, nothing new starts and nothing is still running when it rejects', async () => {
+    let running = 0;
+    const started: number[] = [];
+    const work = mapWithConcurrency([0, 1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+      started.push(item);
+      running += 1;
+      await new Promise((resolve) => setTimeout(resolve, item === 1 ? 1 : 30));
+      running -= 1;
+      if (item === 1) throw new Error('bug');
+      return item;
+    });
+    await expect(work).rejects.toThrow('bug');
+    expect(running).toBe(0);
+    expect(started).toEqual([0, 1, 2]);
   });
 });

@@ -132,7 +132,7 @@ describe('visit trend', () => {
 
   test('an empty list is null data', () => {
     expect(normalizeVisitTrend({ list: [] }, '2017-03')).toBeNull();
-    expect(normalizeVisitTrend({}, '2017-03')).toBeNull();
+    expect(() => normalizeVisitTrend({}, '2017-03')).toThrow(/unexpected shape: it has no list/);
     expect(visitTrendReport.hasFigures(null)).toBe(false);
     expect(visitTrendReport.isFinal(null)).toBe(false);
   });
