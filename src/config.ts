@@ -10,7 +10,13 @@ export interface AnalyticsConfig {
   syncMonths: number;
   /** `ANALYTICS_CONCURRENCY`: WeChat calls in flight at once (default 4, at most 10). */
   concurrency: number;
+  /** `WECHAT_TRANSPORT`: how WeChat is reached (default and only value so far: `cloud`, the cloud call). */
+  transport: WeChatTransport;
 }
+
+/** The ways to reach WeChat that this version supports. */
+export const WECHAT_TRANSPORTS = ['cloud'] as const;
+export type WeChatTransport = (typeof WECHAT_TRANSPORTS)[number];
 
 export const ADMIN_OPENIDS_VARIABLE = 'ANALYTICS_ADMIN_OPENIDS';
 
@@ -28,6 +34,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
     collection,
     syncMonths: readInteger(env, 'ANALYTICS_SYNC_MONTHS', 12, 1, 60),
     concurrency: readInteger(env, 'ANALYTICS_CONCURRENCY', 4, 1, 10),
+    transport: readChoice(env, 'WECHAT_TRANSPORT', WECHAT_TRANSPORTS),
   };
 }
 
@@ -42,6 +49,18 @@ export function readAdminOpenids(env: Readonly<Record<string, string | undefined
       .map((openid) => openid.trim())
       .filter(Boolean),
   );
+}
+
+function readChoice<Choice extends string>(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  choices: readonly [Choice, ...Choice[]],
+): Choice {
+  const text = (env[name] ?? '').trim();
+  if (text === '') return choices[0];
+  const choice = choices.find((candidate) => candidate === text);
+  if (!choice) throw configurationError(name, `one of ${choices.join(', ')}`, text);
+  return choice;
 }
 
 function readInteger(

@@ -1,24 +1,23 @@
 import { CallerContext, Principal, authorize, isTimerRun } from './access';
-import { ArchiveStore, CloudDatabase, createCloudArchive } from './archive';
+import { InstanceState, MonthlyContext, createInstanceState, serveMonths } from './archive/read-through';
+import type { ArchiveStore } from './archive/store';
 import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from './budget';
 import { AnalyticsConfig, readAdminOpenids, readConfig } from './config';
 import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract';
 import { monthsBetween } from './dates';
 import { AnalyticsError } from './errors';
-import { InstanceState, Log, MonthlyContext, createInstanceState, describe, serveMonths } from './monthly';
+import { createCloudArchive } from './platform/cloudbase/archive';
+import type { CloudSdk } from './platform/cloudbase/sdk';
+import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
 import { AnalyticsRequest, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
-import { syncUnderLease } from './sync';
-import { CloudOpenApi, createCloudClient } from './wechat/cloud-client';
+import { syncUnderLease } from './sync/sync';
+import type { WeChatClient } from './wechat/client';
+import { createWeChatClient } from './wechat/factory';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
 
-export type { InvocationContext };
-
-/** The part of `wx-server-sdk` (after `cloud.init`) that the functions use. */
-export interface CloudSdk extends CloudOpenApi {
-  getWXContext(): CallerContext;
-  database(): CloudDatabase;
-}
+export type { CloudSdk, InvocationContext };
+export { TimerRunFailed, failureReply };
 
 /** What a handler needs from the outside. Only `cloud` is required; the rest default to the runtime's. */
 export interface HandlerDependencies {
@@ -31,29 +30,6 @@ export interface HandlerDependencies {
 }
 
 const logToConsole: Log = (entry) => console.log(JSON.stringify(entry));
-
-/** Turns any failure into the reply a caller sees; unexpected ones are logged and not exposed. */
-export function failureReply(error: unknown, log: Log): FailureReply {
-  if (error instanceof AnalyticsError) return { ok: false, error: error.toBody() };
-  log({ level: 'error', event: 'unexpected_error', error: describe(error), stack: error instanceof Error ? error.stack : undefined });
-  return {
-    ok: false,
-    error: { code: 'INTERNAL_ERROR', message: 'The analytics function failed unexpectedly; its log has the details.' },
-  };
-}
-
-/**
- * The error a timer run ends with when it could not do its work for a reason another run will not fix
- * (configuration, a missing permission, a fault of ours): the invocation fails, so the platform's
- * monitoring shows it, instead of replying `ok: false` to nobody.
- */
-export class TimerRunFailed extends Error {
-  override readonly name = 'TimerRunFailed';
-
-  constructor(readonly reply: FailureReply) {
-    super(`${reply.error.code}: ${reply.error.message}`);
-  }
-}
 
 /** Epoch milliseconds after which an invocation that started at `startedAt` starts no new WeChat call. */
 export function deadlineOf(context: InvocationContext | undefined, startedAt: number): number {
@@ -73,8 +49,8 @@ function createRuntime(dependencies: HandlerDependencies) {
   const env = dependencies.env ?? process.env;
   const instance: InstanceState = createInstanceState();
   let config: AnalyticsConfig | undefined;
+  let transport: WeChatClient | undefined;
   let archive = dependencies.archive;
-  const cloudClient = createCloudClient(dependencies.cloud);
 
   /** Every log line of an invocation carries its request id. */
   const logFor = (context: InvocationContext | undefined): Log =>
@@ -99,7 +75,8 @@ function createRuntime(dependencies: HandlerDependencies) {
     const principal = authorize(caller, current);
     archive ??= createCloudArchive(dependencies.cloud.database(), current.collection);
     const budget = createTimeBudget(context, startedAt, () => now().getTime());
-    const client = withRetry(cloudClient, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
+    transport ??= createWeChatClient(current, { cloud: dependencies.cloud });
+    const client = withRetry(transport, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
     return {
       principal,
       config: current,

@@ -1,6 +1,4 @@
-import { initCloud } from '../../src/cloud';
-import { createReportHandler } from '../../src/handler';
-import { visitTrendReport } from '../../src/reports/visit-trend';
+import { createReportHandler, initCloud, visitTrendReport } from '../../src';
 
 /** Monthly visit trend of the Mini Program, for its admins. */
 export const main = createReportHandler(visitTrendReport, { cloud: initCloud() });

@@ -1,7 +1,4 @@
-import { initCloud } from '../../src/cloud';
-import { createSyncHandler } from '../../src/handler';
-import { retainReport } from '../../src/reports/retain';
-import { visitTrendReport } from '../../src/reports/visit-trend';
+import { ALL_REPORTS, createSyncHandler, initCloud } from '../../src';
 
 /** Keeps the monthly archive up to date; run by its timer, or by an admin to backfill. */
-export const main = createSyncHandler([retainReport, visitTrendReport], { cloud: initCloud() });
+export const main = createSyncHandler(ALL_REPORTS, { cloud: initCloud() });

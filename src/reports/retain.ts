@@ -1,6 +1,6 @@
 import type { MonthlyRetention, RetentionPoint } from '../contract';
 import { YearMonth, addMonths, refDateOf } from '../dates';
-import { isPlainObject, toPlainNumber, unexpectedReply } from '../normalize';
+import { isPlainObject, toPlainNumber, unexpectedReply } from './numbers';
 import type { WeChatReply } from '../wechat/client';
 import type { ReportDefinition } from './report';
 

@@ -1,6 +1,6 @@
 import type { MonthlyVisitTrend } from '../contract';
 import { YearMonth, refDateOf } from '../dates';
-import { isPlainObject, toPlainNumber, unexpectedReply } from '../normalize';
+import { isPlainObject, toPlainNumber, unexpectedReply } from './numbers';
 import type { WeChatReply } from '../wechat/client';
 import type { ReportDefinition } from './report';
 

@@ -1,7 +1,7 @@
-import type { ArchiveStore, ArchivedMonth } from '../../src/archive';
-import { archiveId } from '../../src/archive';
+import type { ArchiveStore, ArchivedMonth } from '../../src/archive/store';
+import { archiveId } from '../../src/archive/store';
 import { REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from '../../src/budget';
-import { MonthlyContext, createInstanceState } from '../../src/monthly';
+import { MonthlyContext, createInstanceState } from '../../src/archive/read-through';
 import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../../src/wechat/client';
 
 /** An archive in a Map (documents as the database would hold them), with switches to make reads or writes fail. */

@@ -1,9 +1,9 @@
 import { monthsBetween } from '../../src/dates';
-import { createInstanceState, serveMonths } from '../../src/monthly';
+import { createInstanceState, serveMonths } from '../../src/archive/read-through';
 import { mapWithConcurrency } from '../../src/pool';
 import { retainReport } from '../../src/reports/retain';
 import { visitTrendReport } from '../../src/reports/visit-trend';
-import { syncArchive } from '../../src/sync';
+import { syncArchive } from '../../src/sync/sync';
 import { budgetUntil, memoryArchive, plausibleReply, scriptedClient, testContext } from '../helpers/fakes';
 
 // The fake clock is 15 June 2024: the newest complete month is May.

@@ -1,6 +1,6 @@
 import JSONbig from 'json-bigint';
 import { AnalyticsError } from '../../src/errors';
-import { toPlainNumber } from '../../src/normalize';
+import { toPlainNumber } from '../../src/reports/numbers';
 import { normalizeRetention, retainReport } from '../../src/reports/retain';
 import { normalizeVisitTrend, visitTrendReport } from '../../src/reports/visit-trend';
 

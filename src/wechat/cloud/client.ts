@@ -1,5 +1,5 @@
-import { unexpectedReply } from '../normalize';
-import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from './client';
+import { unexpectedReply } from '../../reports/numbers';
+import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../client';
 
 type OpenApiMethod = (params: Record<string, unknown>) => Promise<unknown>;
 

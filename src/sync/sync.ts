@@ -1,9 +1,10 @@
-import type { SyncFailure, SyncSummary } from './contract';
-import type { YearMonth } from './dates';
-import { AnalyticsError } from './errors';
-import { MonthlyContext, describe, fetchAndArchive, plan, readArchive } from './monthly';
-import { mapWithConcurrency } from './pool';
-import type { ReportDefinition } from './reports/report';
+import { MonthlyContext, fetchAndArchive, plan, readArchive } from '../archive/read-through';
+import type { SyncFailure, SyncSummary } from '../contract';
+import type { YearMonth } from '../dates';
+import { AnalyticsError } from '../errors';
+import { mapWithConcurrency } from '../pool';
+import { describe } from '../reply';
+import type { ReportDefinition } from '../reports/report';
 
 export type { SyncFailure, SyncSummary };
 

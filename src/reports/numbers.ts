@@ -1,4 +1,4 @@
-import { AnalyticsError } from './errors';
+import { AnalyticsError } from '../errors';
 
 /** A json-bigint BigNumber after wx-server-sdk's camelCase copy: sign, exponent, base-1e14 digit groups. */
 interface BigNumberFields {

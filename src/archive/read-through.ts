@@ -1,20 +1,19 @@
-import { ArchiveStore, ArchivedMonth, parseArchivedMonth } from './archive';
-import type { TimeBudget } from './budget';
-import type { MonthOutcome, MonthSource } from './contract';
-import type { YearMonth } from './dates';
-import { monthDates } from './dates';
-import { AnalyticsError } from './errors';
-import { mapWithConcurrency } from './pool';
-import { Asker, freshness } from './reports/freshness';
-import type { ReportDefinition, ReportKind } from './reports/report';
-import type { AnalyticsApi } from './wechat/client';
-import { WeChatCallError, WeChatClient } from './wechat/client';
-import { fromWeChatError } from './wechat/errors';
+import { ArchiveStore, ArchivedMonth, parseArchivedMonth } from './store';
+import type { TimeBudget } from '../budget';
+import type { MonthOutcome, MonthSource } from '../contract';
+import type { YearMonth } from '../dates';
+import { monthDates } from '../dates';
+import { AnalyticsError } from '../errors';
+import { mapWithConcurrency } from '../pool';
+import { Log, describe } from '../reply';
+import { Asker, freshness } from '../reports/freshness';
+import type { ReportDefinition, ReportKind } from '../reports/report';
+import type { AnalyticsApi } from '../wechat/client';
+import { WeChatCallError, WeChatClient } from '../wechat/client';
+import { fromWeChatError } from '../wechat/errors';
 
-export type { MonthOutcome, MonthSource };
+export type { Log, MonthOutcome, MonthSource };
 
-/** One structured log line. */
-export type Log = (entry: Record<string, unknown>) => void;
 
 /** State shared by every invocation of one function instance. */
 export interface InstanceState {
@@ -204,14 +203,6 @@ export async function serveMonths<Data>(
       data: result.data,
     };
   });
-}
-
-/** A short description of an unexpected error, for logs. */
-export function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  const fields = error as { errCode?: unknown; errMsg?: unknown } | null;
-  if (fields && (fields.errCode !== undefined || fields.errMsg !== undefined)) return `${String(fields.errCode)} ${String(fields.errMsg)}`;
-  return String(error);
 }
 
 export type { ReportKind };

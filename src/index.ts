@@ -1,0 +1,8 @@
+/**
+ * The public entry of the shared core: what a cloud function's `index.ts` may import. Each function
+ * wires one handler to the platform (`initCloud()`), nothing more.
+ */
+export type { AnalyticsFunctions, MonthReply, RangeReply, SyncReply } from './contract';
+export { createReportHandler, createSyncHandler, type HandlerDependencies, type InvocationContext } from './handler';
+export { initCloud, type CloudSdk } from './platform/cloudbase/sdk';
+export { ALL_REPORTS, REPORTS, retainReport, visitTrendReport } from './reports';

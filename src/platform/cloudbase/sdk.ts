@@ -1,0 +1,20 @@
+import * as sdk from 'wx-server-sdk';
+import type { CallerContext } from '../../access';
+import type { CloudOpenApi } from '../../wechat/cloud/client';
+import type { CloudDatabase } from './archive';
+
+/**
+ * The port to CloudBase: the part of `wx-server-sdk` (after `cloud.init`) that the functions use.
+ * Tests pass a fake; production passes {@link initCloud}'s.
+ */
+export interface CloudSdk extends CloudOpenApi {
+  /** The caller as the platform saw it (`OPENID`, `SOURCE`…); the event cannot change it. */
+  getWXContext(): CallerContext;
+  database(): CloudDatabase;
+}
+
+/** `wx-server-sdk`, initialised for whichever environment the function runs in. */
+export function initCloud(): CloudSdk {
+  sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV as unknown as string });
+  return sdk as unknown as CloudSdk;
+}
