@@ -2,6 +2,7 @@ import type { ErrorCode } from '../contract';
 import type { YearMonth } from '../dates';
 import { AnalyticsError, Recovery, Scope } from '../errors';
 import { AnalyticsApi, WeChatCallError } from './client';
+import { CLOUD_GATEWAY_RULES } from './cloud/errors';
 
 /** Where a failed call happened, for messages that say what to do. */
 export interface CallSite {
@@ -25,11 +26,9 @@ const busy = (what: string): ErrorRule => ({
   message: (site) => `${what} while asking ${site.api} for ${site.month}, even after retries; try again in a minute.`,
 });
 
-const configFile = (site: CallSite) =>
-  site.functionName ? `cloudfunctions/${site.functionName}/config.json` : "the function's config.json";
-
 /**
- * Every WeChat and CloudBase code the functions may meet, classified once: whether a retry in the same
+ * Every WeChat and CloudBase code the functions may meet, classified once (the cloud call's gateway
+ * codes come from its transport, `cloud/errors.ts`): whether a retry in the same
  * invocation may help (`now`), another run may (`later`) or someone must act first (`never`); whether
  * it stops every call of the same API in this invocation (`api`); and the message that says what to do.
  * Sources: the API documents (`getMonthlyRetain`, `getMonthlyVisitTrend`), WeChat's global return codes,
@@ -37,24 +36,7 @@ const configFile = (site: CallSite) =>
  */
 export const WECHAT_ERROR_RULES: Readonly<Record<number, ErrorRule>> = {
   [-1]: busy('WeChat was busy'),
-  [-501001]: busy('CloudBase reported a resource system error'),
-  [-501002]: busy('CloudBase timed out'),
-  [-604102]: busy('the open API gateway timed out'),
-  [-604103]: busy('the open API gateway had a system error'),
-  [-604100]: {
-    code: 'UPSTREAM_ERROR',
-    recovery: 'never',
-    scope: 'api',
-    message: (site) => `The cloud call gateway does not know ${site.api}: check that the function bundles wx-server-sdk 2.x or later and that the API name is right.`,
-  },
-  [-604101]: {
-    code: 'PERMISSION_NOT_DECLARED',
-    recovery: 'never',
-    scope: 'api',
-    message: (site) =>
-      `This cloud function may not call ${site.api}: add "${site.api}" to permissions.openapi in ${configFile(site)} ` +
-      'and upload the function again from WeChat DevTools (WeChat applies the change within about 10 minutes).',
-  },
+  ...CLOUD_GATEWAY_RULES,
   40001: {
     code: 'UPSTREAM_ERROR',
     recovery: 'never',

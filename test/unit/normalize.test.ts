@@ -1,11 +1,12 @@
 import JSONbig from 'json-bigint';
 import { AnalyticsError } from '../../src/errors';
 import { toPlainNumber } from '../../src/reports/numbers';
+import { withPlainNumbers } from '../../src/wechat/cloud/numbers';
 import { normalizeRetention, retainReport } from '../../src/reports/retain';
 import { normalizeVisitTrend, visitTrendReport } from '../../src/reports/visit-trend';
 
-/** What wx-server-sdk hands over: json-bigint parse, then a field-by-field camelCase copy. */
-function asDeliveredBySdk(jsonText: string): Record<string, unknown> {
+/** What the cloud transport hands over: wx-server-sdk's json-bigint parse and field-by-field camelCase copy, then withPlainNumbers. */
+function sdkCopy(jsonText: string): Record<string, unknown> {
   const copy = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(copy);
     if (value !== null && typeof value === 'object') {
@@ -18,17 +19,22 @@ function asDeliveredBySdk(jsonText: string): Record<string, unknown> {
   return copy(JSONbig.parse(jsonText)) as Record<string, unknown>;
 }
 
+const asDeliveredBySdk = (jsonText: string) => withPlainNumbers(sdkCopy(jsonText)) as Record<string, unknown>;
+
 describe('toPlainNumber', () => {
-  test('passes numbers and converts BigNumber copies and numeric strings', () => {
+  test('passes numbers and numeric strings; the cloud transport turns BigNumber copies into numbers', () => {
     expect(toPlainNumber(42, 'x')).toBe(42);
     expect(toPlainNumber('56.4112', 'x')).toBe(56.4112);
-    const reply = asDeliveredBySdk('{"a": 56.411234567890123, "b": 12345678901234567890, "c": -0.000012345678901234567, "d": 1234567890123456}');
-    expect(reply.a).not.toEqual(expect.any(Number));
+    const text = '{"a": 56.411234567890123, "b": 12345678901234567890, "c": -0.000012345678901234567, "d": 1234567890123456}';
+    expect(sdkCopy(text).a).not.toEqual(expect.any(Number));
+    const reply = asDeliveredBySdk(text);
     expect(toPlainNumber(reply.a, 'a')).toBeCloseTo(56.411234567890123, 12);
     expect(toPlainNumber(reply.b, 'b')).toBe(12345678901234567890);
     expect(toPlainNumber(reply.c, 'c')).toBeCloseTo(-0.000012345678901234567, 18);
     expect(toPlainNumber(reply.d, 'd')).toBe(1234567890123456);
-    expect(toPlainNumber(JSONbig.parse('{"a": 123456789012345678}').a, 'a')).toBe(123456789012345678);
+    expect(withPlainNumbers(JSONbig.parse('{"a": 123456789012345678}'))).toEqual({ a: 123456789012345678 });
+    expect(withPlainNumbers({ s: 1, e: 0, c: [5] })).toBe(5);
+    expect(withPlainNumbers({ s: 1, e: 0, c: [5], other: 1 })).toEqual({ s: 1, e: 0, c: [5], other: 1 });
   });
 
   test('missing is null; anything else is an unexpected reply', () => {

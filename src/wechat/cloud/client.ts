@@ -1,5 +1,6 @@
 import { unexpectedReply } from '../../reports/numbers';
 import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../client';
+import { withPlainNumbers } from './numbers';
 
 type OpenApiMethod = (params: Record<string, unknown>) => Promise<unknown>;
 
@@ -28,7 +29,7 @@ export function createCloudClient(cloud: CloudOpenApi): WeChatClient {
       const { errMsg: _errMsg, errCode: _errCode, ...data } = reply as WeChatReply;
       // wx-server-sdk spreads a body that is a JSON string into an object keyed '0', '1', ...
       if (Object.keys(data).some((key) => /^\d+$/.test(key))) throw unexpectedReply(`${api} gave a body that is not a JSON object`);
-      return data;
+      return withPlainNumbers(data) as WeChatReply;
     },
   };
 }

@@ -1,0 +1,37 @@
+import type { CallSite, ErrorRule } from '../errors';
+
+const busy = (what: string): ErrorRule => ({
+  code: 'UPSTREAM_ERROR',
+  recovery: 'now',
+  scope: 'month',
+  message: (site) => `${what} while asking ${site.api} for ${site.month}, even after retries; try again in a minute.`,
+});
+
+const configFile = (site: CallSite) =>
+  site.functionName ? `cloudfunctions/${site.functionName}/config.json` : "the function's config.json";
+
+/**
+ * Codes of the CloudBase gateway that carries the cloud call (wx-server-sdk 4.x's `TCB_ERR_CODE`), part
+ * of the one error table in `wechat/errors.ts`.
+ */
+export const CLOUD_GATEWAY_RULES: Readonly<Record<number, ErrorRule>> = {
+  [-501001]: busy('CloudBase reported a resource system error'),
+  [-501002]: busy('CloudBase timed out'),
+  [-604102]: busy('the open API gateway timed out'),
+  [-604103]: busy('the open API gateway had a system error'),
+  [-604100]: {
+    code: 'UPSTREAM_ERROR',
+    recovery: 'never',
+    scope: 'api',
+    message: (site) =>
+      `The cloud call gateway does not know ${site.api}: check that the function bundles wx-server-sdk 2.x or later and that the API name is right.`,
+  },
+  [-604101]: {
+    code: 'PERMISSION_NOT_DECLARED',
+    recovery: 'never',
+    scope: 'api',
+    message: (site) =>
+      `This cloud function may not call ${site.api}: add "${site.api}" to permissions.openapi in ${configFile(site)} ` +
+      'and upload the function again from WeChat DevTools (WeChat applies the change within about 10 minutes).',
+  },
+};
