@@ -156,6 +156,22 @@ describe('checkFunction on altered copies', () => {
     }
   });
 
+  it.each(['0 0 10 * * MON-FRI *', '0 0 10 1 JAN * *', '0 0 10 * * mon-fri 2024-2099'])('passes a documented cron such as %s', async (cron) => {
+    const config = { permissions: { openapi: ['analysis.getMonthlyRetain'] }, triggers: [{ name: 'daily', type: 'timer', config: cron }] };
+    writeFileSync(path.join(copyOf('seeds-example'), 'config.json'), JSON.stringify(config));
+    const result = await checkFunction(copyOf('seeds-example'));
+    expect(result.problems).toEqual([]);
+    expect(result.trigger).toEqual({ name: 'daily', type: 'timer', config: cron });
+  });
+
+  it('fails a 5-field cron and shows the seven-field one', async () => {
+    const config = { permissions: { openapi: ['analysis.getMonthlyRetain'] }, triggers: [{ name: 'daily', type: 'timer', config: '0 10 * * *' }] };
+    writeFileSync(path.join(copyOf('seeds-example'), 'config.json'), JSON.stringify(config));
+    expect(problemLines(await checkFunction(copyOf('seeds-example')))).toEqual([
+      'trigger config.json: triggers[0].config "0 10 * * *" is not a valid cron: it has 5 fields; WeChat needs 7 fields: second minute hour day month week year; did you mean "0 0 10 * * * *" (a 5-field cron is minute hour day month week: add the second before and the year after)?',
+    ]);
+  });
+
   it('asks for a build when index.js is missing next to index.ts', async () => {
     writeFileSync(path.join(copyOf('seeds-example'), 'index.ts'), 'export {};\n');
     rmSync(path.join(copyOf('seeds-example'), 'index.js'));
