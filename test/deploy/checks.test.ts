@@ -9,6 +9,9 @@ import { TempProject, makeFixtureProject, makeRealFunctionsProject } from '../fi
 const FIXTURES = path.resolve(__dirname, '../fixtures/deploy');
 const FIXTURE_FUNCTIONS = path.join(FIXTURES, 'functions');
 const REPOSITORY_ROOT = path.resolve(__dirname, '../..');
+const REMINDER =
+  'Reminder: the archive collection analytics_monthly (ANALYTICS_COLLECTION, default analytics_monthly) must allow no client read or write: ' +
+  'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).';
 
 jest.setTimeout(60_000);
 
@@ -110,6 +113,16 @@ describe('checkFunction on altered copies', () => {
     mkdirSync(path.join(copyOf('seeds-example'), 'node_modules'));
     expect(problemLines(await checkFunction(copyOf('seeds-example')))).toEqual([
       'files node_modules: delete it: the cloud installs the package.json dependencies itself',
+    ]);
+  });
+
+  it('flags node_modules in a bundled folder whose package.json lists no dependencies', async () => {
+    mkdirSync(path.join(copyOf('seeds-example'), 'node_modules'));
+    writeFileSync(path.join(copyOf('seeds-example'), 'package.json'), JSON.stringify({ name: 'seeds-example', dependencies: {} }));
+    writeFileSync(path.join(copyOf('seeds-example'), 'index.js'), "exports.main = async () => 'bundled';\n");
+    writeFileSync(path.join(copyOf('seeds-example'), 'config.json'), '{ "permissions": { "openapi": [] } }');
+    expect(problemLines(await checkFunction(copyOf('seeds-example')))).toEqual([
+      'files node_modules: delete it: package.json lists no dependencies, so index.js needs no installed package',
     ]);
   });
 
@@ -249,15 +262,29 @@ describe('npm run check', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^✗ .*wrong-root-project\/project.config.json: "cloudfunctionRoot" is "functions\/"/));
     expect(lines).toContainEqual(expect.stringMatching(/^✗ .*functions\/bad-cron\/config.json: triggers\[0\].config/));
     expect(lines).toContainEqual(expect.stringMatching(/^seeds-example +analysis.getMonthlyRetain +ok +ok +- +ok +ok +ok$/));
-    expect(lines.at(-1)).toBe('9 problems: fix them, then run npm run check again.');
+    expect(lines.at(-2)).toBe('9 problems: fix them, then run npm run check again.');
+    expect(lines.at(-1)).toBe(REMINDER);
   });
 
   it('exits 0 when everything passes', async () => {
     const project = makeFixtureProject(['seeds-example']);
     try {
       const printed: string[] = [];
-      expect(await runCheckCommand(['--root', project.functionsRoot, '--project', project.root], (text) => printed.push(text))).toBe(0);
-      expect(printed.join('\n')).toMatch(/all checks pass\.$/);
+      expect(await runCheckCommand(['--root', project.functionsRoot, '--project', project.root], (text) => printed.push(text), {})).toBe(0);
+      expect(printed.join('\n')).toMatch(/all checks pass\.\n/);
+      expect(printed.at(-1)).toBe(REMINDER);
+    } finally {
+      project.remove();
+    }
+  });
+
+  it('names the ANALYTICS_COLLECTION the functions are given in the reminder', async () => {
+    const project = makeFixtureProject(['seeds-example']);
+    try {
+      const printed: string[] = [];
+      const argv = ['--root', project.functionsRoot, '--project', project.root, '--no-build'];
+      expect(await runCheckCommand(argv, (text) => printed.push(text), { ANALYTICS_COLLECTION: 'stats_archive' })).toBe(0);
+      expect(printed.at(-1)).toMatch(/^Reminder: the archive collection stats_archive \(ANALYTICS_COLLECTION, default analytics_monthly\) must allow no client read or write/);
     } finally {
       project.remove();
     }
