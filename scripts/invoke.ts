@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
+import { listFunctionFolders } from './deploy/stage';
 import { functionContextUrl, startEmulator } from './emulator';
 import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
 
@@ -9,9 +10,9 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 
 export const USAGE = `Usage: npm run invoke -- <functionName> [options]
 
-Event data (one of):
-  --month YYYY-MM               data {"month": "YYYY-MM"}
-  --from YYYY-MM --to YYYY-MM   data {"from": ..., "to": ...}
+Event data (one of; passed to the function as given, which checks it):
+  --month MONTH                 data {"month": MONTH}, e.g. 2024-05 or 202405
+  --from MONTH --to MONTH       data {"from": ..., "to": ...}
   --data JSON                   data as a JSON object
 Caller (one of):
   --openid OPENID               a Mini Program user (default ${DEFAULT_OPENID})
@@ -22,7 +23,9 @@ Other:
                                 a URL containing "{name}" is used as-is with the name filled in);
                                 default: start one in-process
   --cold | --warm               fresh process (default) or a warm instance
-  --now ISO-DATE                the function's clock at the start of the invocation
+  --now ISO-DATE                the clock at the start of the invocation: the function's and the
+                                in-process emulator's (a running emulator keeps its own: start it
+                                with --now, or POST {"now": ISO-DATE} to URL/control/clock)
   --timeout MS                  time limit (default 3000)
   --functions-root DIR          folder holding the built functions (default cloudfunctions)
   --help
@@ -43,13 +46,6 @@ export interface InvokeCliOptions {
   now?: Date;
   timeoutMs?: number;
   functionsRoot: string;
-}
-
-const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-function requireMonth(flag: string, value: string): string {
-  if (!MONTH_PATTERN.test(value)) throw new UsageError(`${flag} expects YYYY-MM, got "${value}"`);
-  return value;
 }
 
 function parseDataFlag(text: string): Record<string, unknown> {
@@ -109,10 +105,10 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const dataSources = [values.month !== undefined, values.from !== undefined || values.to !== undefined, values.data !== undefined];
   if (dataSources.filter(Boolean).length > 1) throw new UsageError('use only one of --month, --from/--to, --data');
   let data: Record<string, unknown> = {};
-  if (values.month !== undefined) data = { month: requireMonth('--month', values.month) };
+  if (values.month !== undefined) data = { month: values.month };
   if (values.from !== undefined || values.to !== undefined) {
     if (values.from === undefined || values.to === undefined) throw new UsageError('--from and --to go together');
-    data = { from: requireMonth('--from', values.from), to: requireMonth('--to', values.to) };
+    data = { from: values.from, to: values.to };
   }
   if (values.data !== undefined) data = parseDataFlag(values.data);
 
@@ -153,6 +149,30 @@ function timerTriggerName(functionDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Why `functionName` cannot be invoked from `functionsRoot`, or undefined when its built index.js is there:
+ * an unknown name lists the functions that exist; a function folder without index.js asks for a build.
+ */
+export function missingFunctionMessage(functionsRoot: string, functionName: string): string | undefined {
+  const functionDir = path.join(functionsRoot, functionName);
+  const where = path.relative(process.cwd(), functionsRoot) || functionsRoot;
+  if (!existsSync(functionDir)) {
+    const available = existsSync(functionsRoot) ? listFunctionFolders(functionsRoot) : [];
+    if (available.length === 0) return `no function "${functionName}": ${where} holds no function folder`;
+    return `no function "${functionName}" in ${where}; the functions are: ${available.join(', ')}`;
+  }
+  if (!existsSync(path.join(functionDir, 'index.js'))) {
+    return `${path.relative(process.cwd(), path.join(functionDir, 'index.js')) || 'index.js'} not found: run \`npm run build\` first`;
+  }
+  return undefined;
+}
+
+/** A clock that starts at `start` and advances with real time, as the function process's clock does. */
+export function clockFrom(start: Date): () => Date {
+  const startedAt = Date.now();
+  return () => new Date(start.getTime() + (Date.now() - startedAt));
 }
 
 /** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */
@@ -209,8 +229,9 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
   }
 
   const functionDir = path.join(options.functionsRoot, options.functionName);
-  if (!existsSync(path.join(functionDir, 'index.js'))) {
-    process.stderr.write(`invoke: ${path.relative(process.cwd(), path.join(functionDir, 'index.js'))} not found: run \`npm run build\` first\n`);
+  const missing = missingFunctionMessage(options.functionsRoot, options.functionName);
+  if (missing !== undefined) {
+    process.stderr.write(`invoke: ${missing}\n`);
     return 2;
   }
   if (options.caller.kind === 'timer') {
@@ -222,8 +243,14 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
   let contextUrl: string;
   if (options.emulatorUrl !== undefined) {
     contextUrl = runningEmulatorContextUrl(options.emulatorUrl, options.functionName);
+    if (options.now) {
+      process.stderr.write(
+        `invoke: --now moves the function's clock only; the emulator at ${options.emulatorUrl} keeps its own ` +
+          '(start it with --now, or POST {"now": ISO-DATE} to its /control/clock)\n',
+      );
+    }
   } else {
-    const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot });
+    const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot, ...(options.now ? { now: clockFrom(options.now) } : {}) });
     closeEmulator = () => emulator.close();
     contextUrl = emulator.contextUrl(options.functionName);
   }
