@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { listFunctionFolders } from './deploy/stage';
-import { functionContextUrl, startEmulator } from './emulator';
+import { clockFrom, functionContextUrl, startEmulator } from './emulator';
 import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
 
 export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
@@ -167,12 +167,6 @@ export function missingFunctionMessage(functionsRoot: string, functionName: stri
     return `${path.relative(process.cwd(), path.join(functionDir, 'index.js')) || 'index.js'} not found: run \`npm run build\` first`;
   }
   return undefined;
-}
-
-/** A clock that starts at `start` and advances with real time, as the function process's clock does. */
-export function clockFrom(start: Date): () => Date {
-  const startedAt = Date.now();
-  return () => new Date(start.getTime() + (Date.now() - startedAt));
 }
 
 /** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */

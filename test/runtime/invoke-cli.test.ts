@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { DEFAULT_OPENID, UsageError, clockFrom, parseInvokeArgs, runningEmulatorContextUrl } from '../../scripts/invoke';
+import { clockFrom } from '../../scripts/emulator';
+import { DEFAULT_OPENID, UsageError, parseInvokeArgs, runningEmulatorContextUrl } from '../../scripts/invoke';
 
 jest.setTimeout(30_000);
 
