@@ -17,6 +17,7 @@ Event data (one of; passed to the function as given, which checks it):
 Caller (one of):
   --openid OPENID               a Mini Program user (default ${DEFAULT_OPENID})
   --timer                       a timer trigger run (event data is ignored)
+  --timer-message TEXT          the timer event's Message, the trigger's custom argument (default '')
 Other:
   --admins a,b                  ANALYTICS_ADMIN_OPENIDS (default: $ANALYTICS_ADMIN_OPENIDS, else ${DEFAULT_OPENID})
   --emulator URL                use a running emulator at URL (the function talks to URL/functions/<name>;
@@ -81,6 +82,7 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
         data: { type: 'string' },
         openid: { type: 'string' },
         timer: { type: 'boolean' },
+        'timer-message': { type: 'string' },
         admins: { type: 'string' },
         emulator: { type: 'string' },
         cold: { type: 'boolean' },
@@ -114,7 +116,9 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
 
   if (values.timer && values.openid !== undefined) throw new UsageError('use either --openid or --timer');
   if (values.cold && values.warm) throw new UsageError('use either --cold or --warm');
-  const caller: Caller = values.timer ? { kind: 'timer' } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
+  if (values['timer-message'] !== undefined && !values.timer) throw new UsageError('--timer-message goes with --timer');
+  const timerMessage = values['timer-message'] === undefined ? {} : { message: values['timer-message'] };
+  const caller: Caller = values.timer ? { kind: 'timer', ...timerMessage } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
 
   const options: InvokeCliOptions = {
     functionName,
@@ -229,7 +233,7 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
     return 2;
   }
   if (options.caller.kind === 'timer') {
-    options.caller = { kind: 'timer', triggerName: timerTriggerName(functionDir) ?? 'timer' };
+    options.caller = { ...options.caller, triggerName: timerTriggerName(functionDir) ?? 'timer' };
     if (Object.keys(options.data).length > 0) process.stderr.write('invoke: a timer run gets the trigger event; the event data is ignored\n');
   }
 

@@ -62,6 +62,7 @@ describe('parseInvokeArgs', () => {
     [['f', '--data', '[1]']],
     [['f', '--data', '{nope']],
     [['f', '--timer', '--openid', 'o']],
+    [['f', '--timer-message', 'x']],
     [['f', '--cold', '--warm']],
     [['f', '--emulator', 'localhost:1']],
     [['f', '--now', 'yesterday']],
@@ -116,6 +117,13 @@ describe('npm run invoke', () => {
     const { exitCode, stdout } = runCli('whoami', '--timer', '--warm', ...fixtures);
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout).wxContext).toEqual({ ENV: 'local-env', SOURCE: 'wx_trigger' });
+    expect(JSON.parse(stdout).event).toMatchObject({ Type: 'Timer', TriggerName: 'timer', Message: '' });
+  });
+
+  it('gives a timer call the --timer-message', () => {
+    const { exitCode, stdout } = runCli('whoami', '--timer', '--timer-message', 'backfill', ...fixtures);
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout).event).toMatchObject({ Type: 'Timer', Message: 'backfill' });
   });
 
   it('exits 1 on a failed invocation', () => {
