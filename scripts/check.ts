@@ -2,6 +2,7 @@ import path from 'path';
 import { parseArgs } from 'util';
 import { FUNCTIONS_ROOT, buildFunctions } from './build';
 import { REPOSITORY_ROOT, checkFunctions, checkProject, formatCheckReport } from './deploy/checks';
+import { formatCollectionSecurityReminder } from './deploy/plan';
 
 const USAGE = `Usage: npm run check -- [--root FUNCTIONS_DIR] [--project PROJECT_DIR] [--install] [--no-build]
   --root      folder holding the function folders (default: cloudfunctions/)
@@ -11,10 +12,16 @@ const USAGE = `Usage: npm run check -- [--root FUNCTIONS_DIR] [--project PROJECT
 
 /**
  * Runs the pre-deploy check from command-line arguments: builds the TypeScript functions (unless
- * `--no-build`), checks project.config.json and every function folder, prints the report through `print`
- * and returns the exit code: 0 when everything passes, 1 otherwise.
+ * `--no-build`), checks project.config.json and every function folder, prints the report and then the
+ * archive collection's security reminder (a reminder, never a failure; the collection named by
+ * `environment.ANALYTICS_COLLECTION`, else the default) through `print`, and returns the exit code: 0 when
+ * everything passes, 1 otherwise.
  */
-export async function runCheckCommand(argv: string[], print: (text: string) => void = console.log): Promise<number> {
+export async function runCheckCommand(
+  argv: string[],
+  print: (text: string) => void = console.log,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let flags: { root?: string; project?: string; install?: boolean; 'no-build'?: boolean; help?: boolean };
   try {
     flags = parseArgs({
@@ -41,6 +48,7 @@ export async function runCheckCommand(argv: string[], print: (text: string) => v
   const projectProblems = checkProject(projectRoot);
   const results = await checkFunctions(functionsRoot, { install: flags.install });
   print(formatCheckReport(projectProblems, results));
+  print(formatCollectionSecurityReminder(environment.ANALYTICS_COLLECTION));
   return projectProblems.length === 0 && results.every((result) => result.problems.length === 0) ? 0 : 1;
 }
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { functionContextUrl, startEmulator } from './emulator';
+import { listFunctionFolders } from './deploy/stage';
+import { clockFrom, functionContextUrl, startEmulator } from './emulator';
 import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
 
 export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
@@ -9,20 +10,23 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 
 export const USAGE = `Usage: npm run invoke -- <functionName> [options]
 
-Event data (one of):
-  --month YYYY-MM               data {"month": "YYYY-MM"}
-  --from YYYY-MM --to YYYY-MM   data {"from": ..., "to": ...}
+Event data (one of; passed to the function as given, which checks it):
+  --month MONTH                 data {"month": MONTH}, e.g. 2024-05 or 202405
+  --from MONTH --to MONTH       data {"from": ..., "to": ...}
   --data JSON                   data as a JSON object
 Caller (one of):
   --openid OPENID               a Mini Program user (default ${DEFAULT_OPENID})
   --timer                       a timer trigger run (event data is ignored)
+  --timer-message TEXT          the timer event's Message, the trigger's custom argument (default '')
 Other:
   --admins a,b                  ANALYTICS_ADMIN_OPENIDS (default: $ANALYTICS_ADMIN_OPENIDS, else ${DEFAULT_OPENID})
   --emulator URL                use a running emulator at URL (the function talks to URL/functions/<name>;
                                 a URL containing "{name}" is used as-is with the name filled in);
                                 default: start one in-process
   --cold | --warm               fresh process (default) or a warm instance
-  --now ISO-DATE                the function's clock at the start of the invocation
+  --now ISO-DATE                the clock at the start of the invocation: the function's and the
+                                in-process emulator's (a running emulator keeps its own: start it
+                                with --now, or POST {"now": ISO-DATE} to URL/control/clock)
   --timeout MS                  time limit (default 3000)
   --functions-root DIR          folder holding the built functions (default cloudfunctions)
   --help
@@ -43,13 +47,6 @@ export interface InvokeCliOptions {
   now?: Date;
   timeoutMs?: number;
   functionsRoot: string;
-}
-
-const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-function requireMonth(flag: string, value: string): string {
-  if (!MONTH_PATTERN.test(value)) throw new UsageError(`${flag} expects YYYY-MM, got "${value}"`);
-  return value;
 }
 
 function parseDataFlag(text: string): Record<string, unknown> {
@@ -85,6 +82,7 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
         data: { type: 'string' },
         openid: { type: 'string' },
         timer: { type: 'boolean' },
+        'timer-message': { type: 'string' },
         admins: { type: 'string' },
         emulator: { type: 'string' },
         cold: { type: 'boolean' },
@@ -109,16 +107,18 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const dataSources = [values.month !== undefined, values.from !== undefined || values.to !== undefined, values.data !== undefined];
   if (dataSources.filter(Boolean).length > 1) throw new UsageError('use only one of --month, --from/--to, --data');
   let data: Record<string, unknown> = {};
-  if (values.month !== undefined) data = { month: requireMonth('--month', values.month) };
+  if (values.month !== undefined) data = { month: values.month };
   if (values.from !== undefined || values.to !== undefined) {
     if (values.from === undefined || values.to === undefined) throw new UsageError('--from and --to go together');
-    data = { from: requireMonth('--from', values.from), to: requireMonth('--to', values.to) };
+    data = { from: values.from, to: values.to };
   }
   if (values.data !== undefined) data = parseDataFlag(values.data);
 
   if (values.timer && values.openid !== undefined) throw new UsageError('use either --openid or --timer');
   if (values.cold && values.warm) throw new UsageError('use either --cold or --warm');
-  const caller: Caller = values.timer ? { kind: 'timer' } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
+  if (values['timer-message'] !== undefined && !values.timer) throw new UsageError('--timer-message goes with --timer');
+  const timerMessage = values['timer-message'] === undefined ? {} : { message: values['timer-message'] };
+  const caller: Caller = values.timer ? { kind: 'timer', ...timerMessage } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
 
   const options: InvokeCliOptions = {
     functionName,
@@ -153,6 +153,24 @@ function timerTriggerName(functionDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Why `functionName` cannot be invoked from `functionsRoot`, or undefined when its built index.js is there:
+ * an unknown name lists the functions that exist; a function folder without index.js asks for a build.
+ */
+export function missingFunctionMessage(functionsRoot: string, functionName: string): string | undefined {
+  const functionDir = path.join(functionsRoot, functionName);
+  const where = path.relative(process.cwd(), functionsRoot) || functionsRoot;
+  if (!existsSync(functionDir)) {
+    const available = existsSync(functionsRoot) ? listFunctionFolders(functionsRoot) : [];
+    if (available.length === 0) return `no function "${functionName}": ${where} holds no function folder`;
+    return `no function "${functionName}" in ${where}; the functions are: ${available.join(', ')}`;
+  }
+  if (!existsSync(path.join(functionDir, 'index.js'))) {
+    return `${path.relative(process.cwd(), path.join(functionDir, 'index.js')) || 'index.js'} not found: run \`npm run build\` first`;
+  }
+  return undefined;
 }
 
 /** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */
@@ -209,12 +227,13 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
   }
 
   const functionDir = path.join(options.functionsRoot, options.functionName);
-  if (!existsSync(path.join(functionDir, 'index.js'))) {
-    process.stderr.write(`invoke: ${path.relative(process.cwd(), path.join(functionDir, 'index.js'))} not found: run \`npm run build\` first\n`);
+  const missing = missingFunctionMessage(options.functionsRoot, options.functionName);
+  if (missing !== undefined) {
+    process.stderr.write(`invoke: ${missing}\n`);
     return 2;
   }
   if (options.caller.kind === 'timer') {
-    options.caller = { kind: 'timer', triggerName: timerTriggerName(functionDir) ?? 'timer' };
+    options.caller = { ...options.caller, triggerName: timerTriggerName(functionDir) ?? 'timer' };
     if (Object.keys(options.data).length > 0) process.stderr.write('invoke: a timer run gets the trigger event; the event data is ignored\n');
   }
 
@@ -222,8 +241,14 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
   let contextUrl: string;
   if (options.emulatorUrl !== undefined) {
     contextUrl = runningEmulatorContextUrl(options.emulatorUrl, options.functionName);
+    if (options.now) {
+      process.stderr.write(
+        `invoke: --now moves the function's clock only; the emulator at ${options.emulatorUrl} keeps its own ` +
+          '(start it with --now, or POST {"now": ISO-DATE} to its /control/clock)\n',
+      );
+    }
   } else {
-    const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot });
+    const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot, ...(options.now ? { now: clockFrom(options.now) } : {}) });
     closeEmulator = () => emulator.close();
     contextUrl = emulator.contextUrl(options.functionName);
   }

@@ -193,11 +193,20 @@ export async function checkFunction(functionDir: string, options: CheckFunctionO
     }
   }
 
+  const installsNothing = (() => {
+    try {
+      return Object.keys(readFunctionDependencies(dir)).length === 0;
+    } catch {
+      return false;
+    }
+  })();
   for (const entry of result.contents.stray) {
     const fix =
-      entry === 'node_modules/'
-        ? 'delete it: the cloud installs the package.json dependencies itself'
-        : `move it out of the folder or delete it: only ${UPLOADED_FILES.join(', ')} reach the cloud`;
+      entry !== 'node_modules/'
+        ? `move it out of the folder or delete it: only ${UPLOADED_FILES.join(', ')} reach the cloud`
+        : installsNothing
+          ? 'delete it: package.json lists no dependencies, so index.js needs no installed package'
+          : 'delete it: the cloud installs the package.json dependencies itself';
     fail('files', entry, fix);
   }
   if (!result.contents.uploaded.includes('package.json')) {

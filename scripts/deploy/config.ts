@@ -27,18 +27,31 @@ export const PLACEHOLDER_APPID = 'touristappid';
 /** Where WeChat DevTools and this repository keep the functions. */
 export const EXPECTED_CLOUDFUNCTION_ROOT = 'cloudfunctions/';
 
-const CRON_FIELDS = [
+const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const WEEKDAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  /** Names the field accepts, case-insensitively: names[i] stands for min + i. */
+  names?: readonly string[];
+}
+
+const CRON_FIELDS: readonly CronField[] = [
   { name: 'second', min: 0, max: 59 },
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'week', min: 0, max: 6 },
+  { name: 'month', min: 1, max: 12, names: MONTH_NAMES },
+  { name: 'week', min: 0, max: 6, names: WEEKDAY_NAMES },
   { name: 'year', min: 1970, max: 2099 },
-] as const;
+];
 
 const CRON_EXAMPLE = '"0 0 10 * * * *" (10:00:00 every day)';
-const CRON_ITEM = /^(?:\*(?:\/(\d+))?|(\d+)(?:-(\d+)(?:\/(\d+))?)?)$/;
+const CRON_LAYOUT = '7 fields: second minute hour day month week year';
+/** One list item: `*`, a value, or a range `a-b`, optionally followed by a step `/n`; values are numbers or names. */
+const CRON_ITEM = /^(?:(\*)|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/;
 const TRIGGER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,59}$/;
 const CONFIG_KEYS = ['permissions', 'triggers'];
 const PERMISSIONS_KEYS = ['openapi'];
@@ -47,14 +60,15 @@ const CONSOLE_SETTINGS = ['timeout', 'memorySize', 'runtime', 'envVariables', 'h
 
 /**
  * Problems with a seven-field timer cron (`second minute hour day month week year`); empty when valid.
- * Each field is a comma-separated list of items: `*`, a number `n`, a range `a-b`, or `*` or `a-b`
- * followed by a step `/n`; numbers stay within the field's range (week 0-6, 0 is Sunday; year 1970-2099).
+ * Each field is a comma-separated list of items, as WeChat's and CloudBase's trigger docs allow: `*`, a
+ * value `n`, a range `a-b`, each optionally followed by a step `/n` (`*\/5`, `1/10`, `8-18/2`). Values are
+ * numbers within the field's range (second and minute 0-59, hour 0-23, day 1-31, month 1-12, week 0-6,
+ * year 1970-2099) or, for month and week, names `JAN`…`DEC` and `SUN`…`SAT` in any case (`MON-FRI`).
+ * A 5- or 6-field cron gets a message with the seven-field expression it probably meant.
  */
 export function cronProblems(expression: string): string[] {
   const fields = expression.trim().split(/\s+/).filter(Boolean);
-  if (fields.length !== CRON_FIELDS.length) {
-    return [`it has ${fields.length} fields; WeChat needs 7 (second minute hour day month week year), e.g. ${CRON_EXAMPLE}`];
-  }
+  if (fields.length !== CRON_FIELDS.length) return [fieldCountProblem(fields)];
   const problems: string[] = [];
   fields.forEach((field, index) => {
     const spec = CRON_FIELDS[index];
@@ -67,19 +81,56 @@ export function cronProblems(expression: string): string[] {
   return problems;
 }
 
-function cronItemProblem(item: string, spec: { min: number; max: number }): string | undefined {
+function fieldCountProblem(fields: string[]): string {
+  const given = fields.join(' ');
+  const count = `it has ${fields.length} field${fields.length === 1 ? '' : 's'}; WeChat needs ${CRON_LAYOUT}`;
+  if (fields.length === 5) {
+    return `${count}; did you mean "0 ${given} *" (a 5-field cron is minute hour day month week: add the second before and the year after)?`;
+  }
+  if (fields.length === 6) {
+    const last = fields[5] ?? '';
+    if (/^(19[7-9]\d|20\d\d)(-\d{4})?$/.test(last)) {
+      return `${count}; did you mean "0 ${given}" (the second is missing: add it before)?`;
+    }
+    return `${count}; did you mean "${given} *" (the year is missing: add * after)?`;
+  }
+  return `${count}, e.g. ${CRON_EXAMPLE}`;
+}
+
+function cronValue(text: string, spec: CronField): { value: number } | { problem: string } {
+  if (/^\d+$/.test(text)) {
+    const value = Number(text);
+    if (value < spec.min || value > spec.max) return { problem: `${text} is outside ${spec.min}-${spec.max}` };
+    return { value };
+  }
+  const index = spec.names?.indexOf(text.toUpperCase()) ?? -1;
+  if (index >= 0) return { value: spec.min + index };
+  const allowed = spec.names === undefined ? `a number ${spec.min}-${spec.max}` : `${spec.min}-${spec.max} or ${spec.names.join(', ')}`;
+  return { problem: `"${text}" is not a valid ${spec.name}: use ${allowed}` };
+}
+
+function cronItemProblem(item: string, spec: CronField): string | undefined {
   const match = CRON_ITEM.exec(item);
   if (match === null) {
-    return `"${item}" is not *, a number, a range a-b, a step */n or a-b/n`;
+    return `"${item}" is not *, a value, a range a-b, or one of those with a step (*/n, a/n, a-b/n)`;
   }
-  const [, wildcardStep, from, to, rangeStep] = match;
-  const range = `${spec.min}-${spec.max}`;
-  for (const value of [from, to]) {
-    if (value !== undefined && (Number(value) < spec.min || Number(value) > spec.max)) return `${value} is outside ${range}`;
+  const [, , from, to, step] = match;
+  const values: number[] = [];
+  for (const text of [from, to]) {
+    if (text === undefined) continue;
+    const read = cronValue(text, spec);
+    if ('problem' in read) return read.problem;
+    values.push(read.value);
   }
-  if (from !== undefined && to !== undefined && Number(from) > Number(to)) return `range ${from}-${to} runs backwards`;
-  const step = wildcardStep ?? rangeStep;
-  if (step !== undefined && (Number(step) < 1 || Number(step) > spec.max)) return `step ${step} is outside 1-${spec.max}`;
+  const [low, high] = values;
+  if (low !== undefined && high !== undefined && low > high) {
+    const [saturday, sunday] = /^\d+$/.test(from ?? '') ? ['6', '0'] : ['SAT', 'SUN'];
+    const endOfWeek = high === 0 ? sunday : `${sunday}-${to}`;
+    const hint = spec.name === 'week' ? ` (the week runs SUN to SAT, 0 to 6): split it, e.g. ${from}-${saturday},${endOfWeek}` : '';
+    return `range ${from}-${to} runs backwards${hint}`;
+  }
+  const largestStep = Math.max(spec.max - spec.min, 1);
+  if (step !== undefined && (Number(step) < 1 || Number(step) > largestStep)) return `step ${step} is outside 1-${largestStep}`;
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import { buildFunctions } from '../build';
 import { CheckFunctionOptions, REPOSITORY_ROOT, checkFunctions, checkProject, formatCheckReport } from './checks';
 import { PLACEHOLDER_APPID, readProjectConfig } from './config';
 import { FunctionPlan, formatPermissionReminder, formatPlan } from './plan';
-import { listFunctionFolders, stageFunction } from './stage';
+import { listFunctionFolders, readFunctionDependencies, stageFunction } from './stage';
 
 /** The variable read when `--env` is not given. */
 export const ENV_VARIABLE = 'WX_CLOUD_ENV';
@@ -138,8 +138,10 @@ export async function deploy(options: DeployOptions = {}, dependencies: DeployDe
       files: stageFunction(check.dir, path.join(stagingRoot, check.name)),
       openapi: check.declaredApis,
       trigger: check.trigger,
+      dependencies: readFunctionDependencies(check.dir),
     }));
-    formatPlan({ appid: project.appid, env }, result.plan).forEach((line) => print(line));
+    const archiveCollection = nonEmpty(environment.ANALYTICS_COLLECTION);
+    formatPlan({ appid: project.appid, env, ...(archiveCollection === undefined ? {} : { archiveCollection }) }, result.plan).forEach((line) => print(line));
 
     if (credentials === undefined) {
       if (project.appid === PLACEHOLDER_APPID) print(placeholderAppidMessage());

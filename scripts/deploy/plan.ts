@@ -10,12 +10,37 @@ export interface FunctionPlan {
   /** The open APIs config.json grants (equal to those index.js calls, once the check passed). */
   openapi: string[];
   trigger?: TimerTrigger;
+  /** package.json `dependencies`: what the cloud installs (remoteNpmInstall); none for a bundled function. */
+  dependencies: Record<string, string>;
 }
 
 /** The Mini Program and cloud environment a deploy targets; `env` is unknown in a dry run without one. */
 export interface DeployTarget {
   appid: string;
   env?: string;
+  /** The archive collection named in the reminder; {@link DEFAULT_ARCHIVE_COLLECTION} when absent. */
+  archiveCollection?: string;
+}
+
+/** The functions' default `ANALYTICS_COLLECTION`. */
+export const DEFAULT_ARCHIVE_COLLECTION = 'analytics_monthly';
+
+/**
+ * The archive collection's security rule, in one line: only the cloud functions may use it. `collection`
+ * is the `ANALYTICS_COLLECTION` set for the functions, when known.
+ */
+export function formatCollectionSecurityReminder(collection?: string): string {
+  const name = collection === undefined || collection.trim() === '' ? DEFAULT_ARCHIVE_COLLECTION : collection.trim();
+  return (
+    `Reminder: the archive collection ${name} (ANALYTICS_COLLECTION, default ${DEFAULT_ARCHIVE_COLLECTION}) must allow no client read or write: ` +
+    'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).'
+  );
+}
+
+function describeDependencies(dependencies: Record<string, string>): string {
+  const entries = Object.entries(dependencies);
+  if (entries.length === 0) return 'none: index.js is self-contained, nothing is installed in the cloud';
+  return `${entries.map(([name, range]) => `${name} ${range}`).join(', ')}, installed by the cloud (remoteNpmInstall)`;
 }
 
 /** `bytes` as B, KiB or MiB, for people. */
@@ -24,14 +49,22 @@ export function formatBytes(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** The plan as lines: target, then per function its staged size, files, permissions and trigger. */
+/**
+ * The plan as lines: target and what is installed, then per function its staged size, files, permissions,
+ * trigger and dependencies, then the archive collection's security reminder.
+ */
 export function formatPlan(target: DeployTarget, functions: FunctionPlan[]): string[] {
   const nameWidth = Math.max(...functions.map((plan) => plan.name.length), 8);
   const lines = [
     `Deploy plan: appid ${target.appid}, environment ${target.env ?? '(none given: --env ENV_ID or WX_CLOUD_ENV)'}`,
-    `Each function is uploaded from a staged copy holding only index.js, config.json and package.json;`,
-    `the cloud installs package.json's dependencies (remoteNpmInstall).`,
+    'Each function is uploaded from a staged copy holding only index.js, config.json and package.json.',
   ];
+  if (functions.every((plan) => Object.keys(plan.dependencies).length === 0)) {
+    lines.push(
+      'Each index.js is one self-contained bundle (wx-server-sdk included) and package.json has no dependencies:',
+      'nothing is installed in the cloud.',
+    );
+  }
   for (const plan of functions) {
     const total = plan.files.reduce((sum, file) => sum + file.bytes, 0);
     const files = plan.files.map((file) => `${file.file} ${formatBytes(file.bytes)}`).join(', ');
@@ -40,8 +73,10 @@ export function formatPlan(target: DeployTarget, functions: FunctionPlan[]): str
       `  ${plan.name.padEnd(nameWidth)}  ${formatBytes(total)} staged: ${files}`,
       `  ${''.padEnd(nameWidth)}  permissions: ${plan.openapi.join(', ') || 'none'}`,
       `  ${''.padEnd(nameWidth)}  trigger: ${trigger}`,
+      `  ${''.padEnd(nameWidth)}  dependencies: ${describeDependencies(plan.dependencies)}`,
     );
   }
+  lines.push(formatCollectionSecurityReminder(target.archiveCollection));
   return lines;
 }
 

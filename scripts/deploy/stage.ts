@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'fs';
 import path from 'path';
 
-/** The files of a function folder that reach the cloud; the cloud installs package.json's dependencies. */
+/** The files of a function folder that reach the cloud; the cloud installs package.json's dependencies, if it lists any. */
 export const UPLOADED_FILES = ['index.js', 'config.json', 'package.json'] as const;
 
 /** How a function folder's entries divide: what is uploaded, sources kept out, and anything else. */

@@ -2,6 +2,7 @@ import { existsSync } from 'fs';
 import { mkdir } from 'fs/promises';
 import path from 'path';
 import { parseMonth } from './calendar';
+import { clockFrom } from './control';
 import { DocumentStore } from './database';
 import { FaultPlan } from './faults';
 import { EMULATED_APIS } from './open-api';
@@ -19,6 +20,7 @@ export {
   type VisitTrendRow,
 } from './analytics-data';
 export { EMULATED_APIS, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API } from './open-api';
+export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
 
 /** Default data seed. */
 export const DEFAULT_SEED = 'wx-monthly-analytics';
@@ -56,6 +58,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       now: () => clock(),
       replyOverride: (apiName, month) => overrides.get(`${apiName} ${month}`),
       record: (call) => calls.push(call),
+      ...(options.control
+        ? {
+            control: {
+              failNext: (apiName: string, errcode: number, times: number) => faults.failNext(apiName, errcode, times),
+              clearFaults: () => faults.clear(),
+              setClock: (now: Date | null) => {
+                clock = now === null ? () => new Date() : clockFrom(now);
+              },
+              calls: () => calls.slice(),
+            },
+          }
+        : {}),
     },
     options.port ?? 0,
   );

@@ -1,5 +1,6 @@
 import http from 'http';
 import type { AddressInfo, Socket } from 'net';
+import { CONTROL_PREFIX, handleControlRequest, type EmulatorControl } from './control';
 import { handleDatabaseAction, type DocumentStore } from './database';
 import type { FaultPlan } from './faults';
 import {
@@ -39,6 +40,8 @@ export interface ServerContext {
   now(): Date;
   replyOverride(apiName: string, month: string): string | undefined;
   record(call: OpenApiCall): void;
+  /** When set, the control endpoints under /control/ answer (see handleControlRequest). */
+  readonly control?: EmulatorControl;
 }
 
 /** A listening emulator server. */
@@ -246,7 +249,8 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const httpsApi = HTTPS_API_PATHS.get(url.pathname);
-    if (httpsApi) await handleHttpsCall(req, res, url, httpsApi);
+    if (context.control && url.pathname.startsWith(CONTROL_PREFIX)) await handleControlRequest(req, res, url.pathname, context.control, context.maxBodyBytes);
+    else if (httpsApi) await handleHttpsCall(req, res, url, httpsApi);
     else await handleGatewayRequest(req, res, url);
   }
 

@@ -16,6 +16,11 @@ export interface EmulatorOptions {
   dataFile?: string;
   /** Largest request body accepted, in bytes; default 4 MiB. Larger ones get INVALID_PARAM. */
   maxBodyBytes?: number;
+  /**
+   * Answer the control endpoints under `/control/` (faults, clock, recorded calls; see
+   * `scripts/emulator/control.ts`), as `npm run emulator` does; default false.
+   */
+  control?: boolean;
 }
 
 /** How the emulator answered a call when a fault was injected. */

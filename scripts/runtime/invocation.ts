@@ -111,7 +111,11 @@ export function timerTime(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The event main receives: what the caller sent, with the platform's own fields. */
+/**
+ * The event main receives: what the caller sent, with the platform's own fields. A timer gets the
+ * platform's timer event `{ Type: 'Timer', TriggerName, Time, Message }`, Message being the trigger's
+ * custom argument ('' by default).
+ */
 export function buildEvent(request: InvokeRequest, deployment: ResolvedDeployment, startedAt: Date): Record<string, unknown> {
   if (request.rawEvent) return request.rawEvent;
   const caller = request.caller;
@@ -119,7 +123,7 @@ export function buildEvent(request: InvokeRequest, deployment: ResolvedDeploymen
     case 'miniprogram':
       return { ...request.data, userInfo: { appId: caller.appid ?? deployment.appid, openId: caller.openid } };
     case 'timer':
-      return { Type: 'Timer', TriggerName: caller.triggerName ?? 'timer', Time: timerTime(startedAt) };
+      return { Type: 'Timer', TriggerName: caller.triggerName ?? 'timer', Time: timerTime(startedAt), Message: caller.message ?? '' };
     case 'function':
       return { ...request.data };
   }

@@ -1,7 +1,13 @@
 /** Who triggered the invocation; decides the event shape and what `cloud.getWXContext()` sees. */
 export type Caller =
   | { kind: 'miniprogram'; openid: string; appid?: string; unionid?: string; source?: 'wx_client' | 'wx_devtools' }
-  | { kind: 'timer'; triggerName?: string }
+  | {
+      kind: 'timer';
+      /** The trigger's name in config.json; default 'timer'. */
+      triggerName?: string;
+      /** The trigger's custom argument, the event's Message; default '' (a trigger without one). */
+      message?: string;
+    }
   | { kind: 'function'; source?: string };
 
 export interface InvokeRequest {

@@ -9,6 +9,9 @@ import { TempProject, makeFixtureProject, makeRealFunctionsProject } from '../fi
 const FIXTURES = path.resolve(__dirname, '../fixtures/deploy');
 const FIXTURE_FUNCTIONS = path.join(FIXTURES, 'functions');
 const REPOSITORY_ROOT = path.resolve(__dirname, '../..');
+const REMINDER =
+  'Reminder: the archive collection analytics_monthly (ANALYTICS_COLLECTION, default analytics_monthly) must allow no client read or write: ' +
+  'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).';
 
 jest.setTimeout(60_000);
 
@@ -113,6 +116,16 @@ describe('checkFunction on altered copies', () => {
     ]);
   });
 
+  it('flags node_modules in a bundled folder whose package.json lists no dependencies', async () => {
+    mkdirSync(path.join(copyOf('seeds-example'), 'node_modules'));
+    writeFileSync(path.join(copyOf('seeds-example'), 'package.json'), JSON.stringify({ name: 'seeds-example', dependencies: {} }));
+    writeFileSync(path.join(copyOf('seeds-example'), 'index.js'), "exports.main = async () => 'bundled';\n");
+    writeFileSync(path.join(copyOf('seeds-example'), 'config.json'), '{ "permissions": { "openapi": [] } }');
+    expect(problemLines(await checkFunction(copyOf('seeds-example')))).toEqual([
+      'files node_modules: delete it: package.json lists no dependencies, so index.js needs no installed package',
+    ]);
+  });
+
   it('keeps TypeScript sources out without complaint', async () => {
     writeFileSync(path.join(copyOf('seeds-example'), 'index.ts'), 'export {};\n');
     const result = await checkFunction(copyOf('seeds-example'));
@@ -154,6 +167,22 @@ describe('checkFunction on altered copies', () => {
     } finally {
       delete process.env.DEPLOY_TEST_SECRET;
     }
+  });
+
+  it.each(['0 0 10 * * MON-FRI *', '0 0 10 1 JAN * *', '0 0 10 * * mon-fri 2024-2099'])('passes a documented cron such as %s', async (cron) => {
+    const config = { permissions: { openapi: ['analysis.getMonthlyRetain'] }, triggers: [{ name: 'daily', type: 'timer', config: cron }] };
+    writeFileSync(path.join(copyOf('seeds-example'), 'config.json'), JSON.stringify(config));
+    const result = await checkFunction(copyOf('seeds-example'));
+    expect(result.problems).toEqual([]);
+    expect(result.trigger).toEqual({ name: 'daily', type: 'timer', config: cron });
+  });
+
+  it('fails a 5-field cron and shows the seven-field one', async () => {
+    const config = { permissions: { openapi: ['analysis.getMonthlyRetain'] }, triggers: [{ name: 'daily', type: 'timer', config: '0 10 * * *' }] };
+    writeFileSync(path.join(copyOf('seeds-example'), 'config.json'), JSON.stringify(config));
+    expect(problemLines(await checkFunction(copyOf('seeds-example')))).toEqual([
+      'trigger config.json: triggers[0].config "0 10 * * *" is not a valid cron: it has 5 fields; WeChat needs 7 fields: second minute hour day month week year; did you mean "0 0 10 * * * *" (a 5-field cron is minute hour day month week: add the second before and the year after)?',
+    ]);
   });
 
   it('asks for a build when index.js is missing next to index.ts', async () => {
@@ -233,15 +262,29 @@ describe('npm run check', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^✗ .*wrong-root-project\/project.config.json: "cloudfunctionRoot" is "functions\/"/));
     expect(lines).toContainEqual(expect.stringMatching(/^✗ .*functions\/bad-cron\/config.json: triggers\[0\].config/));
     expect(lines).toContainEqual(expect.stringMatching(/^seeds-example +analysis.getMonthlyRetain +ok +ok +- +ok +ok +ok$/));
-    expect(lines.at(-1)).toBe('9 problems: fix them, then run npm run check again.');
+    expect(lines.at(-2)).toBe('9 problems: fix them, then run npm run check again.');
+    expect(lines.at(-1)).toBe(REMINDER);
   });
 
   it('exits 0 when everything passes', async () => {
     const project = makeFixtureProject(['seeds-example']);
     try {
       const printed: string[] = [];
-      expect(await runCheckCommand(['--root', project.functionsRoot, '--project', project.root], (text) => printed.push(text))).toBe(0);
-      expect(printed.join('\n')).toMatch(/all checks pass\.$/);
+      expect(await runCheckCommand(['--root', project.functionsRoot, '--project', project.root], (text) => printed.push(text), {})).toBe(0);
+      expect(printed.join('\n')).toMatch(/all checks pass\.\n/);
+      expect(printed.at(-1)).toBe(REMINDER);
+    } finally {
+      project.remove();
+    }
+  });
+
+  it('names the ANALYTICS_COLLECTION the functions are given in the reminder', async () => {
+    const project = makeFixtureProject(['seeds-example']);
+    try {
+      const printed: string[] = [];
+      const argv = ['--root', project.functionsRoot, '--project', project.root, '--no-build'];
+      expect(await runCheckCommand(argv, (text) => printed.push(text), { ANALYTICS_COLLECTION: 'stats_archive' })).toBe(0);
+      expect(printed.at(-1)).toMatch(/^Reminder: the archive collection stats_archive \(ANALYTICS_COLLECTION, default analytics_monthly\) must allow no client read or write/);
     } finally {
       project.remove();
     }

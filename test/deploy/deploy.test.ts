@@ -9,6 +9,9 @@ jest.setTimeout(60_000);
 const APPID = 'wx0123456789abcdef';
 const ENV_ID = 'analytics-prod-1a2b3c';
 const FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
+const ARCHIVE_REMINDER =
+  'Reminder: the archive collection analytics_monthly (ANALYTICS_COLLECTION, default analytics_monthly) must allow no client read or write: ' +
+  'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).';
 
 interface RecordedUpload {
   project: object;
@@ -86,6 +89,46 @@ describe('deploy --dry-run', () => {
     expect(output).toContain('trigger: dailyMonthlyAnalyticsSync (timer "0 0 10 * * * *")');
     expect(output).toContain('project.config.json has the placeholder appid "touristappid": set "appid"');
     expect(dependencies.printed.at(-1)).toBe('Dry run: nothing was uploaded. To deploy: npm run deploy -- --env ENV_ID --key path/to/private.key');
+  });
+
+  it('says that each function is one bundled index.js and nothing is installed in the cloud', async () => {
+    const dependencies = quietDependencies({ loadCi: forbidCi });
+    const result = await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
+    expect(result.plan.map((plan) => plan.dependencies)).toEqual([{}, {}, {}]);
+    const output = dependencies.printed.join('\n');
+    expect(output).not.toMatch(/installs package\.json's dependencies/);
+    expect(output).toContain(
+      [
+        'Each function is uploaded from a staged copy holding only index.js, config.json and package.json.',
+        'Each index.js is one self-contained bundle (wx-server-sdk included) and package.json has no dependencies:',
+        'nothing is installed in the cloud.',
+      ].join('\n'),
+    );
+    expect(output.match(/dependencies: none: index\.js is self-contained, nothing is installed in the cloud/g)).toHaveLength(3);
+  });
+
+  it('names the dependencies the cloud installs for a function that has some', async () => {
+    const fixture = makeFixtureProject(['seeds-example']);
+    try {
+      const dependencies = quietDependencies({ loadCi: forbidCi, build: async () => undefined });
+      const result = await deploy({ dryRun: true, projectRoot: fixture.root }, dependencies);
+      expect(result.exitCode).toBe(0);
+      const output = dependencies.printed.join('\n');
+      expect(output).toContain('dependencies: wx-server-sdk 4.0.2, installed by the cloud (remoteNpmInstall)');
+      expect(output).not.toContain('nothing is installed in the cloud');
+    } finally {
+      fixture.remove();
+    }
+  });
+
+  it('reminds that the archive collection allows no client read or write', async () => {
+    const dependencies = quietDependencies({ loadCi: forbidCi });
+    await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
+    expect(dependencies.printed).toContain(ARCHIVE_REMINDER);
+
+    const named = quietDependencies({ loadCi: forbidCi, environment: { ANALYTICS_COLLECTION: 'stats_archive' } });
+    await deploy({ dryRun: true, projectRoot: project.root, only: ['getMonthlyRetain'] }, named);
+    expect(named.printed).toContainEqual(expect.stringMatching(/^Reminder: the archive collection stats_archive \(ANALYTICS_COLLECTION/));
   });
 
   it('plans only the functions named by --only', async () => {
@@ -174,6 +217,7 @@ describe('deploy with miniprogram-ci (stubbed)', () => {
     ]);
 
     const printed = dependencies.printed;
+    expect(printed).toContain(ARCHIVE_REMINDER);
     expect(printed).toContain('Uploaded syncMonthlyAnalytics: 3 files, 4096 bytes packed.');
     expect(printed).toContain('Created trigger dailyMonthlyAnalyticsSync of syncMonthlyAnalytics ("0 0 10 * * * *").');
     const reminder = printed.slice(printed.findIndex((line) => line.startsWith('Permissions still to apply')));

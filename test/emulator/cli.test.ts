@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
@@ -7,7 +7,7 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 const TSX_CLI = path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 let workDir: string;
-let child: ChildProcessWithoutNullStreams | undefined;
+const children: ChildProcessWithoutNullStreams[] = [];
 
 function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
   const started = spawn(process.execPath, [TSX_CLI, 'scripts/emulator.ts', ...args], { cwd: REPO_ROOT });
@@ -15,7 +15,7 @@ function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; outp
   started.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   started.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
-  child = started;
+  children.push(started);
   return { child: started, output: () => output, exited };
 }
 
@@ -34,7 +34,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -64,5 +64,88 @@ test('unknown arguments exit with status 2 and the usage', async () => {
   const cli = startCli(['--bogus']);
   expect(await cli.exited).toBe(2);
   expect(cli.output()).toContain('unknown argument --bogus');
+  expect(cli.output()).toContain('Usage: npm run emulator');
+}, 30_000);
+
+function invokeCli(...argv: string[]): { exitCode: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const run = spawnSync(process.execPath, [TSX_CLI, 'scripts/invoke.ts', ...argv], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+  return { exitCode: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+async function postJson(url: string, body: unknown, method = 'POST'): Promise<{ status: number; json: any }> {
+  const response = await fetch(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  return { status: response.status, json: await response.json() };
+}
+
+test('npm run emulator --fault 45009 --now: prints the next step, and invoke against it gets QUOTA_EXCEEDED', async () => {
+  const cli = startCli(['--fault', 'getMonthlyRetain=45009', '--now', '2024-06-15T02:00:00Z']);
+  await waitFor(() => cli.output().includes('Press Ctrl-C'), 'the startup message');
+  const url = /Emulator listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())?.[1];
+  expect(url).toBeDefined();
+  expect(cli.output()).toContain('Injected faults, taken by the next matching calls: analysis.getMonthlyRetain=45009');
+  expect(cli.output()).toContain(`Next: in another terminal, npm run invoke -- getMonthlyRetain --emulator ${url} --now 2024-06-15T02:00:00.000Z`);
+
+  const invoked = invokeCli('getMonthlyRetain', '--emulator', `${url}`, '--month', '2024-05', '--now', '2024-06-15T02:00:00Z');
+  expect(invoked.exitCode).toBe(0);
+  expect(JSON.parse(invoked.stdout)).toMatchObject({ ok: false, error: { code: 'QUOTA_EXCEEDED', wxErrCode: 45009 } });
+
+  const calls = (await (await fetch(`${url}/control/calls`)).json()) as { calls: unknown[] };
+  expect(calls.calls).toEqual([
+    expect.objectContaining({ functionName: 'getMonthlyRetain', apiName: 'analysis.getMonthlyRetain', errcode: 45009, fault: 'fail', at: expect.stringMatching(/^2024-06-15T02:00/) }),
+  ]);
+
+  cli.child.kill('SIGINT');
+  expect(await cli.exited).toBe(0);
+}, 60_000);
+
+test('the control endpoints inject faults, move the clock and list the calls', async () => {
+  const cli = startCli(['--functions-root', path.join(workDir, 'functions')]);
+  await waitFor(() => cli.output().includes('Press Ctrl-C'), 'the startup message');
+  const url = /Emulator listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())?.[1] ?? '';
+  const retain = (month: string) =>
+    postJson(`${url}/datacube/getweanalysisappidmonthlyretaininfo?access_token=local-access-token`, {
+      begin_date: `${month}01`,
+      end_date: `${month}${month.endsWith('02') ? '28' : '31'}`,
+    });
+
+  expect(await postJson(`${url}/control/faults`, { api: 'getMonthlyRetain', errcode: 61503, times: 2 })).toMatchObject({
+    status: 200,
+    json: { ok: true, fault: { apiName: 'analysis.getMonthlyRetain', errcode: 61503, times: 2 } },
+  });
+  expect((await retain('201703')).json).toMatchObject({ errcode: 61503 });
+  await postJson(`${url}/control/faults`, {}, 'DELETE');
+  expect((await retain('201703')).json).toMatchObject({ ref_date: '201703' });
+
+  expect((await retain('209905')).json).toMatchObject({ errcode: 61501 });
+  expect(await postJson(`${url}/control/clock`, { now: '2099-06-15T02:00:00Z' })).toEqual({ status: 200, json: { ok: true, now: '2099-06-15T02:00:00.000Z' } });
+  expect((await retain('209905')).json).toMatchObject({ ref_date: '209905' });
+  await postJson(`${url}/control/clock`, { now: null });
+  expect((await retain('209905')).json).toMatchObject({ errcode: 61501 });
+
+  const { calls } = (await (await fetch(`${url}/control/calls`)).json()) as { calls: { errcode: number }[] };
+  expect(calls.map((call: { errcode: number }) => call.errcode)).toEqual([61503, 0, 61501, 0, 61501]);
+
+  expect(await postJson(`${url}/control/faults`, { api: 'getMonthlyRetian', errcode: 45009 })).toMatchObject({
+    status: 400,
+    json: { error: expect.stringMatching(/^unknown API "getMonthlyRetian"/) },
+  });
+  expect(await postJson(`${url}/control/faults`, { api: '*', errcode: 0 })).toMatchObject({ status: 400 });
+  expect(await postJson(`${url}/control/clock`, { now: 'tomorrow' })).toMatchObject({ status: 400 });
+  expect((await fetch(`${url}/control/nothing`)).status).toBe(404);
+
+  cli.child.kill('SIGINT');
+  expect(await cli.exited).toBe(0);
+}, 30_000);
+
+test.each([
+  [['--fault', 'getMonthlyRetain'], '--fault: "getMonthlyRetain" is not API=ERRCODE or API=ERRCODE:TIMES'],
+  [['--fault', 'getMonthlyRetian=45009'], '--fault: unknown API "getMonthlyRetian"'],
+  [['--now', 'yesterday'], '--now is not a date: "yesterday"'],
+  [['--port', '70000'], '--port must be an integer from 0 to 65535'],
+])('%j exits with status 2 and says why', async (args, message) => {
+  const cli = startCli(args);
+  expect(await cli.exited).toBe(2);
+  expect(cli.output()).toContain(message);
   expect(cli.output()).toContain('Usage: npm run emulator');
 }, 30_000);

@@ -31,9 +31,15 @@ describe('buildEvent', () => {
     expect(event).toEqual({ month: '2024-05', userInfo: { appId: 'wx0000000000000000', openId: 'oUser' } });
   });
 
-  it('gives a timer the trigger event and ignores data', () => {
+  it('gives a timer the platform\'s timer event, with an empty Message by default, and ignores data', () => {
     const event = buildEvent({ caller: { kind: 'timer', triggerName: 'monthly' }, data: { month: '2024-05' } }, deployment, startedAt);
-    expect(event).toEqual({ Type: 'Timer', TriggerName: 'monthly', Time: '2024-06-01T02:00:00Z' });
+    expect(event).toStrictEqual({ Type: 'Timer', TriggerName: 'monthly', Time: '2024-06-01T02:00:00Z', Message: '' });
+    expect(Object.keys(event)).toEqual(['Type', 'TriggerName', 'Time', 'Message']);
+  });
+
+  it('gives a timer the trigger\'s custom message as Message', () => {
+    const event = buildEvent({ caller: { kind: 'timer', message: '{"months":3}' } }, deployment, startedAt);
+    expect(event).toStrictEqual({ Type: 'Timer', TriggerName: 'timer', Time: '2024-06-01T02:00:00Z', Message: '{"months":3}' });
   });
 
   it('passes another function’s data as-is and a raw event untouched', () => {

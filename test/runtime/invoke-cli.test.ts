@@ -1,5 +1,8 @@
 import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import os from 'os';
 import path from 'path';
+import { clockFrom } from '../../scripts/emulator';
 import { DEFAULT_OPENID, UsageError, parseInvokeArgs, runningEmulatorContextUrl } from '../../scripts/invoke';
 
 jest.setTimeout(30_000);
@@ -39,6 +42,12 @@ describe('parseInvokeArgs', () => {
     });
   });
 
+  it('passes month-like values through for the function to check', () => {
+    expect(parseInvokeArgs(['f', '--month', '202405'], {})?.data).toEqual({ month: '202405' });
+    expect(parseInvokeArgs(['f', '--month', '2024-13'], {})?.data).toEqual({ month: '2024-13' });
+    expect(parseInvokeArgs(['f', '--from', '202401', '--to', '2024-06'], {})?.data).toEqual({ from: '202401', to: '2024-06' });
+  });
+
   it('returns undefined for --help', () => {
     expect(parseInvokeArgs(['--help'], {})).toBeUndefined();
   });
@@ -48,18 +57,28 @@ describe('parseInvokeArgs', () => {
     [[]],
     [['f', 'g']],
     [['../f']],
-    [['f', '--month', '2024-13']],
     [['f', '--month', '2024-05', '--data', '{}']],
     [['f', '--from', '2024-01']],
     [['f', '--data', '[1]']],
     [['f', '--data', '{nope']],
     [['f', '--timer', '--openid', 'o']],
+    [['f', '--timer-message', 'x']],
     [['f', '--cold', '--warm']],
     [['f', '--emulator', 'localhost:1']],
     [['f', '--now', 'yesterday']],
     [['f', '--timeout', '0']],
   ])('rejects %j', (argv) => {
     expect(() => parseInvokeArgs(argv, {})).toThrow(UsageError);
+  });
+});
+
+describe('clockFrom', () => {
+  it('starts at the given instant and advances with real time', async () => {
+    const clock = clockFrom(new Date('2099-06-15T02:00:00Z'));
+    const first = clock().getTime();
+    expect(first - Date.parse('2099-06-15T02:00:00Z')).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(clock().getTime()).toBeGreaterThan(first);
   });
 });
 
@@ -98,6 +117,13 @@ describe('npm run invoke', () => {
     const { exitCode, stdout } = runCli('whoami', '--timer', '--warm', ...fixtures);
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout).wxContext).toEqual({ ENV: 'local-env', SOURCE: 'wx_trigger' });
+    expect(JSON.parse(stdout).event).toMatchObject({ Type: 'Timer', TriggerName: 'timer', Message: '' });
+  });
+
+  it('gives a timer call the --timer-message', () => {
+    const { exitCode, stdout } = runCli('whoami', '--timer', '--timer-message', 'backfill', ...fixtures);
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout).event).toMatchObject({ Type: 'Timer', Message: 'backfill' });
   });
 
   it('exits 1 on a failed invocation', () => {
@@ -113,10 +139,43 @@ describe('npm run invoke', () => {
     expect(stderr).toContain('TIMED OUT');
   });
 
-  it('exits 2 when the function is not built', () => {
-    const { exitCode, stderr } = runCli('notBuiltYet', ...fixtures);
+  it('exits 2 on an unknown function and lists the functions that exist', () => {
+    const { exitCode, stderr } = runCli('whoamI', ...fixtures);
     expect(exitCode).toBe(2);
-    expect(stderr).toContain('npm run build');
+    expect(stderr).toBe('invoke: no function "whoamI" in test/fixtures/functions; the functions are: edge-cases, fails, hangs, sdk-probe, whoami\n');
+    expect(stderr).not.toContain('npm run build');
+  });
+
+  it('exits 2 and asks for a build when the function folder has no index.js', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'invoke-cli-'));
+    try {
+      mkdirSync(path.join(root, 'notBuiltYet'));
+      writeFileSync(path.join(root, 'notBuiltYet', 'index.ts'), 'export {};\n');
+      const { exitCode, stderr } = runCli('notBuiltYet', '--functions-root', root, '--emulator', 'http://127.0.0.1:9/fn/{name}');
+      expect(exitCode).toBe(2);
+      expect(stderr).toMatch(/^invoke: .*notBuiltYet\/index\.js not found: run `npm run build` first\n$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('passes --month YYYYMM to the function, which accepts it', () => {
+    const { exitCode, stdout } = runCli('getMonthlyRetain', '--month', '201702', '--now', '2024-06-15T02:00:00Z');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, data: { month: '2017-02', refDate: '201702' } });
+  });
+
+  it('lets the function refuse a month it does not accept', () => {
+    const { exitCode, stdout } = runCli('getMonthlyRetain', '--month', '2024-13', '--now', '2024-06-15T02:00:00Z');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('moves the in-process emulator’s clock with --now, so a future month is served', () => {
+    const { exitCode, stdout, stderr } = runCli('getMonthlyRetain', '--month', '2099-05', '--now', '2099-06-15T02:00:00Z');
+    expect(stderr).not.toContain('61501');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, source: 'wechat', data: { month: '2099-05' } });
   });
 
   it('exits 2 with the usage on an unknown flag', () => {

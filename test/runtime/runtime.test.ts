@@ -96,9 +96,15 @@ describe('invokeCold', () => {
   it('gives a timer run the trigger event and no user', async () => {
     const now = new Date('2024-06-01T02:00:00Z');
     const reply = whoamiReply(await invokeCold(whoami, { caller: { kind: 'timer', triggerName: 'monthly' }, data: { month: '2024-05' }, now }));
-    expect(reply.event).toEqual({ Type: 'Timer', TriggerName: 'monthly', Time: '2024-06-01T02:00:00Z' });
+    expect(reply.event).toStrictEqual({ Type: 'Timer', TriggerName: 'monthly', Time: '2024-06-01T02:00:00Z', Message: '' });
     expect(reply.wxContext).toEqual({ ENV: 'local-env', SOURCE: 'wx_trigger' });
     expect(reply.env.TRIGGER_SRC).toBe('timer');
+  });
+
+  it('gives a timer run the trigger\'s custom message', async () => {
+    const now = new Date('2024-06-01T02:00:00Z');
+    const reply = whoamiReply(await invokeCold(whoami, { caller: { kind: 'timer', triggerName: 'monthly', message: 'backfill' }, now }));
+    expect(reply.event).toStrictEqual({ Type: 'Timer', TriggerName: 'monthly', Time: '2024-06-01T02:00:00Z', Message: 'backfill' });
   });
 
   it('gives a call from another function its data as-is and SOURCE scf', async () => {

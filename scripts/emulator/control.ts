@@ -1,0 +1,147 @@
+import type http from 'http';
+import { EMULATED_APIS } from './open-api';
+import type { OpenApiCall } from './types';
+
+/** Where the control endpoints live on the emulator. */
+export const CONTROL_PREFIX = '/control/';
+
+/** What the control endpoints act on: the running emulator's faults, clock and call record. */
+export interface EmulatorControl {
+  failNext(apiName: string, errcode: number, times: number): void;
+  clearFaults(): void;
+  /** A clock that starts at `now` and advances with real time; `null`: the real clock again. */
+  setClock(now: Date | null): void;
+  calls(): readonly OpenApiCall[];
+}
+
+/** One `--fault` or `POST /control/faults`: the next `times` calls of `apiName` answer `errcode`. */
+export interface FaultSpec {
+  apiName: string;
+  errcode: number;
+  times: number;
+}
+
+/** A clock that starts at `start` and advances with real time, as a function process's fake clock does. */
+export function clockFrom(start: Date): () => Date {
+  const startedAt = Date.now();
+  return () => new Date(start.getTime() + (Date.now() - startedAt));
+}
+
+/**
+ * The open API a fault names: `*` (any), a full name (`analysis.getMonthlyRetain`), or an emulated API's
+ * method alone (`getMonthlyRetain`). Throws RangeError for a name it cannot place.
+ */
+export function resolveFaultApi(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '*' || trimmed.includes('.')) return trimmed;
+  const match = EMULATED_APIS.find((api) => api.split('.').pop() === trimmed);
+  if (match === undefined) {
+    throw new RangeError(`unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, or one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}`);
+  }
+  return match;
+}
+
+function checkedFault(apiName: string, errcode: unknown, times: unknown): FaultSpec {
+  if (typeof errcode !== 'number' || !Number.isInteger(errcode) || errcode === 0) {
+    throw new RangeError(`errcode must be a non-zero integer such as 45009, got ${JSON.stringify(errcode)}`);
+  }
+  if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) {
+    throw new RangeError(`times must be a positive integer, got ${JSON.stringify(times)}`);
+  }
+  return { apiName: resolveFaultApi(apiName), errcode, times };
+}
+
+/** Reads `API=ERRCODE` or `API=ERRCODE:TIMES` (e.g. `getMonthlyRetain=45009`, `*=-1:3`); throws RangeError. */
+export function parseFaultSpec(text: string): FaultSpec {
+  const match = /^([^=]+)=(-?\d+)(?::(\d+))?$/.exec(text.trim());
+  if (match === null) throw new RangeError(`"${text}" is not API=ERRCODE or API=ERRCODE:TIMES (e.g. getMonthlyRetain=45009)`);
+  const [, api = '', errcode = '', times] = match;
+  return checkedFault(api, Number(errcode), times === undefined ? 1 : Number(times));
+}
+
+/** Reads an ISO date (or `null` for the real clock); throws RangeError. */
+export function parseClock(value: unknown): Date | null {
+  if (value === null) return null;
+  const date = typeof value === 'string' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) throw new RangeError(`now must be an ISO date such as "2024-06-15T02:00:00Z", or null, got ${JSON.stringify(value)}`);
+  return date;
+}
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readJson(req: http.IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= maxBytes) chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (received > maxBytes) return reject(new RangeError(`the body exceeds ${maxBytes} bytes`));
+      try {
+        const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RangeError('the body must be a JSON object');
+        resolve(parsed as Record<string, unknown>);
+      } catch (error) {
+        reject(error instanceof RangeError ? error : new RangeError(`the body is not JSON: ${(error as Error).message}`));
+      }
+    });
+  });
+}
+
+/**
+ * Answers the control endpoints (JSON in, JSON out):
+ * - `POST /control/faults` `{"api": "getMonthlyRetain", "errcode": 45009, "times": 1}`: the next calls of
+ *   that API answer the errcode (`api` as in {@link resolveFaultApi}; `times` defaults to 1);
+ * - `DELETE /control/faults`: removes every scheduled fault and latency;
+ * - `POST /control/clock` `{"now": "2024-06-15T02:00:00Z"}`: the clock starts there and advances;
+ *   `{"now": null}`: the real clock;
+ * - `GET /control/calls`: every open-API call recorded so far.
+ */
+export async function handleControlRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  pathname: string,
+  control: EmulatorControl,
+  maxBodyBytes: number,
+): Promise<void> {
+  const route = `${req.method ?? ''} ${pathname.replace(/\/+$/, '')}`;
+  try {
+    switch (route) {
+      case 'GET /control/calls':
+        req.resume();
+        return reply(res, 200, { calls: control.calls() });
+      case 'POST /control/faults': {
+        const body = await readJson(req, maxBodyBytes);
+        if (typeof body.api !== 'string') throw new RangeError('api must be a string such as "getMonthlyRetain" or "*"');
+        const fault = checkedFault(body.api, body.errcode, body.times ?? 1);
+        control.failNext(fault.apiName, fault.errcode, fault.times);
+        return reply(res, 200, { ok: true, fault });
+      }
+      case 'DELETE /control/faults':
+        req.resume();
+        control.clearFaults();
+        return reply(res, 200, { ok: true });
+      case 'POST /control/clock': {
+        const body = await readJson(req, maxBodyBytes);
+        const now = parseClock(body.now);
+        control.setClock(now);
+        return reply(res, 200, { ok: true, now: now === null ? null : now.toISOString() });
+      }
+      default:
+        req.resume();
+        return reply(res, 404, {
+          error: `no control endpoint ${route}: use POST /control/faults, DELETE /control/faults, POST /control/clock or GET /control/calls`,
+        });
+    }
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    reply(res, 400, { error: error.message });
+  }
+}
