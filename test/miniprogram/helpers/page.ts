@@ -27,8 +27,12 @@ export const PAGE_PATH = path.join(MINIPROGRAM_ROOT, 'pages/analytics/index');
 export type RenderedPage = SimulatedComponent;
 
 /** Loads and attaches the page; call `page.instance.onLoad(query)` as the platform does. */
+let pageId: string | undefined;
+
 export function renderPage(): RenderedPage {
-  const id = simulate.load(PAGE_PATH, 'analytics-page', { compiler: 'simulate', rootPath: MINIPROGRAM_ROOT });
+  // Loaded once per test file: jest's module registry runs the page's Component() only on the first require.
+  pageId ??= simulate.load(PAGE_PATH, 'analytics-page', { compiler: 'simulate', rootPath: MINIPROGRAM_ROOT });
+  const id = pageId;
   const page = simulate.render(id);
   page.attach(document.createElement('parent-wrapper'));
   return page;
@@ -44,6 +48,14 @@ export function text(page: RenderedPage, selector: string): string {
 }
 
 /** The page's methods (a page written with Component() keeps its lifecycle among its methods). */
-export function methods(page: RenderedPage): Record<string, (...args: any[]) => Promise<void>> {
-  return page.instance as unknown as Record<string, (...args: any[]) => Promise<void>>;
+export interface PageMethods {
+  onLoad(query: Record<string, string>): Promise<void>;
+  onPullDownRefresh(): Promise<void>;
+  load(): Promise<void>;
+  changeRange(end: 'from' | 'to', month: string): Promise<void>;
+  onBackfill(): Promise<void>;
+}
+
+export function methods(page: RenderedPage): PageMethods {
+  return page.instance as unknown as PageMethods;
 }
