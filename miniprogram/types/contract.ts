@@ -1,0 +1,160 @@
+// Generated from src/contract.ts by `npm run miniprogram:types`: do not edit.
+// The Mini Program and the cloud functions share these types; `npm test` fails when this copy is stale.
+/**
+ * The contract between the cloud functions and their callers: what each function accepts as call
+ * data and what it replies. This module is self-contained (no imports) so that the Mini Program can
+ * use the very same types (a generated copy lives in `miniprogram/`; CI checks that it is current).
+ */
+
+/** A month, `YYYY-MM`, in China time (UTC+8). */
+export type YearMonth = string;
+
+/** Stable codes a caller can branch on. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'MONTH_NOT_COMPLETE'
+  | 'FORBIDDEN'
+  | 'PERMISSION_NOT_DECLARED'
+  | 'DATA_NOT_READY'
+  | 'QUOTA_EXCEEDED'
+  | 'UPSTREAM_ERROR'
+  | 'DEADLINE_EXCEEDED'
+  | 'CONFIGURATION_ERROR'
+  | 'INTERNAL_ERROR';
+
+/** The error half of every reply: what the caller sees. */
+export interface ErrorBody {
+  code: ErrorCode;
+  /** What happened and what to do about it. */
+  message: string;
+  /** WeChat's `errcode` (or the platform's negative code) when the failure came from WeChat. */
+  wxErrCode?: number;
+}
+
+/** A failed call, as the caller sees it. */
+export interface FailureReply {
+  ok: false;
+  error: ErrorBody;
+}
+
+/** The kinds of monthly figures the functions keep. */
+export type ReportKind = 'retain' | 'visitTrend';
+
+/** Where a month's figures came from: the cloud database archive, or WeChat during this call. */
+export type MonthSource = 'archive' | 'wechat';
+
+/** One retention figure: `key` months after the month, its `value` (users), and `value` over the key-0 value. */
+export interface RetentionPoint {
+  key: number;
+  value: number;
+  /** 0–1; `null` when the key-0 value is 0 or missing. */
+  rate: number | null;
+}
+
+/** A month's retention, cleaned (`getMonthlyRetain`). */
+export interface MonthlyRetention {
+  month: YearMonth;
+  /** WeChat's `ref_date`: the month as `YYYYMM`. */
+  refDate: string;
+  visitUvNew: RetentionPoint[];
+  visitUv: RetentionPoint[];
+  /** True when both series have key 1, which WeChat adds once the following month has ended. */
+  complete: boolean;
+}
+
+/** A month's visit trend, cleaned (`getMonthlyVisitTrend`); a figure WeChat left out is `null`. */
+export interface MonthlyVisitTrend {
+  month: YearMonth;
+  refDate: string;
+  /** Sessions. */
+  sessionCnt: number | null;
+  /** Page views. */
+  visitPv: number | null;
+  /** Visitors. */
+  visitUv: number | null;
+  /** New visitors. */
+  visitUvNew: number | null;
+  /** Average stay per visitor, in seconds. */
+  stayTimeUv: number | null;
+  /** Average stay per session, in seconds. */
+  stayTimeSession: number | null;
+  /** Average pages per session. */
+  visitDepth: number | null;
+}
+
+/**
+ * The figures of one month as served.
+ * - `source`, `fetchedAt` (ISO 8601, UTC): where they came from and when WeChat gave them.
+ * - `final`: true when WeChat will not change them any more (a visit trend with figures, or a month that
+ *   had no visits at all; retention with key 1). False for a month WeChat answered with no figures
+ *   shortly after it ended, or retention still waiting for key 1: ask again later for the final figures.
+ */
+export interface ServedMonth<Data> {
+  data: Data;
+  source: MonthSource;
+  fetchedAt: string;
+  final: boolean;
+}
+
+/** One month of a range reply: its figures, or why it could not be had. */
+export type MonthOutcome<Data> =
+  | ({ month: YearMonth; ok: true } & ServedMonth<Data>)
+  | { month: YearMonth; ok: false; error: ErrorBody };
+
+/** The reply to a one-month call. */
+export type MonthReply<Data> = ({ ok: true } & ServedMonth<Data>) | FailureReply;
+
+/** The reply to a range call: one entry per month, in order; `ok: false` only when every month failed. */
+export type RangeReply<Data> = { ok: true; data: MonthOutcome<Data>[] } | FailureReply;
+
+/** A month that a sync run could not store, and why. */
+export interface SyncFailure {
+  kind: ReportKind;
+  month: YearMonth;
+  error: ErrorBody;
+  /** False when another run cannot fix it (a missing permission, say): a timer run then fails. */
+  retryLater: boolean;
+}
+
+/** What one sync run did. */
+export interface SyncSummary {
+  /** Months fetched from WeChat and stored. */
+  fetched: number;
+  /** Months already stored and up to date: no WeChat call. */
+  skipped: number;
+  /** Months tried that could not be stored. */
+  failed: number;
+  /** Months not tried because the run's time ran out (or another run holds the sync): call again. */
+  deferred: number;
+  failures: SyncFailure[];
+}
+
+/** The reply to a sync call. */
+export type SyncReply = { ok: true; data: SyncSummary } | (FailureReply & { data?: SyncSummary });
+
+/**
+ * Call data of `getMonthlyRetain` and `getMonthlyVisitTrend`: `{}` for the last complete month,
+ * one month, WeChat's own date pair, or a range of at most 24 months.
+ */
+export type ReportRequest =
+  | Record<string, never>
+  | { month: string }
+  | { beginDate: string; endDate: string }
+  | { begin_date: string; end_date: string }
+  | { from: string; to: string };
+
+/** Call data of `syncMonthlyAnalytics` (an admin's backfill; the timer sends none). */
+export type SyncRequest = Record<string, never> | { months: number } | { from: string; to: string };
+
+/** Every cloud function of the project: its call data and its reply. */
+export interface AnalyticsFunctions {
+  getMonthlyRetain: { request: ReportRequest; reply: MonthReply<MonthlyRetention> | RangeReply<MonthlyRetention> };
+  getMonthlyVisitTrend: {
+    request: ReportRequest;
+    reply: MonthReply<MonthlyVisitTrend | null> | RangeReply<MonthlyVisitTrend | null>;
+  };
+  syncMonthlyAnalytics: { request: SyncRequest; reply: SyncReply };
+}
+
+/** The names of the cloud functions. */
+export type AnalyticsFunctionName = keyof AnalyticsFunctions;
