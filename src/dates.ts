@@ -1,7 +1,18 @@
 /**
  * Calendar months in China time (UTC+8, no daylight saving), where WeChat draws its month boundaries.
  * A month is written `YYYY-MM`; WeChat's own forms are `YYYYMM` (refDate) and `yyyymmdd` (dates).
+ *
+ * Built on dayjs in UTC mode only: China time is the instant shifted by +8 hours and then read as UTC,
+ * so the host's time zone (and its daylight saving) never enters. `.tz()` and
+ * `utcOffset(480).startOf('month')` are avoided on purpose: on a host with daylight saving they give
+ * wrong month boundaries (open upstream issues).
  */
+import dayjs, { Dayjs } from 'dayjs';
+import customParseFormat from 'dayjs/plugin/customParseFormat';
+import utc from 'dayjs/plugin/utc';
+
+dayjs.extend(utc);
+dayjs.extend(customParseFormat);
 
 /** A calendar month such as `2024-02`. */
 export type YearMonth = string;
@@ -12,45 +23,39 @@ export interface MonthDates {
   endDate: string;
 }
 
-const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
+/** China's offset from UTC, in hours (no daylight saving since 1991). */
+const CHINA_OFFSET_HOURS = 8;
+const MONTH_FORMAT = 'YYYY-MM';
 
-/** Months since year 0, so that month arithmetic is integer arithmetic. */
-function ordinal(month: YearMonth): number {
-  return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
-}
-
-function fromOrdinal(value: number): YearMonth {
-  const year = Math.floor(value / 12);
-  const month = (value % 12) + 1;
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
+/** The first day of `month`, 00:00 UTC, as a UTC-mode dayjs. */
+function startOf(month: YearMonth): Dayjs {
+  return dayjs.utc(month, MONTH_FORMAT, true);
 }
 
 /** Number of days in a month; `month` is 1-12. */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return dayjs.utc(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`, MONTH_FORMAT, true).daysInMonth();
 }
 
 /** The month that `instant` falls in, on a clock in China. */
 export function chinaMonthOf(instant: Date): YearMonth {
-  const china = new Date(instant.getTime() + CHINA_OFFSET_MS);
-  return fromOrdinal(china.getUTCFullYear() * 12 + china.getUTCMonth());
+  return dayjs.utc(instant).add(CHINA_OFFSET_HOURS, 'hour').format(MONTH_FORMAT);
 }
 
 /** `month` moved by `count` months (negative goes back). */
 export function addMonths(month: YearMonth, count: number): YearMonth {
-  return fromOrdinal(ordinal(month) + count);
+  return startOf(month).add(count, 'month').format(MONTH_FORMAT);
 }
 
 /** Negative, zero or positive as `a` is before, equal to or after `b`. */
 export function compareMonths(a: YearMonth, b: YearMonth): number {
-  return ordinal(a) - ordinal(b);
+  return startOf(a).diff(startOf(b), 'month');
 }
 
 /** Every month from `from` to `to`, both included, in order; empty when `to` is before `from`. */
 export function monthsBetween(from: YearMonth, to: YearMonth): YearMonth[] {
-  const months: YearMonth[] = [];
-  for (let value = ordinal(from); value <= ordinal(to); value += 1) months.push(fromOrdinal(value));
-  return months;
+  const count = compareMonths(to, from);
+  return Array.from({ length: Math.max(count + 1, 0) }, (_, index) => addMonths(from, index));
 }
 
 /** The newest month WeChat has data for at `now`: the one before the current China-time month. */
@@ -79,19 +84,13 @@ export const EARLIEST_MONTH: YearMonth = '2017-01';
 
 /** Epoch milliseconds at which `month` ends: midnight China time (UTC+8) starting the month after it. */
 export function monthEndsAt(month: YearMonth): number {
-  const next = ordinal(month) + 1;
-  return Date.UTC(Math.floor(next / 12), next % 12, 1) - CHINA_OFFSET_MS;
+  return startOf(month).add(1, 'month').subtract(CHINA_OFFSET_HOURS, 'hour').valueOf();
 }
 
 /** The `yyyymmdd` pair WeChat expects for one natural month. */
 export function monthDates(month: YearMonth): MonthDates {
-  const year = Number(month.slice(0, 4));
-  const monthNumber = Number(month.slice(5, 7));
-  const compact = month.replace('-', '');
-  return {
-    beginDate: `${compact}01`,
-    endDate: `${compact}${String(daysInMonth(year, monthNumber)).padStart(2, '0')}`,
-  };
+  const first = startOf(month);
+  return { beginDate: first.format('YYYYMMDD'), endDate: first.endOf('month').format('YYYYMMDD') };
 }
 
 /** WeChat's `refDate` (`YYYYMM`) for a month. */
@@ -99,13 +98,11 @@ export function refDateOf(month: YearMonth): string {
   return month.replace('-', '');
 }
 
-/** Reads `YYYY-MM` or `YYYYMM`; undefined when it is not a month. */
+/** Reads `YYYY-MM` or `YYYYMM` strictly; undefined when it is not a month. */
 export function parseYearMonth(text: string): YearMonth | undefined {
-  const match = /^(\d{4})-?(\d{2})$/.exec(text);
-  if (!match) return undefined;
-  const month = Number(match[2]);
-  if (month < 1 || month > 12) return undefined;
-  return `${match[1]}-${match[2]}`;
+  if (!/^\d{4}-?\d{2}$/.test(text)) return undefined;
+  const parsed = dayjs.utc(text, text.includes('-') ? MONTH_FORMAT : 'YYYYMM', true);
+  return parsed.isValid() ? parsed.format(MONTH_FORMAT) : undefined;
 }
 
 /** A real calendar date written `yyyymmdd`. */
@@ -114,15 +111,11 @@ export interface CalendarDate {
   day: number;
 }
 
-/** Reads `yyyymmdd`; undefined when it is not a real calendar date (20230229 is not, 20240229 is). */
+/** Reads `yyyymmdd` strictly; undefined when it is not a real calendar date (20230229 is not, 20240229 is). */
 export function parseCompactDate(text: string): CalendarDate | undefined {
-  const match = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-  if (!match) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  return { month: `${match[1]}-${match[2]}`, day };
+  if (!/^\d{8}$/.test(text)) return undefined;
+  const parsed = dayjs.utc(text, 'YYYYMMDD', true);
+  return parsed.isValid() ? { month: parsed.format(MONTH_FORMAT), day: parsed.date() } : undefined;
 }
 
 /** The `count` newest complete months at `now`, oldest first. */

@@ -98,6 +98,7 @@ function requireString(fields: Partial<Record<RequestField, unknown>>, name: Req
 
 function requireMonth(fields: Partial<Record<RequestField, unknown>>, name: RequestField): YearMonth {
   const text = requireString(fields, name);
+  refuseEarlyYear(text);
   const month = parseYearMonth(text);
   if (!month) throw invalidArgument(`${name} must be a month written YYYY-MM or YYYYMM, such as '2024-05'; got ${echo(text)}.`);
   return checkAvailable(month);
@@ -105,6 +106,7 @@ function requireMonth(fields: Partial<Record<RequestField, unknown>>, name: Requ
 
 function requireDate(fields: Partial<Record<RequestField, unknown>>, name: RequestField) {
   const text = requireString(fields, name);
+  refuseEarlyYear(text);
   const date = parseCompactDate(text);
   if (!date) throw invalidArgument(`${name} must be a real calendar date written yyyymmdd, such as '20240501'; got ${echo(text)}.`);
   checkAvailable(date.month);
@@ -129,13 +131,19 @@ function monthOfDates(
   return begin.month;
 }
 
+/** Refuses a month or date written with a year before 2017 (`0000-01`, `00000101`) before it is parsed. */
+function refuseEarlyYear(text: string): void {
+  const year = /^(\d{4})(?:-?\d{2}|\d{4})$/.exec(text)?.[1];
+  if (year !== undefined && year < EARLIEST_MONTH.slice(0, 4)) throw beforeAnalytics(echo(text));
+}
+
+function beforeAnalytics(what: string): AnalyticsError {
+  return invalidArgument(`WeChat has analytics from ${EARLIEST_MONTH} on (Mini Programs launched in January 2017); ${what} is before that.`);
+}
+
 /** Refuses months before WeChat has any analytics, which WeChat would answer with 61501 at the cost of a call. */
 function checkAvailable(month: YearMonth): YearMonth {
-  if (compareMonths(month, EARLIEST_MONTH) < 0) {
-    throw invalidArgument(
-      `WeChat has analytics from ${EARLIEST_MONTH} on (Mini Programs launched in January 2017); ${month} is before that.`,
-    );
-  }
+  if (compareMonths(month, EARLIEST_MONTH) < 0) throw beforeAnalytics(month);
   return month;
 }
 

@@ -7,6 +7,7 @@ import {
   lastCompleteMonth,
   lastCompleteMonths,
   monthDates,
+  monthEndsAt,
   monthsBetween,
   parseCompactDate,
   parseYearMonth,
@@ -77,5 +78,28 @@ describe('dates', () => {
     expect(parseCompactDate('20241301')).toBeUndefined();
     expect(parseCompactDate('2024-02-01')).toBeUndefined();
     expect(parseCompactDate('20240200')).toBeUndefined();
+  });
+});
+
+describe('dates do not depend on the host time zone (run under UTC, America/New_York and Asia/Shanghai)', () => {
+  test('month boundaries in China time around daylight-saving changes elsewhere', () => {
+    // New York moves its clocks on 2024-03-10 and 2024-11-03; Europe on 2024-03-31 and 2024-10-27.
+    expect(chinaMonthOf(new Date('2024-03-31T15:59:59.999Z'))).toBe('2024-03');
+    expect(chinaMonthOf(new Date('2024-03-31T16:00:00.000Z'))).toBe('2024-04');
+    expect(chinaMonthOf(new Date('2024-10-31T16:00:00.000Z'))).toBe('2024-11');
+    expect(chinaMonthOf(new Date('2024-11-03T06:30:00.000Z'))).toBe('2024-11');
+    expect(new Date(monthEndsAt('2024-02')).toISOString()).toBe('2024-02-29T16:00:00.000Z');
+    expect(new Date(monthEndsAt('2024-10')).toISOString()).toBe('2024-10-31T16:00:00.000Z');
+    expect(new Date(monthEndsAt('2024-12')).toISOString()).toBe('2024-12-31T16:00:00.000Z');
+    expect(monthDates('2024-03')).toEqual({ beginDate: '20240301', endDate: '20240331' });
+    expect(monthDates('2024-11')).toEqual({ beginDate: '20241101', endDate: '20241130' });
+    expect(monthsBetween('2024-02', '2024-04')).toEqual(['2024-02', '2024-03', '2024-04']);
+    expect(lastCompleteMonth(new Date('2024-11-03T06:30:00Z'))).toBe('2024-10');
+  });
+
+  test('strict parsing refuses what is not a real month or date', () => {
+    for (const text of ['2024-13', '2024-00', '2024-1', '24-01', '2024/01', ' 2024-01', '2024-01x']) expect(parseYearMonth(text)).toBeUndefined();
+    for (const text of ['20230229', '20240431', '2024011', '2024-01-01', '20240100']) expect(parseCompactDate(text)).toBeUndefined();
+    expect(parseCompactDate('20240229')).toEqual({ month: '2024-02', day: 29 });
   });
 });
