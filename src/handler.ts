@@ -84,6 +84,7 @@ function createRuntime(dependencies: HandlerDependencies) {
       monthly: {
         client,
         archive,
+        appid: null,
         now,
         budget,
         timing: { slowestFetchMs: 0 },

@@ -1,4 +1,4 @@
-import { ArchiveStore, ArchivedMonth, parseArchivedMonth } from './store';
+import { ArchiveOwner, ArchiveStore, ArchivedMonth, parseArchivedMonth } from './store';
 import type { TimeBudget } from '../budget';
 import type { MonthOutcome, MonthSource } from '../contract';
 import type { YearMonth } from '../dates';
@@ -30,6 +30,8 @@ export function createInstanceState(): InstanceState {
 export interface MonthlyContext {
   client: WeChatClient;
   archive: ArchiveStore;
+  /** Whose months: `null` for the environment's own Mini Program. */
+  appid: ArchiveOwner;
   now: () => Date;
   /** The invocation's time: no WeChat or database call runs past its deadline. */
   budget: TimeBudget;
@@ -65,14 +67,14 @@ export async function readArchive<Data>(
 ): Promise<Map<YearMonth, ArchivedMonth<Data>>> {
   let documents: Map<YearMonth, unknown>;
   try {
-    documents = await context.budget.race(context.archive.read(report.kind, months), 'The archive');
+    documents = await context.budget.race(context.archive.read(report.kind, months, context.appid), 'The archive');
   } catch (error) {
     context.log({ level: 'warn', event: 'archive_read_failed', kind: report.kind, error: describe(error) });
     return new Map();
   }
   const found = new Map<YearMonth, ArchivedMonth<Data>>();
   for (const [month, document] of documents) {
-    const entry = parseArchivedMonth(report, month, document);
+    const entry = parseArchivedMonth(report, month, context.appid, document);
     if (entry) found.set(month, entry);
     else context.log({ level: 'warn', event: 'archive_document_invalid', kind: report.kind, month });
   }
@@ -146,7 +148,7 @@ async function fetchOnce<Data>(
   const fetchedAt = context.now();
   let archived = true;
   try {
-    await context.budget.race(context.archive.write({ kind: report.kind, month, data, fetchedAt }), `The archive's answer for ${month}`);
+    await context.budget.race(context.archive.write({ kind: report.kind, month, appid: context.appid, data, fetchedAt }), `The archive's answer for ${month}`);
   } catch (error) {
     archived = false;
     context.log({ level: 'warn', event: 'archive_write_failed', kind: report.kind, month, error: describe(error) });

@@ -2,10 +2,23 @@ import type { YearMonth } from '../dates';
 import { isPlainObject } from '../reports/numbers';
 import type { ReportDefinition, ReportKind } from '../reports/report';
 
+/**
+ * Whose figures: `null` for the environment's own Mini Program (the cloud call, HTTPS), or the AppID of
+ * an authorised Mini Program (a third-party platform's). Two Mini Programs' months never mix.
+ */
+export type ArchiveOwner = string | null;
+
+/**
+ * The layout of archive documents: 2 adds `appid` and `schemaVersion`. Documents written before (no
+ * `schemaVersion`) read as version 1 of the environment's own Mini Program; their data has the same shape.
+ */
+export const ARCHIVE_SCHEMA_VERSION = 2;
+
 /** One stored month of one kind of figures. */
 export interface ArchivedMonth<Data = unknown> {
   kind: ReportKind;
   month: YearMonth;
+  appid: ArchiveOwner;
   data: Data;
   fetchedAt: Date;
 }
@@ -16,7 +29,7 @@ export interface ArchiveStore {
    * The stored documents of `kind` for `months`, read by their deterministic ids only, keyed by month,
    * as they are in the database (unchecked: see {@link parseArchivedMonth}). Absent months are missing.
    */
-  read(kind: ReportKind, months: readonly YearMonth[]): Promise<Map<YearMonth, unknown>>;
+  read(kind: ReportKind, months: readonly YearMonth[], appid: ArchiveOwner): Promise<Map<YearMonth, unknown>>;
   /** Stores one month, replacing what was there: one document per month and kind. */
   write(entry: ArchivedMonth): Promise<void>;
   /**
@@ -28,9 +41,12 @@ export interface ArchiveStore {
   releaseLease(name: string, holder: string): Promise<void>;
 }
 
-/** The document id of a month of a kind; deterministic, so writes are idempotent and reads exact. */
-export function archiveId(kind: ReportKind, month: YearMonth): string {
-  return `${kind}_${month}`;
+/**
+ * The document id of a month of a kind: `<kind>_<YYYY-MM>` for the environment's own Mini Program,
+ * `<appid>_<kind>_<YYYY-MM>` for another. Deterministic, so writes are idempotent and reads exact.
+ */
+export function archiveId(kind: ReportKind, month: YearMonth, appid: ArchiveOwner = null): string {
+  return appid === null ? `${kind}_${month}` : `${appid}_${kind}_${month}`;
 }
 
 /** The document id of a lease. */
@@ -40,17 +56,25 @@ export function leaseId(name: string): string {
 
 /**
  * A document read back from the archive as a month of `report`, or `undefined` when any part of it is
- * not what the functions write (another kind or month, no valid `fetchedAt`, data of another shape):
+ * not what the functions write (another kind, month or Mini Program, an unknown schema version, no valid
+ * `fetchedAt`, data of another shape):
  * such a document counts as missing and is fetched again and overwritten.
  */
-export function parseArchivedMonth<Data>(report: ReportDefinition<Data>, month: YearMonth, document: unknown): ArchivedMonth<Data> | undefined {
+export function parseArchivedMonth<Data>(
+  report: ReportDefinition<Data>,
+  month: YearMonth,
+  appid: ArchiveOwner,
+  document: unknown,
+): ArchivedMonth<Data> | undefined {
   if (!isPlainObject(document)) return undefined;
-  const { kind, month: storedMonth, data, fetchedAt } = document;
+  const { kind, month: storedMonth, data, fetchedAt, schemaVersion = 1, appid: storedAppid = null } = document;
   if (kind !== report.kind || storedMonth !== month) return undefined;
+  if (schemaVersion !== 1 && schemaVersion !== ARCHIVE_SCHEMA_VERSION) return undefined;
+  if (storedAppid !== appid || (schemaVersion === 1 && appid !== null)) return undefined;
   const fetched = fetchedAt instanceof Date ? fetchedAt : typeof fetchedAt === 'string' ? new Date(fetchedAt) : undefined;
   if (!fetched || Number.isNaN(fetched.getTime())) return undefined;
   const parsed = report.parseStored(data, month);
   if (parsed === undefined) return undefined;
-  return { kind: report.kind, month, data: parsed, fetchedAt: fetched };
+  return { kind: report.kind, month, appid, data: parsed, fetchedAt: fetched };
 }
 

@@ -156,6 +156,34 @@ describe('field faults, end to end', () => {
       expect(reply.data.visitPv).not.toBe(999999999);
     });
 
+    test('documents are written with appid and schema version; those of before (no version) are still served', async () => {
+      const fetched = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } }));
+      const written = documents().find((document) => document._id === 'visitTrend_2024-04');
+      expect(written).toMatchObject({ kind: 'visitTrend', month: '2024-04', appid: null, schemaVersion: 2, data: fetched.data });
+      const { appid: _appid, schemaVersion: _version, ...before } = written as Record<string, unknown>;
+      cloud.emulator.database.clear();
+      putDocument(cloud, before as { _id: string });
+      const served = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } }));
+      expect(served).toMatchObject({ source: 'archive', data: fetched.data });
+    });
+
+    test.each([
+      ['another Mini Program', { appid: 'wxOtherMiniProgram01', schemaVersion: 2 }],
+      ['an unknown schema version', { appid: null, schemaVersion: 99 }],
+    ])('a document of %s is never served', async (_name, fields) => {
+      putDocument(cloud, {
+        _id: 'visitTrend_2024-05',
+        kind: 'visitTrend',
+        month: '2024-05',
+        ...fields,
+        fetchedAt: new Date('2024-06-02T00:00:00Z'),
+        data: { month: '2024-05', refDate: '202405', sessionCnt: 1, visitPv: 999999999, visitUv: 1, visitUvNew: 1, stayTimeUv: null, stayTimeSession: 1, visitDepth: 1 },
+      });
+      const reply = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-05' } }));
+      expect(reply.source).toBe('wechat');
+      expect(reply.data.visitPv).not.toBe(999999999);
+    });
+
     test.each([
       [TREND, 'getMonthlyVisitTrend', '[]'],
       [TREND, 'getMonthlyVisitTrend', '"str"'],

@@ -10,11 +10,11 @@ export function memoryArchive() {
   const leases = new Map<string, { holder: string; expiresAt: number }>();
   const state = { failWritesFor: new Set<string>(), failReads: false, writes: 0 };
   const store: ArchiveStore = {
-    async read(kind, months) {
+    async read(kind, months, appid) {
       if (state.failReads) throw new Error('database unavailable');
       const found = new Map<string, unknown>();
       for (const month of months) {
-        const id = archiveId(kind, month);
+        const id = archiveId(kind, month, appid);
         if (documents.has(id)) found.set(month, documents.get(id));
       }
       return found;
@@ -22,7 +22,7 @@ export function memoryArchive() {
     async write(entry: ArchivedMonth) {
       if (state.failWritesFor.has(entry.month)) throw new Error('write refused');
       state.writes += 1;
-      documents.set(archiveId(entry.kind, entry.month), { _id: archiveId(entry.kind, entry.month), ...entry });
+      documents.set(archiveId(entry.kind, entry.month, entry.appid), { _id: archiveId(entry.kind, entry.month, entry.appid), ...entry });
     },
     async acquireLease(name, holder, until, now) {
       const lease = leases.get(name);
@@ -75,6 +75,7 @@ export function testContext(overrides: Partial<MonthlyContext> & Pick<MonthlyCon
   const now = overrides.now ?? (() => new Date('2024-06-15T02:00:00Z'));
   return {
     now,
+    appid: null,
     budget: budgetUntil(now().getTime() + 60_000, now),
     timing: { slowestFetchMs: 0 },
     stopped: new Map(),

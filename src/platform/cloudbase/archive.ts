@@ -1,5 +1,5 @@
 import type { ArchiveStore } from '../../archive/store';
-import { archiveId, leaseId } from '../../archive/store';
+import { ARCHIVE_SCHEMA_VERSION, archiveId, leaseId } from '../../archive/store';
 import { isPlainObject } from '../../reports/numbers';
 import type { YearMonth } from '../../dates';
 
@@ -44,8 +44,8 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
   };
 
   return {
-    async read(kind, months) {
-      const ids = months.map((month) => archiveId(kind, month));
+    async read(kind, months, appid) {
+      const ids = months.map((month) => archiveId(kind, month, appid));
       let documents: unknown;
       try {
         const reply = await db
@@ -71,8 +71,17 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       await withCollection(() =>
         db
           .collection(collection)
-          .doc(archiveId(entry.kind, entry.month))
-          .set({ data: { kind: entry.kind, month: entry.month, data: entry.data, fetchedAt: entry.fetchedAt } }),
+          .doc(archiveId(entry.kind, entry.month, entry.appid))
+          .set({
+            data: {
+              kind: entry.kind,
+              month: entry.month,
+              appid: entry.appid,
+              schemaVersion: ARCHIVE_SCHEMA_VERSION,
+              data: entry.data,
+              fetchedAt: entry.fetchedAt,
+            },
+          }),
       );
     },
 
