@@ -7,6 +7,7 @@ import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract
 import { monthsBetween } from './dates';
 import { AnalyticsError } from './errors';
 import { createCloudArchive } from './platform/cloudbase/archive';
+import { createCloudTokenStore } from './platform/cloudbase/token-store';
 import type { CloudSdk } from './platform/cloudbase/sdk';
 import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
@@ -75,7 +76,11 @@ function createRuntime(dependencies: HandlerDependencies) {
     const principal = authorize(caller, current);
     archive ??= createCloudArchive(dependencies.cloud.database(), current.collection);
     const budget = createTimeBudget(context, startedAt, () => now().getTime());
-    transport ??= createWeChatClient(current, { cloud: dependencies.cloud });
+    transport ??= createWeChatClient(current, {
+      cloud: dependencies.cloud,
+      tokenStore: (collection) => createCloudTokenStore(dependencies.cloud.database(), collection),
+      now: () => now().getTime(),
+    });
     const client = withRetry(transport, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
     return {
       principal,

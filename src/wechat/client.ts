@@ -6,13 +6,20 @@ export type AnalyticsApi = 'analysis.getMonthlyRetain' | 'analysis.getMonthlyVis
 /** WeChat's reply to one call, keys in camelCase, before normalisation. */
 export type WeChatReply = Record<string, unknown>;
 
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborted at the invocation's deadline: a transport that can cancel its request does. */
+  signal?: AbortSignal;
+}
+
 /**
- * The one interface the core uses to reach WeChat. The cloud-call transport implements it over
- * `wx-server-sdk`; an HTTPS transport (`access_token`, `authorizer_access_token`) can implement it too.
+ * The one interface the core uses to reach WeChat, whatever the transport: the cloud call over
+ * `wx-server-sdk` (`cloud/`), HTTPS with an `access_token` (`https/`). Replies are plain JSON with
+ * camelCase keys and without `errcode`/`errmsg`, so the core cannot tell the transports apart.
  */
 export interface WeChatClient {
-  /** Asks `api` for one natural month. Rejects with a {@link WeChatCallError}. */
-  call(api: AnalyticsApi, dates: MonthDates): Promise<WeChatReply>;
+  /** Asks `api` for one natural month. Rejects with a {@link WeChatCallError} (or a typed `AnalyticsError`). */
+  call(api: AnalyticsApi, dates: MonthDates, options?: CallOptions): Promise<WeChatReply>;
 }
 
 /** A failed WeChat call, with WeChat's or the platform's numeric code. */

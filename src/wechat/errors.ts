@@ -3,6 +3,7 @@ import type { YearMonth } from '../dates';
 import { AnalyticsError, Recovery, Scope } from '../errors';
 import { AnalyticsApi, WeChatCallError } from './client';
 import { CLOUD_GATEWAY_RULES } from './cloud/errors';
+import { HTTPS_RULES } from './https/errors';
 
 /** Where a failed call happened, for messages that say what to do. */
 export interface CallSite {
@@ -37,6 +38,7 @@ const busy = (what: string): ErrorRule => ({
 export const WECHAT_ERROR_RULES: Readonly<Record<number, ErrorRule>> = {
   [-1]: busy('WeChat was busy'),
   ...CLOUD_GATEWAY_RULES,
+  ...HTTPS_RULES,
   40001: {
     code: 'UPSTREAM_ERROR',
     recovery: 'never',

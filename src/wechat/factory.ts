@@ -1,20 +1,31 @@
 import type { AnalyticsConfig } from '../config';
 import type { WeChatClient } from './client';
 import { CloudOpenApi, createCloudClient } from './cloud/client';
+import { TokenStore, createHttpsTransport } from './https';
 
 /** What the transports may need from the platform. */
 export interface TransportDependencies {
   /** `wx-server-sdk` after `cloud.init`, for the cloud call. */
   cloud: CloudOpenApi;
+  /** The shared token store in `collection`, for transports with tokens. */
+  tokenStore: (collection: string) => TokenStore;
+  /** Epoch ms. */
+  now: () => number;
 }
 
 /**
  * The one place that picks how WeChat is reached, from `WECHAT_TRANSPORT` (see `config.ts`): the cloud
- * call through `wx-server-sdk` today. A new transport is its own folder under `wechat/` and one line here.
+ * call through `wx-server-sdk` (`cloud`) or HTTPS with the Mini Program's access_token (`https`). A new transport is its own folder under `wechat/` and one line here.
  */
-export function createWeChatClient(config: Pick<AnalyticsConfig, 'transport'>, dependencies: TransportDependencies): WeChatClient {
+export function createWeChatClient(config: Pick<AnalyticsConfig, 'transport' | 'https'>, dependencies: TransportDependencies): WeChatClient {
   switch (config.transport) {
     case 'cloud':
       return createCloudClient(dependencies.cloud);
+    case 'https': {
+      const settings = config.https;
+      if (!settings) throw new Error('WECHAT_TRANSPORT is https but its settings were not read');
+      const { appid, secret, baseUrl, tokenCollection } = settings;
+      return createHttpsTransport({ appid, secret, baseUrl, store: dependencies.tokenStore(tokenCollection), now: dependencies.now });
+    }
   }
 }

@@ -30,10 +30,10 @@ export const DEFAULT_RETRY: Omit<RetryOptions, 'deadline'> = {
  */
 export function withRetry(client: WeChatClient, options: RetryOptions): WeChatClient {
   return {
-    async call(api, dates) {
+    async call(api, dates, callOptions) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await client.call(api, dates);
+          return await client.call(api, dates, callOptions);
         } catch (error) {
           if (!(error instanceof WeChatCallError) || !isRetryableNow(error.errCode) || attempt >= options.attempts) throw error;
           const delay = options.baseDelayMs * 3 ** (attempt - 1) * (0.5 + options.random());

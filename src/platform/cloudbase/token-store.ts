@@ -1,0 +1,79 @@
+import type { TokenRecord, TokenStore } from '../../wechat/https';
+import type { CloudDatabase } from './archive';
+
+const COLLECTION_NOT_EXIST = -502005;
+
+function errCodeOf(error: unknown): number | undefined {
+  const code = (error as { errCode?: unknown } | null)?.errCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function toRecord(document: unknown): TokenRecord | undefined {
+  if (typeof document !== 'object' || document === null) return undefined;
+  const { token, expiresAt, leaseHolder, leaseUntil, failure } = document as Record<string, unknown>;
+  if (token !== null && typeof token !== 'string') return undefined;
+  if (typeof expiresAt !== 'number' || typeof leaseUntil !== 'number') return undefined;
+  if (leaseHolder !== null && typeof leaseHolder !== 'string') return undefined;
+  let checkedFailure: TokenRecord['failure'] = null;
+  if (failure !== null && failure !== undefined) {
+    const { errcode, message, until } = failure as Record<string, unknown>;
+    if (typeof errcode !== 'number' || typeof message !== 'string' || typeof until !== 'number') return undefined;
+    checkedFailure = { errcode, message, until };
+  }
+  return { token, expiresAt, leaseHolder, leaseUntil, failure: checkedFailure };
+}
+
+/**
+ * Tokens in the CloudBase database: collection `collection` (created on first use), one document per
+ * token, shared by every instance and function of the environment. The AppSecret is never stored.
+ * Its security rule must allow no client access.
+ */
+export function createCloudTokenStore(db: CloudDatabase, collection: string): TokenStore {
+  const tokens = () => db.collection(collection);
+  const ensureCollection = () => db.createCollection(collection).catch(() => undefined);
+
+  return {
+    async read(id) {
+      try {
+        const reply = await tokens().where({ _id: id }).limit(1).get();
+        return Array.isArray(reply.data) ? toRecord(reply.data[0]) : undefined;
+      } catch (error) {
+        if (errCodeOf(error) === COLLECTION_NOT_EXIST) return undefined;
+        throw error;
+      }
+    },
+
+    async acquireLease(id, holder, until, now, seenToken) {
+      let updated: unknown;
+      try {
+        const reply = await tokens()
+          .where({ _id: id, token: seenToken, leaseUntil: db.command.lt(now) })
+          .update({ data: { leaseHolder: holder, leaseUntil: until } });
+        updated = reply.stats?.updated;
+      } catch (error) {
+        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
+        await ensureCollection();
+      }
+      if (Number(updated) === 1) return true;
+      if (seenToken !== null) return false;
+      try {
+        await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
+        return true;
+      } catch {
+        // Another instance created it first (a duplicate _id): it holds the lease.
+        return false;
+      }
+    },
+
+    async complete(id, holder, update) {
+      const data = 'token' in update ? { token: update.token, expiresAt: update.expiresAt, failure: null } : { failure: update.failure };
+      await tokens()
+        .where({ _id: id, leaseHolder: holder })
+        .update({ data: { ...data, leaseHolder: null, leaseUntil: 0 } });
+    },
+
+    async release(id, holder) {
+      await tokens().where({ _id: id, leaseHolder: holder }).update({ data: { leaseHolder: null, leaseUntil: 0 } });
+    },
+  };
+}
