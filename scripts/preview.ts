@@ -31,7 +31,7 @@ const TAG = 'analytics-page';
 interface Jsdom {
   window: Record<string, unknown> & { document: { body: unknown } };
 }
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, without its typings in the type check
 const { JSDOM } = require('jsdom') as { JSDOM: new (html: string, options: { pretendToBeVisual: boolean }) => Jsdom };
 const FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
 
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       functions: FUNCTIONS,
     });
     globals.wx = { cloud: { callFunction }, stopPullDownRefresh() {}, setClipboardData() {} };
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, without its typings in the type check
     const simulate = require('miniprogram-simulate');
     const page = simulate.render(simulate.load(PAGE, TAG, { compiler: 'simulate', rootPath: COMPILED }));
     page.attach(dom.window.document.body);

@@ -32,6 +32,7 @@ export function renderBars(points: readonly { label: string; value: number }[], 
     .join('\n');
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are printed field by field; their shapes are asserted by test/e2e
 function replyOf(name: string, result: InvokeResult): any {
   if (result.failed || result.timedOut) {
     throw new Error(`${name} did not complete: ${JSON.stringify(result.failed ?? 'timed out')}\n${result.logs.join('\n')}`);

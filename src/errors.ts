@@ -64,6 +64,7 @@ function quote(text: string): string {
   const escaped = text
     .replace(/\\/g, '\\\\')
     .replace(/'/g, "\\'")
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped here
     .replace(/[\u0000-\u001f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `'${escaped}'`;
 }

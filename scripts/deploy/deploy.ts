@@ -92,6 +92,7 @@ export class DeployError extends Error {
 
 /** The real miniprogram-ci module, loaded only when something is uploaded (it is slow to load). */
 export function loadMiniprogramCi(): MiniprogramCi {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first upload only: it is slow to load
   const ci: typeof import('miniprogram-ci') = require('miniprogram-ci');
   return ci;
 }

@@ -62,7 +62,7 @@ beforeAll(async () => {
   server = await startDatabaseServer();
   const { port } = server.address() as AddressInfo;
   Object.assign(process.env, SDK_ENVIRONMENT, { TCB_CONTEXT_CNFG: JSON.stringify({ URL: `http://127.0.0.1:${port}/functions/x` }) });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const cloud = require('wx-server-sdk') as Cloud;
   cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV as unknown as string });
   db = cloud.database();

@@ -18,7 +18,7 @@ interface Simulate {
   load(componentPath: string, tagName: string, options: { compiler: 'simulate' | 'official'; rootPath: string }): string;
   render(id: string, properties?: Record<string, unknown>): SimulatedComponent;
 }
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const simulate = require('miniprogram-simulate') as Simulate;
 
 export const MINIPROGRAM_ROOT = path.resolve(__dirname, '../../../miniprogram');
