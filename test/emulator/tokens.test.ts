@@ -308,6 +308,21 @@ describe('call record, faults and latency', () => {
     expect(recorded).not.toContain(emulator.tokens.current() ?? '');
   });
 
+  it('prints nothing about secrets or tokens', async () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) => jest.spyOn(console, method).mockImplementation(() => undefined));
+    try {
+      const { access_token: token } = await stable();
+      await stable({ secret: 'wrong-secret-value' });
+      await classicToken();
+      await useToken(token);
+      await useToken('not-a-token');
+      const printed = JSON.stringify(spies.map((spy) => spy.mock.calls));
+      for (const secret of [EMULATOR_APP_SECRET, 'wrong-secret-value', token ?? '-']) expect(printed).not.toContain(secret);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   it('injects faults by name; "*" faults leave the token endpoints alone', async () => {
     emulator.faults.failNext('*', 45009);
     emulator.faults.failNext(STABLE_TOKEN_API, -1);
