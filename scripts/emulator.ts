@@ -4,6 +4,7 @@ import { parseArgs } from 'util';
 import {
   DEFAULT_ACCESS_TOKEN,
   DEFAULT_SEED,
+  EMULATOR_APPID,
   clockFrom,
   functionEnvironment,
   parseFaultSpec,
@@ -23,12 +24,14 @@ then saves the database to --data-file (loaded at start when it exists).
 
   --now ISO-DATE      the emulator's clock starts there and advances (default: the real clock)
   --fault SPEC        the next TIMES (default 1) calls of API answer ERRCODE, e.g. getMonthlyRetain=45009,
-                      analysis.getMonthlyVisitTrend=61503:2, *=-1 (repeatable)
+                      analysis.getMonthlyVisitTrend=61503:2, *=-1, cgi-bin/stable_token=-1 (repeatable;
+                      * does not reach the token endpoints cgi-bin/stable_token and cgi-bin/token)
 
 While it runs, on the same address:
   POST   /control/faults  {"api": "getMonthlyRetain", "errcode": 45009, "times": 1}
   DELETE /control/faults  removes every scheduled fault
   POST   /control/clock   {"now": "2024-06-15T02:00:00Z"} (or {"now": null}: the real clock)
+  POST   /control/tokens  {"rejectIp": "1.2.3.4"} (or null): the token endpoints answer 40164
   GET    /control/calls   the open-API calls so far`;
 
 interface CliOptions {
@@ -126,6 +129,7 @@ function startupMessage(emulator: Emulator, options: CliOptions): string {
     'HTTPS API (POST JSON {"begin_date","end_date"}):',
     `  ${emulator.url}/datacube/getweanalysisappidmonthlyretaininfo?access_token=${options.accessToken}`,
     `  ${emulator.url}/datacube/getweanalysisappidmonthlyvisittrend?access_token=${options.accessToken}`,
+    `  tokens: POST ${emulator.url}/cgi-bin/stable_token, GET ${emulator.url}/cgi-bin/token (AppID ${EMULATOR_APPID}; AppSecret: see README)`,
     '',
   ];
   if (functions.length === 0) lines.push(`No function folders in ${options.functionsRoot}; for a function NAME use TCB_CONTEXT_CNFG='{"URL":"${emulator.contextUrl('NAME')}"}'.`);

@@ -1,5 +1,6 @@
 import type http from 'http';
 import { EMULATED_APIS } from './open-api';
+import { TOKEN_APIS } from './tokens';
 import type { OpenApiCall } from './types';
 
 /** Where the control endpoints live on the emulator. */
@@ -9,6 +10,8 @@ export const CONTROL_PREFIX = '/control/';
 export interface EmulatorControl {
   failNext(apiName: string, errcode: number, times: number): void;
   clearFaults(): void;
+  /** While set, the token endpoints answer 40164 naming this IP; `null`: every IP again. */
+  rejectIp(ip: string | null): void;
   /** A clock that starts at `now` and advances with real time; `null`: the real clock again. */
   setClock(now: Date | null): void;
   calls(): readonly OpenApiCall[];
@@ -29,14 +32,19 @@ export function clockFrom(start: Date): () => Date {
 
 /**
  * The open API a fault names: `*` (any), a full name (`analysis.getMonthlyRetain`), or an emulated API's
- * method alone (`getMonthlyRetain`). Throws RangeError for a name it cannot place.
+ * method alone (`getMonthlyRetain`); or a token endpoint (`cgi-bin/stable_token`, `cgi-bin/token`, with or
+ * without a leading `/`). Throws RangeError for a name it cannot place.
  */
 export function resolveFaultApi(name: string): string {
   const trimmed = name.trim();
+  const tokenApi = TOKEN_APIS.find((api) => api === trimmed.replace(/^\//, ''));
+  if (tokenApi !== undefined) return tokenApi;
   if (trimmed === '*' || trimmed.includes('.')) return trimmed;
   const match = EMULATED_APIS.find((api) => api.split('.').pop() === trimmed);
   if (match === undefined) {
-    throw new RangeError(`unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, or one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}`);
+    throw new RangeError(
+      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, or ${TOKEN_APIS.join(', ')}`,
+    );
   }
   return match;
 }
@@ -102,7 +110,9 @@ function readJson(req: http.IncomingMessage, maxBytes: number): Promise<Record<s
  * - `DELETE /control/faults`: removes every scheduled fault and latency;
  * - `POST /control/clock` `{"now": "2024-06-15T02:00:00Z"}`: the clock starts there and advances;
  *   `{"now": null}`: the real clock;
- * - `GET /control/calls`: every open-API call recorded so far.
+ * - `GET /control/calls`: every open-API call recorded so far;
+ * - `POST /control/tokens` `{"rejectIp": "1.2.3.4"}`: the token endpoints answer 40164 for that caller IP;
+ *   `{"rejectIp": null}`: accepted again.
  */
 export async function handleControlRequest(
   req: http.IncomingMessage,
@@ -128,6 +138,15 @@ export async function handleControlRequest(
         req.resume();
         control.clearFaults();
         return reply(res, 200, { ok: true });
+      case 'POST /control/tokens': {
+        const body = await readJson(req, maxBodyBytes);
+        if (!('rejectIp' in body) || (body.rejectIp !== null && (typeof body.rejectIp !== 'string' || body.rejectIp.trim() === ''))) {
+          throw new RangeError('rejectIp must be an IP address such as "1.2.3.4", or null');
+        }
+        const ip = body.rejectIp === null ? null : body.rejectIp.trim();
+        control.rejectIp(ip);
+        return reply(res, 200, { ok: true, rejectIp: ip });
+      }
       case 'POST /control/clock': {
         const body = await readJson(req, maxBodyBytes);
         const now = parseClock(body.now);
@@ -137,7 +156,7 @@ export async function handleControlRequest(
       default:
         req.resume();
         return reply(res, 404, {
-          error: `no control endpoint ${route}: use POST /control/faults, DELETE /control/faults, POST /control/clock or GET /control/calls`,
+          error: `no control endpoint ${route}: use POST /control/faults, DELETE /control/faults, POST /control/clock, POST /control/tokens or GET /control/calls`,
         });
     }
   } catch (error) {

@@ -22,6 +22,12 @@ function requireCount(times: number): number {
 export class FaultPlan {
   private readonly scheduled: ScheduledFault[] = [];
   private readonly latencyByApi = new Map<string, number>();
+  private readonly namedOnly: ReadonlySet<string>;
+
+  /** @param namedOnly - apiNames that `'*'` faults and latencies skip: only their own name reaches them */
+  constructor(namedOnly: readonly string[] = []) {
+    this.namedOnly = new Set(namedOnly);
+  }
 
   /** The next `times` calls of `apiName` answer `errcode` (any non-zero integer). */
   failNext(apiName: string, errcode: number, times = 1): void {
@@ -54,7 +60,8 @@ export class FaultPlan {
 
   /** Takes the next one-shot fault for a call of `apiName`, if any. */
   take(apiName: string): OneShotFault | undefined {
-    const index = this.scheduled.findIndex((entry) => entry.apiName === ANY_API || entry.apiName === apiName);
+    const anyMatches = !this.namedOnly.has(apiName);
+    const index = this.scheduled.findIndex((entry) => (anyMatches && entry.apiName === ANY_API) || entry.apiName === apiName);
     const entry = this.scheduled[index];
     if (!entry) return undefined;
     entry.remaining -= 1;
@@ -64,6 +71,6 @@ export class FaultPlan {
 
   /** The delay before answering a call of `apiName`: its own setting, else the one for all APIs, else 0. */
   latencyFor(apiName: string): number {
-    return this.latencyByApi.get(apiName) ?? this.latencyByApi.get(ANY_API) ?? 0;
+    return this.latencyByApi.get(apiName) ?? (this.namedOnly.has(apiName) ? 0 : (this.latencyByApi.get(ANY_API) ?? 0));
   }
 }

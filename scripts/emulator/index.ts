@@ -7,6 +7,7 @@ import { DocumentStore } from './database';
 import { FaultPlan } from './faults';
 import { EMULATED_APIS } from './open-api';
 import { listen } from './server';
+import { EMULATOR_APP_SECRET, EMULATOR_APPID, TOKEN_APIS, TokenAuthority } from './tokens';
 import type { CallFilter, Emulator, EmulatorOptions, OpenApiCall } from './types';
 
 export type { CallFilter, Emulator, EmulatorFaults, EmulatorOptions, InjectedFault, OpenApiCall } from './types';
@@ -21,10 +22,25 @@ export {
 } from './analytics-data';
 export { EMULATED_APIS, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API } from './open-api';
 export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
+export {
+  ACCESS_TOKEN_API,
+  EMULATOR_APP_SECRET,
+  EMULATOR_APPID,
+  FORCE_REFRESH_DAILY_LIMIT,
+  FORCE_REFRESH_MIN_INTERVAL_SECONDS,
+  FORCE_REFRESH_TOO_FREQUENT_ERRCODE,
+  STABLE_TOKEN_API,
+  TOKEN_APIS,
+  TOKEN_LIFETIME_SECONDS,
+  TOKEN_OVERLAP_SECONDS,
+  type EmulatorApp,
+  type EmulatorTokens,
+  type TokenKind,
+} from './tokens';
 
 /** Default data seed. */
 export const DEFAULT_SEED = 'wx-monthly-analytics';
-/** Default valid HTTPS access_token. */
+/** Default HTTPS access_token valid for ever (besides the tokens the token endpoints mint). */
 export const DEFAULT_ACCESS_TOKEN = 'local-access-token';
 /** Default largest request body, 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -39,19 +55,20 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const functionsRoot = options.functionsRoot ?? path.resolve(__dirname, '../../cloudfunctions');
   const seed = options.seed ?? DEFAULT_SEED;
-  const accessToken = options.accessToken ?? DEFAULT_ACCESS_TOKEN;
+  const accessToken = options.accessToken === null ? undefined : (options.accessToken ?? DEFAULT_ACCESS_TOKEN);
   const { dataFile } = options;
   let clock: () => Date = options.now ?? (() => new Date());
   const calls: OpenApiCall[] = [];
   const overrides = new Map<string, string>();
-  const faults = new FaultPlan();
+  const faults = new FaultPlan(TOKEN_APIS);
+  const tokens = new TokenAuthority(options.apps ?? [{ appid: EMULATOR_APPID, secret: EMULATOR_APP_SECRET }], () => clock(), accessToken);
   const database = dataFile !== undefined && existsSync(dataFile) ? await DocumentStore.fromFile(dataFile) : new DocumentStore();
 
   const server = await listen(
     {
       functionsRoot,
       seed,
-      accessToken,
+      tokens,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       database,
       faults,
@@ -63,6 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             control: {
               failNext: (apiName: string, errcode: number, times: number) => faults.failNext(apiName, errcode, times),
               clearFaults: () => faults.clear(),
+              rejectIp: (ip: string | null) => tokens.rejectIp(ip),
               setClock: (now: Date | null) => {
                 clock = now === null ? () => new Date() : clockFrom(now);
               },
@@ -105,6 +123,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       malformedNext: (apiName, times) => faults.malformedNext(apiName, times),
       dropNext: (apiName, times) => faults.dropNext(apiName, times),
       clear: () => faults.clear(),
+    },
+    tokens: {
+      current: (appid, kind) => tokens.current(appid, kind),
+      invalidate: (token) => tokens.invalidate(token),
+      get issued() {
+        return tokens.issued;
+      },
+      rejectIp: (ip) => tokens.rejectIp(ip),
+      reset: () => tokens.reset(),
     },
     overrideReply(apiName, month, wechatJsonText) {
       if (!EMULATED_APIS.includes(apiName)) throw new RangeError(`cannot override ${apiName}: not an emulated API`);

@@ -18,6 +18,8 @@ import {
   type MonthlyQueryContext,
   type OpenApiOutcome,
 } from './open-api';
+import { readTokenRequest } from './token-routes';
+import { TOKEN_API_PATHS, type TokenAuthority } from './tokens';
 import type { InjectedFault, OpenApiCall } from './types';
 import {
   decodeOpenApiRequest,
@@ -33,7 +35,8 @@ import {
 export interface ServerContext {
   readonly functionsRoot: string;
   readonly seed: string;
-  readonly accessToken: string;
+  /** Mints tokens on the token endpoints and checks the datacube calls' `access_token`. */
+  readonly tokens: TokenAuthority;
   readonly maxBodyBytes: number;
   readonly database: DocumentStore;
   readonly faults: FaultPlan;
@@ -175,12 +178,21 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     const call = summarizeCall(null, apiName, 'https', request?.begin_date, request?.end_date);
     const fault = context.faults.take(apiName);
     let outcome: OpenApiOutcome;
+    let tokenError: OpenApiOutcome | undefined;
     if (fault) outcome = faultOutcome(fault);
-    else if (url.searchParams.get('access_token') !== context.accessToken) outcome = weChatError(40001);
+    else if ((tokenError = context.tokens.verify(url.searchParams.get('access_token')))) outcome = tokenError;
     else if (req.method !== 'POST') outcome = weChatError(43002);
     else if (bodyError) outcome = bodyError;
     else outcome = answerMonthlyQuery(apiName, request?.begin_date, request?.end_date, queryContext());
     await answer(res, call, outcome, fault?.kind);
+  }
+
+  async function handleTokenCall(req: http.IncomingMessage, res: http.ServerResponse, url: URL, apiName: string): Promise<void> {
+    const request = await readTokenRequest(req, url, apiName, context.maxBodyBytes);
+    const appid = request.params?.appid;
+    const call: CallSummary = { functionName: null, apiName, transport: 'https', ...(typeof appid === 'string' && appid !== '' ? { appid } : {}) };
+    const fault = context.faults.take(apiName);
+    await answer(res, call, fault ? faultOutcome(fault) : context.tokens.answer(request), fault?.kind);
   }
 
   async function handleCloudCall(res: http.ServerResponse, body: Buffer, contentType: string, functionName: string | null): Promise<void> {
@@ -249,8 +261,10 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const httpsApi = HTTPS_API_PATHS.get(url.pathname);
+    const tokenApi = TOKEN_API_PATHS.get(url.pathname);
     if (context.control && url.pathname.startsWith(CONTROL_PREFIX)) await handleControlRequest(req, res, url.pathname, context.control, context.maxBodyBytes);
     else if (httpsApi) await handleHttpsCall(req, res, url, httpsApi);
+    else if (tokenApi) await handleTokenCall(req, res, url, tokenApi);
     else await handleGatewayRequest(req, res, url);
   }
 

@@ -1,4 +1,5 @@
 import type { DocumentStore } from './database';
+import type { EmulatorApp, EmulatorTokens } from './tokens';
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -10,8 +11,16 @@ export interface EmulatorOptions {
   seed?: string;
   /** The emulator's clock; default `() => new Date()`. */
   now?: () => Date;
-  /** The valid HTTPS `access_token`, default `'local-access-token'`. */
-  accessToken?: string;
+  /**
+   * An HTTPS `access_token` valid for ever besides the minted ones, default `'local-access-token'`;
+   * `null`: only tokens from the token endpoints.
+   */
+  accessToken?: string | null;
+  /**
+   * The Mini Programs whose AppID and AppSecret the token endpoints accept; default one:
+   * `EMULATOR_APPID` with `EMULATOR_APP_SECRET`.
+   */
+  apps?: readonly EmulatorApp[];
   /** Database file: loaded at start when it exists, written by `save()`. */
   dataFile?: string;
   /** Largest request body accepted, in bytes; default 4 MiB. Larger ones get INVALID_PARAM. */
@@ -30,8 +39,11 @@ export type InjectedFault = 'fail' | 'malformed' | 'drop';
 export interface OpenApiCall {
   /** The cloud function named by the request path, `null` for HTTPS calls or a path naming none. */
   functionName: string | null;
+  /** The open API, or the token endpoint (`'cgi-bin/stable_token'`, `'cgi-bin/token'`). */
   apiName: string;
   transport: 'cloud' | 'https';
+  /** The AppID a token endpoint request named (never the secret nor a token). */
+  appid?: string;
   beginDate?: string;
   endDate?: string;
   /**
@@ -55,12 +67,13 @@ export interface CallFilter {
 /** The faults an {@link Emulator} can inject into open-API calls, on both transports. */
 export interface EmulatorFaults {
   /**
-   * The next `times` (default 1) calls of `apiName` (`'*'`: any API) answer `errcode`: positive codes and -1
+   * The next `times` (default 1) calls of `apiName` (`'*'`: any open API; the token endpoints
+   * `'cgi-bin/stable_token'` and `'cgi-bin/token'` only by name) answer `errcode`: positive codes and -1
    * as WeChat's `{errcode, errmsg}`, -501xxx…-504xxx as the CloudBase JSON error the SDK maps to that code,
    * other negative codes (-604103 …) as the gateway's `CommOpenApiResp.errorCode`.
    */
   failNext(apiName: string | '*', errcode: number, times?: number): void;
-  /** Delays answers by `ms` for `apiName` (default: every API); 0 clears. */
+  /** Delays answers by `ms` for `apiName` (default: every open API, not the token endpoints); 0 clears. */
   latency(ms: number, apiName?: string): void;
   /** The next `times` calls of `apiName` get JSON the SDK cannot parse (it reports -601001). */
   malformedNext(apiName: string | '*', times?: number): void;
@@ -85,6 +98,8 @@ export interface Emulator {
   /** Forgets the recorded calls. */
   resetCalls(): void;
   readonly faults: EmulatorFaults;
+  /** The token endpoints' state: current tokens, invalidation, IP allowlist rejection. */
+  readonly tokens: EmulatorTokens;
   /**
    * Serves this exact WeChat JSON text (snake_case) for `month` (`'YYYY-MM'`) of `apiName`, once the request
    * passed WeChat's checks, on both transports.
