@@ -19,10 +19,14 @@ export interface ColdResults {
   oursArchived: ColdRun[];
   /** The month is not in the archive: database read, WeChat call, archive write. */
   oursFetched: ColdRun[];
+  /** The floor: a function that does nothing. */
+  floorNode: ColdRun[];
+  /** The floor of a call that reads the archive: one raw HTTP POST to the gateway, no SDK. */
+  floorPost: ColdRun[];
 }
 
 type Variant = keyof ColdResults;
-const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched'];
+const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost'];
 
 async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
   if (variant === 'oursFetched') lab.emptyArchive();
@@ -30,9 +34,12 @@ async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
   const result =
     variant === 'baseline'
       ? await invokeCold(lab.deployment('baseline'), { caller: ADMIN, data: { ...MONTH_DATES }, now: NOW })
-      : await invokeCold(lab.deployment('getMonthlyRetain'), { caller: ADMIN, data: { month: MONTH }, now: NOW });
+      : variant === 'floorNode' || variant === 'floorPost'
+        ? await invokeCold(lab.deployment(variant), { caller: ADMIN, data: {}, now: NOW })
+        : await invokeCold(lab.deployment('getMonthlyRetain'), { caller: ADMIN, data: { month: MONTH }, now: NOW });
   const reply = replyOf(result, `cold ${variant}`) as { ok?: boolean; source?: string; errMsg?: string };
   if (variant === 'baseline') expectThat(reply.errMsg === `openapi.${RETAIN_API}:ok`, `the baseline replied ${JSON.stringify(reply)}`);
+  else if (variant === 'floorNode' || variant === 'floorPost') expectThat(reply.ok === true, `${variant} replied ${JSON.stringify(reply)}`);
   else expectThat(reply.ok === true && reply.source === (variant === 'oursArchived' ? 'archive' : 'wechat'), `${variant} replied ${JSON.stringify(reply).slice(0, 200)}`);
   expectThat(result.coldStart && result.loadMs !== undefined && result.maxRssBytes !== undefined, 'a cold invocation reports loadMs and maxRssBytes');
   return {
@@ -45,11 +52,11 @@ async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
 }
 
 /**
- * Cold-starts the baseline and getMonthlyRetain `runs` times each, interleaved (the order rotates every
- * round), all against the same emulator, each an admin asking for one complete month.
+ * Cold-starts the baseline, getMonthlyRetain and the two floor functions `runs` times each, interleaved
+ * (the order rotates every round), all against the same emulator, each an admin asking for one complete month.
  */
 export async function measureColdStarts(lab: Lab, runs: number): Promise<ColdResults> {
-  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [] };
+  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [], floorNode: [], floorPost: [] };
   lab.emptyArchive();
   await runOnce(lab, 'oursFetched');
   await runOnce(lab, 'baseline');

@@ -6,6 +6,11 @@ import { type Stage, stageFunctions } from './stage';
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** The baseline: the seeds' cloud-call example as a function folder. */
 export const BASELINE_DIR = path.join(__dirname, 'baseline');
+/**
+ * The floor: what no function can beat on this machine and runtime. `floorNode` does nothing (a Node
+ * process and the runtime); `floorPost` makes one raw HTTP POST to the gateway (an archive read, no SDK).
+ */
+export const FLOOR_DIRS = { floorNode: path.join(__dirname, 'floor', 'node'), floorPost: path.join(__dirname, 'floor', 'post') } as const;
 
 /** 10:00 on 15 June 2024 in China: 2024-05 is the last complete month. */
 export const NOW = new Date('2024-06-15T02:00:00Z');
@@ -17,7 +22,7 @@ export const COLLECTION = 'analytics_monthly';
 export const RETAIN_API = 'analysis.getMonthlyRetain';
 export const TREND_API = 'analysis.getMonthlyVisitTrend';
 
-export type BenchFunction = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics' | 'baseline';
+export type BenchFunction = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics' | 'baseline' | keyof typeof FLOOR_DIRS;
 export const OUR_FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'] as const;
 
 /** The emulator and the staged functions, with every warm instance it started closed by `close()`. */
@@ -34,12 +39,13 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** Starts the emulator on 127.0.0.1 (any free port) over freshly staged copies of our built functions and the baseline. */
+/** Starts the emulator on 127.0.0.1 (any free port) over freshly staged copies of our built functions, the baseline and the floor. */
 export async function openLab(): Promise<Lab> {
   const stage = stageFunctions(
     [
       ...OUR_FUNCTIONS.map((name) => ({ name, dir: path.join(REPO_ROOT, 'cloudfunctions', name) })),
       { name: 'baseline', dir: BASELINE_DIR },
+      ...Object.entries(FLOOR_DIRS).map(([name, dir]) => ({ name, dir })),
     ],
     REPO_ROOT,
   );
