@@ -22,11 +22,11 @@ export interface LazyRequire {
 export const LAZY_REQUIRE_HELPER = path.join(__dirname, 'lazy-require.js');
 const helper = `require(${JSON.stringify(LAZY_REQUIRE_HELPER)})`;
 
-/** `const x_1 = EXPRESSION;` becomes `const x_1 = lazyModule(() => EXPRESSION);`. */
+/** `const x_1 = EXPRESSION;` becomes `const x_1 = lazyModule(() => EXPRESSION);` (likewise `var`). */
 function deferred(file: string, statement: string, packages: readonly string[], usedFor: string): LazyRequire {
-  const match = /^const (\w+) = (.+);$/.exec(statement);
-  if (!match) throw new Error(`not a single const require statement: ${statement}`);
-  return { file, statement, replacement: `const ${match[1]} = ${helper}.lazyModule(() => ${match[2]});`, packages, usedFor };
+  const match = /^(const|var) (\w+) = (.+);$/.exec(statement);
+  if (!match) throw new Error(`not a single require statement: ${statement}`);
+  return { file, statement, replacement: `${match[1]} ${match[2]} = ${helper}.lazyModule(() => ${match[3]});`, packages, usedFor };
 }
 
 const NODE_SDK = '@cloudbase/node-sdk/dist';
@@ -109,4 +109,11 @@ export const LAZY_REQUIRES: readonly LazyRequire[] = [
     ['http-proxy-agent', '@tootallnate/once'],
     'requests through an HTTP proxy (the `proxy` option)',
   ),
+  deferred(
+    'wx-server-sdk/index.js',
+    'const mimeDB = __webpack_require__(/*! mime-db */ "mime-db");',
+    ['mime-db'],
+    'naming the file of a media parameter (an image sent to an open API) by its content type',
+  ),
+  deferred('form-data/lib/form_data.js', "var mime = require('mime-types');", ['mime-types'], 'the content type of a file appended by name or path'),
 ];

@@ -68,7 +68,7 @@ describe('the deferred requires', () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 
-  test('the SDK features behind them still work in a bundle: login tickets, data models, the AI client', async () => {
+  test('the SDK features behind them still work in a bundle: login tickets, data models, the AI client, file types', async () => {
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'analytics-lazy-'));
     try {
       const outfile = path.join(scratch, 'probe.js');
@@ -76,21 +76,27 @@ describe('the deferred requires', () => {
       writeFileSync(
         entryFile,
         [
+          'require("wx-server-sdk");',
           'const tcb = require("@cloudbase/node-sdk");',
+          'const FormData = require("form-data");',
           'const { privateKey } = JSON.parse(process.argv[2]);',
           'const app = tcb.init({ env: "env-1", credentials: { private_key_id: "key-1", private_key: privateKey, env_id: "env-1" } });',
           'const before = Object.keys(require.cache).length;',
           'const ticket = app.auth().createTicket("user-1");',
-          'console.log(JSON.stringify({ ticket, models: typeof app.models.someModel.list, ai: typeof app.ai().createModel }));',
+          'const form = new FormData();',
+          'form.append("file", Buffer.from("x"), { filename: "chart.png" });',
+          'const fileType = /Content-Type: ([\\w/]+)/.exec(form.getBuffer().toString())[1];',
+          'console.log(JSON.stringify({ ticket, models: typeof app.models.someModel.list, ai: typeof app.ai().createModel, fileType }));',
         ].join('\n'),
       );
       await build({ entryPoints: [entryFile], outfile, bundle: true, platform: 'node', target: 'node16', format: 'cjs', nodePaths: [path.join(REPO_ROOT, 'node_modules')], logLevel: 'silent', plugins: [lazyRequirePlugin()] });
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
       const printed = execFileSync(process.execPath, [outfile, JSON.stringify({ privateKey })], { cwd: scratch, encoding: 'utf8', env: { PATH: process.env.PATH } });
-      const probe = JSON.parse(printed.trim().split('\n').pop() as string) as { ticket: string; models: string; ai: string };
+      const probe = JSON.parse(printed.trim().split('\n').pop() as string) as { ticket: string; models: string; ai: string; fileType: string };
       expect(probe.ticket).toMatch(/^key-1\/@@\/[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(probe.models).toBe('function');
       expect(probe.ai).toBe('function');
+      expect(probe.fileType).toBe('image/png');
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
