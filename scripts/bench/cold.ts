@@ -23,24 +23,26 @@ export interface ColdResults {
   floorNode: ColdRun[];
   /** The floor of a call that reads the archive: one raw HTTP POST to the gateway, no SDK. */
   floorPost: ColdRun[];
+  /** Experiment: getMonthlyRetain (archived month) loading through a V8 code cache that V8 accepts. */
+  oursCodeCache: ColdRun[];
+  /** Experiment: the same with a cache V8 rejects (made under other flags, as by another Node version). */
+  oursCodeCacheRejected: ColdRun[];
 }
 
 type Variant = keyof ColdResults;
-const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost'];
+const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost', 'oursCodeCache', 'oursCodeCacheRejected'];
+const ARCHIVED: readonly Variant[] = ['oursArchived', 'oursCodeCache', 'oursCodeCacheRejected'];
 
 async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
   if (variant === 'oursFetched') lab.emptyArchive();
   lab.emulator.resetCalls();
-  const result =
-    variant === 'baseline'
-      ? await invokeCold(lab.deployment('baseline'), { caller: ADMIN, data: { ...MONTH_DATES }, now: NOW })
-      : variant === 'floorNode' || variant === 'floorPost'
-        ? await invokeCold(lab.deployment(variant), { caller: ADMIN, data: {}, now: NOW })
-        : await invokeCold(lab.deployment('getMonthlyRetain'), { caller: ADMIN, data: { month: MONTH }, now: NOW });
+  const name = variant === 'oursArchived' || variant === 'oursFetched' ? 'getMonthlyRetain' : variant;
+  const data = variant === 'baseline' ? { ...MONTH_DATES } : variant === 'floorNode' || variant === 'floorPost' ? {} : { month: MONTH };
+  const result = await invokeCold(lab.deployment(name), { caller: ADMIN, data, now: NOW });
   const reply = replyOf(result, `cold ${variant}`) as { ok?: boolean; source?: string; errMsg?: string };
   if (variant === 'baseline') expectThat(reply.errMsg === `openapi.${RETAIN_API}:ok`, `the baseline replied ${JSON.stringify(reply)}`);
   else if (variant === 'floorNode' || variant === 'floorPost') expectThat(reply.ok === true, `${variant} replied ${JSON.stringify(reply)}`);
-  else expectThat(reply.ok === true && reply.source === (variant === 'oursArchived' ? 'archive' : 'wechat'), `${variant} replied ${JSON.stringify(reply).slice(0, 200)}`);
+  else expectThat(reply.ok === true && reply.source === (ARCHIVED.includes(variant) ? 'archive' : 'wechat'), `${variant} replied ${JSON.stringify(reply).slice(0, 200)}`);
   expectThat(result.coldStart && result.loadMs !== undefined && result.maxRssBytes !== undefined, 'a cold invocation reports loadMs and maxRssBytes');
   return {
     durationMs: result.durationMs,
@@ -52,11 +54,11 @@ async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
 }
 
 /**
- * Cold-starts the baseline, getMonthlyRetain and the two floor functions `runs` times each, interleaved
+ * Cold-starts the baseline, getMonthlyRetain, the two floor functions and the code-cache experiment `runs` times each, interleaved
  * (the order rotates every round), all against the same emulator, each an admin asking for one complete month.
  */
 export async function measureColdStarts(lab: Lab, runs: number): Promise<ColdResults> {
-  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [], floorNode: [], floorPost: [] };
+  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [], floorNode: [], floorPost: [], oursCodeCache: [], oursCodeCacheRejected: [] };
   lab.emptyArchive();
   await runOnce(lab, 'oursFetched');
   await runOnce(lab, 'baseline');
