@@ -248,7 +248,7 @@ function memoryFigure(cold: ColdResults): Figure {
   const ratio = ours.median / baseline.median;
   const met = ratio <= MEMORY_RATIO_TARGET;
   return {
-    what: 'Peak RSS of a cold invocation (maxRssBytes; ours: month not archived), median (min–max)',
+    what: 'Peak RSS of a cold invocation (VmHWM of the function process; ours: month not archived), median (min–max)',
     ours: medianRange(scaled(ours, 1 / MIB), 'MiB', 1),
     baseline: medianRange(scaled(baseline, 1 / MIB), 'MiB', 1),
     floor: coldFloor(cold, (run) => run.maxRssBytes, 'MiB', 1 / MIB, 1),
