@@ -15,7 +15,8 @@ const HEADER_BYTES = 256;
 
 /**
  * index.js of a function folder with a code cache. bundle.cache starts with a header naming the build of
- * bundle.js, the Node version, architecture and flags it was made with; the loader reads the rest only when
+ * bundle.js, the Node version, architecture and V8's cache tag (V8 version, flags, CPU features) it was
+ * made with; the loader reads the rest only when
  * that header is its own (else `skipped`, for the cost of reading 256 bytes), and V8 still checks it
  * (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
  * Node 16 and later.
@@ -33,7 +34,8 @@ const file = path.join(__dirname, '${CODE_CACHE_FILES.bundle}');
 const source = fs.readFileSync(file, 'latin1');
 const marker = source.lastIndexOf('//# build ', source.length - 40);
 const build = marker < 0 ? '-' : source.slice(marker + 10).trim();
-const header = [build, process.version, process.arch, JSON.stringify(process.execArgv), JSON.stringify(process.env.NODE_OPTIONS || '')]
+// v8.cachedDataVersionTag() changes with the V8 version, its flags and the CPU features it detected.
+const header = [build, process.version, process.arch, require('v8').cachedDataVersionTag()]
   .join(' ')
   .padEnd(HEADER_BYTES)
   .slice(0, HEADER_BYTES);
