@@ -23,9 +23,16 @@ export function applyLazyRequires(file: string, text: string, requires: readonly
   return result;
 }
 
+/** The package a path under node_modules belongs to: `…/node_modules/@scope/name/x.js` → `@scope/name`. */
+function packageOf(file: string): string {
+  const parts = file.split('/');
+  return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
+}
+
 /**
  * An esbuild plugin that defers the requires of `requires` (by default {@link LAZY_REQUIRES}) to first use,
- * in the bundle only. `onEnd` fails the build if a listed file was not part of it.
+ * in the bundle only. The build fails if a listed file is not in the bundle while other files of its package
+ * are (the package changed); a package left out of the bundle altogether (external) is no concern.
  */
 export function lazyRequirePlugin(requires: readonly LazyRequire[] = LAZY_REQUIRES): Plugin {
   const byFile = new Map<string, LazyRequire[]>();
@@ -34,6 +41,7 @@ export function lazyRequirePlugin(requires: readonly LazyRequire[] = LAZY_REQUIR
   return {
     name: 'lazy-require',
     setup(build) {
+      build.initialOptions.metafile = true;
       const seen = new Set<string>();
       build.onStart(() => seen.clear());
       build.onLoad({ filter }, (args) => {
@@ -45,7 +53,10 @@ export function lazyRequirePlugin(requires: readonly LazyRequire[] = LAZY_REQUIR
       });
       build.onEnd((result) => {
         if (result.errors.length > 0) return;
-        const missing = [...byFile.keys()].filter((file) => !seen.has(file));
+        const bundled = Object.keys(result.metafile?.inputs ?? {}).map((input) => input.replace(/^.*node_modules\//, ''));
+        const missing = [...byFile.keys()].filter(
+          (file) => !seen.has(file) && bundled.some((input) => input.startsWith(`${packageOf(file)}/`)),
+        );
         if (missing.length > 0) {
           return { errors: [{ text: `lazy require: ${missing.join(', ')} is no longer in the bundle; the SDK changed: read scripts/build/lazy-modules.ts again` }] };
         }
