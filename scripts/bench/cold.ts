@@ -1,4 +1,5 @@
-import { invokeCold } from '../runtime';
+import { readFileSync } from 'fs';
+import { performance } from 'perf_hooks';
 import { ADMIN, MONTH, MONTH_DATES, NOW, RETAIN_API, expectThat, replyOf, type Lab } from './lab';
 
 /** One cold invocation: a fresh Node process that loads index.js and completes its first call. */
@@ -8,6 +9,11 @@ export interface ColdRun {
   /** Seen by the caller: process start included. */
   wallMs: number;
   loadMs: number;
+  /**
+   * Peak resident set of the function process: VmHWM in /proc/<pid>/status, read before it ends. Not
+   * getrusage's maxRSS, which Linux carries over fork and exec: a child then reports at least the RSS its
+   * parent (the bench) had when it forked.
+   */
   maxRssBytes: number;
   wechatCalls: number;
 }
@@ -19,37 +25,65 @@ export interface ColdResults {
   oursArchived: ColdRun[];
   /** The month is not in the archive: database read, WeChat call, archive write. */
   oursFetched: ColdRun[];
+  /** The floor: a function that does nothing. */
+  floorNode: ColdRun[];
+  /** The floor of a call that reads the archive: one raw HTTP POST to the gateway, no SDK. */
+  floorPost: ColdRun[];
+  /** Experiment: getMonthlyRetain (archived month) loading through a V8 code cache that V8 accepts. */
+  oursCodeCache: ColdRun[];
+  /** Experiment: the same with a cache V8 rejects (made under other flags, as by another Node version). */
+  oursCodeCacheRejected: ColdRun[];
 }
 
 type Variant = keyof ColdResults;
-const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched'];
+const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost', 'oursCodeCache', 'oursCodeCacheRejected'];
+const ARCHIVED: readonly Variant[] = ['oursArchived', 'oursCodeCache', 'oursCodeCacheRejected'];
+
+/** The peak resident set of a live process (VmHWM), in bytes. */
+function processPeakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  expectThat(kib !== undefined, `no VmHWM in /proc/${pid}/status`);
+  return Number(kib) * 1024;
+}
 
 async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
   if (variant === 'oursFetched') lab.emptyArchive();
   lab.emulator.resetCalls();
-  const result =
-    variant === 'baseline'
-      ? await invokeCold(lab.deployment('baseline'), { caller: ADMIN, data: { ...MONTH_DATES }, now: NOW })
-      : await invokeCold(lab.deployment('getMonthlyRetain'), { caller: ADMIN, data: { month: MONTH }, now: NOW });
+  const name = variant === 'oursArchived' || variant === 'oursFetched' ? 'getMonthlyRetain' : variant;
+  const data = variant === 'baseline' ? { ...MONTH_DATES } : variant === 'floorNode' || variant === 'floorPost' ? {} : { month: MONTH };
+  // As the runtime's invokeCold (a fresh process, one invocation, then killed), with the process's own peak RSS.
+  const startedAt = performance.now();
+  const instance = await lab.startWarm(name);
+  let result;
+  let peakRssBytes: number;
+  try {
+    result = await instance.invoke({ caller: ADMIN, data, now: NOW });
+    result.wallMs = performance.now() - startedAt;
+    peakRssBytes = processPeakRss(instance.pid);
+  } finally {
+    await instance.close();
+  }
   const reply = replyOf(result, `cold ${variant}`) as { ok?: boolean; source?: string; errMsg?: string };
   if (variant === 'baseline') expectThat(reply.errMsg === `openapi.${RETAIN_API}:ok`, `the baseline replied ${JSON.stringify(reply)}`);
-  else expectThat(reply.ok === true && reply.source === (variant === 'oursArchived' ? 'archive' : 'wechat'), `${variant} replied ${JSON.stringify(reply).slice(0, 200)}`);
-  expectThat(result.coldStart && result.loadMs !== undefined && result.maxRssBytes !== undefined, 'a cold invocation reports loadMs and maxRssBytes');
+  else if (variant === 'floorNode' || variant === 'floorPost') expectThat(reply.ok === true, `${variant} replied ${JSON.stringify(reply)}`);
+  else expectThat(reply.ok === true && reply.source === (ARCHIVED.includes(variant) ? 'archive' : 'wechat'), `${variant} replied ${JSON.stringify(reply).slice(0, 200)}`);
+  expectThat(result.coldStart && result.loadMs !== undefined, 'a cold invocation reports loadMs');
   return {
     durationMs: result.durationMs,
     wallMs: result.wallMs,
     loadMs: result.loadMs ?? Number.NaN,
-    maxRssBytes: result.maxRssBytes ?? Number.NaN,
+    maxRssBytes: peakRssBytes,
     wechatCalls: lab.emulator.countCalls({ apiName: RETAIN_API }),
   };
 }
 
 /**
- * Cold-starts the baseline and getMonthlyRetain `runs` times each, interleaved (the order rotates every
- * round), all against the same emulator, each an admin asking for one complete month.
+ * Cold-starts the baseline, getMonthlyRetain, the two floor functions and the code-cache experiment `runs` times each, interleaved
+ * (the order rotates every round), all against the same emulator, each an admin asking for one complete month.
  */
 export async function measureColdStarts(lab: Lab, runs: number): Promise<ColdResults> {
-  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [] };
+  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [], floorNode: [], floorPost: [], oursCodeCache: [], oursCodeCacheRejected: [] };
   lab.emptyArchive();
   await runOnce(lab, 'oursFetched');
   await runOnce(lab, 'baseline');

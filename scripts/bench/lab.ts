@@ -1,11 +1,17 @@
 import path from 'path';
+import { addCodeCache, codeCacheStatus } from '../build/code-cache';
 import { type Emulator, startEmulator } from '../emulator';
-import { type Caller, type FunctionDeployment, type InvokeResult, type WarmInstance, startWarm } from '../runtime';
+import { type Caller, type FunctionDeployment, type InvokeResult, type WarmInstance, processEnvironment, resolveDeployment, startWarm } from '../runtime';
 import { type Stage, stageFunctions } from './stage';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** The baseline: the seeds' cloud-call example as a function folder. */
 export const BASELINE_DIR = path.join(__dirname, 'baseline');
+/**
+ * The floor: what no function can beat on this machine and runtime. `floorNode` does nothing (a Node
+ * process and the runtime); `floorPost` makes one raw HTTP POST to the gateway (an archive read, no SDK).
+ */
+export const FLOOR_DIRS = { floorNode: path.join(__dirname, 'floor', 'node'), floorPost: path.join(__dirname, 'floor', 'post') } as const;
 
 /** 10:00 on 15 June 2024 in China: 2024-05 is the last complete month. */
 export const NOW = new Date('2024-06-15T02:00:00Z');
@@ -17,7 +23,20 @@ export const COLLECTION = 'analytics_monthly';
 export const RETAIN_API = 'analysis.getMonthlyRetain';
 export const TREND_API = 'analysis.getMonthlyVisitTrend';
 
-export type BenchFunction = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics' | 'baseline';
+/**
+ * An experiment, not what is deployed: getMonthlyRetain loading through V8's code cache
+ * (scripts/build/code-cache.ts); `…Rejected` has a cache made under other Node flags, which V8 would
+ * reject as it rejects one made by another Node version (the loader does not even read it).
+ */
+export const CODE_CACHE_VARIANTS = { oursCodeCache: [], oursCodeCacheRejected: ['--max-old-space-size=256'] } as const;
+
+export type BenchFunction =
+  | 'getMonthlyRetain'
+  | 'getMonthlyVisitTrend'
+  | 'syncMonthlyAnalytics'
+  | 'baseline'
+  | keyof typeof FLOOR_DIRS
+  | keyof typeof CODE_CACHE_VARIANTS;
 export const OUR_FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'] as const;
 
 /** The emulator and the staged functions, with every warm instance it started closed by `close()`. */
@@ -34,12 +53,14 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** Starts the emulator on 127.0.0.1 (any free port) over freshly staged copies of our built functions and the baseline. */
+/** Starts the emulator on 127.0.0.1 (any free port) over freshly staged copies of our built functions, the baseline and the floor. */
 export async function openLab(): Promise<Lab> {
   const stage = stageFunctions(
     [
       ...OUR_FUNCTIONS.map((name) => ({ name, dir: path.join(REPO_ROOT, 'cloudfunctions', name) })),
       { name: 'baseline', dir: BASELINE_DIR },
+      ...Object.entries(FLOOR_DIRS).map(([name, dir]) => ({ name, dir })),
+      ...Object.keys(CODE_CACHE_VARIANTS).map((name) => ({ name, dir: path.join(REPO_ROOT, 'cloudfunctions', 'getMonthlyRetain') })),
     ],
     REPO_ROOT,
   );
@@ -61,6 +82,22 @@ export async function openLab(): Promise<Lab> {
       env: { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...env },
     };
   };
+
+  try {
+    for (const [name, flags] of Object.entries(CODE_CACHE_VARIANTS)) {
+      const staged = stage.functions.get(name);
+      if (!staged) continue;
+      const env = processEnvironment(resolveDeployment(deployment(name as BenchFunction)));
+      addCodeCache(staged.dir, env, flags);
+      const expected = flags.length === 0 ? 'accepted' : 'skipped';
+      const status = codeCacheStatus(staged.dir, env);
+      expectThat(status === expected, `${name}: V8 ${status} the code cache, expected ${expected}`);
+    }
+  } catch (error) {
+    await emulator.close();
+    stage.remove();
+    throw error;
+  }
 
   return {
     emulator,

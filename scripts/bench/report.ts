@@ -6,9 +6,15 @@ import { type TableRow, formatBytes, formatNumber } from './table';
 import type { WarmResults } from './warm';
 
 /** Cold-start ratio ours/baseline to reach. */
-export const COLD_RATIO_TARGET = 0.75;
-/** Most extra time per warm call over the baseline, in ms. */
-export const WARM_OVERHEAD_TARGET_MS = 0.5;
+export const COLD_RATIO_TARGET = 0.5;
+/** Stretch: cold-start ratio with a V8 code cache. */
+export const CODE_CACHE_RATIO_TARGET = 0.35;
+/** Peak RSS ratio ours/baseline of a cold invocation to reach. */
+export const MEMORY_RATIO_TARGET = 0.8;
+/** Warm call served from the archive: ratio ours/baseline to reach. */
+export const WARM_ARCHIVED_RATIO_TARGET = 0.5;
+/** Warm call that goes to WeChat: most archive round trips (the read before, the write after) over the baseline. */
+export const WARM_FETCHED_ROUND_TRIPS = 2;
 /** Longest a 24-month backfill may take, all runs together, in ms. */
 export const BACKFILL_TARGET_MS = 3000;
 
@@ -60,9 +66,17 @@ function of<T>(runs: readonly T[], pick: (run: T) => number): Summary {
   return summarize(runs.map(pick));
 }
 
+/** The floor of a cold start, for the cold rows: node alone and node + one raw POST. */
+function coldFloor(cold: ColdResults, pick: (run: ColdRun) => number, unit: string, factor = 1, digits = 0): string {
+  const node = scaled(of(cold.floorNode, pick), factor);
+  const post = scaled(of(cold.floorPost, pick), factor);
+  return `node + 1 raw POST ${formatNumber(post.median, digits)} ${unit}; node alone ${formatNumber(node.median, digits)} ${unit}`;
+}
+
 function coldFigures(cold: ColdResults, sdkExternal: boolean): Figure[] {
   const baselineWall = of(cold.baseline, (run) => run.wallMs);
   const baselineLoad = of(cold.baseline, (run) => run.loadMs);
+  const floorPost = of(cold.floorPost, (run) => run.wallMs);
   const figure = (label: string, runs: ColdRun[]): Figure => {
     const wall = of(runs, (run) => run.wallMs);
     const ratio = wall.median / baselineWall.median;
@@ -72,8 +86,9 @@ function coldFigures(cold: ColdResults, sdkExternal: boolean): Figure[] {
       what: `Cold start, ${label}: new process to first reply, median (min–max), ${wall.runs} runs`,
       ours: medianRange(wall, 'ms'),
       baseline: medianRange(baselineWall, 'ms'),
+      floor: coldFloor(cold, (run) => run.wallMs, 'ms'),
       target: `≤ ${COLD_RATIO_TARGET} × baseline`,
-      met: verdict(met, `${formatNumber(ratio, 2)} ×`),
+      met: verdict(met, `${formatNumber(ratio, 2)} × (floor ${formatNumber(floorPost.median / baselineWall.median, 2)} ×; ${formatNumber(wall.median - floorPost.median)} ms above it)`),
       targetMet: met,
       why: met
         ? undefined
@@ -84,13 +99,36 @@ function coldFigures(cold: ColdResults, sdkExternal: boolean): Figure[] {
     };
   };
   const load = of(cold.oursArchived, (run) => run.loadMs);
+  const cached = of(cold.oursCodeCache, (run) => run.wallMs);
+  const cachedRatio = cached.median / baselineWall.median;
+  const rejectedCost = summarize(pairedDifferences(cold.oursCodeCacheRejected.map((run) => run.wallMs), cold.oursArchived.map((run) => run.wallMs)));
+  const rejected = of(cold.oursCodeCacheRejected, (run) => run.wallMs);
   return [
     figure('archived month (0 WeChat calls)', cold.oursArchived),
     figure('month not archived (1 WeChat call)', cold.oursFetched),
     {
+      what: `Experiment, not deployed: cold start, archived month, loading through a V8 code cache V8 accepts, median (min–max), ${cached.runs} runs`,
+      ours: medianRange(cached, 'ms'),
+      baseline: medianRange(baselineWall, 'ms'),
+      floor: coldFloor(cold, (run) => run.wallMs, 'ms'),
+      target: `stretch ≤ ${CODE_CACHE_RATIO_TARGET} × baseline`,
+      met: `${formatNumber(cachedRatio, 2)} × (${cachedRatio <= CODE_CACHE_RATIO_TARGET ? 'within' : 'above'} the stretch target; not shipped)`,
+      targetMet: undefined,
+    },
+    {
+      what: `Experiment, not deployed: the same with a cache that does not match (made under other Node flags, as by another Node version), median (min–max), ${rejected.runs} runs`,
+      ours: medianRange(rejected, 'ms'),
+      baseline: medianRange(of(cold.oursArchived, (run) => run.wallMs), 'ms'),
+      floor: '—',
+      target: 'costs nothing against no cache (baseline column: our deployed function)',
+      met: `${rejectedCost.median >= 0 ? '+' : ''}${formatNumber(rejectedCost.median, 1)} ms (median of paired differences; p10–p90 ${formatNumber(rejectedCost.p10, 1)}–${formatNumber(rejectedCost.p90, 1)})`,
+      targetMet: undefined,
+    },
+    {
       what: 'Cold start, of which require of index.js (loadMs), median (min–max)',
       ours: medianRange(load, 'ms'),
       baseline: medianRange(baselineLoad, 'ms'),
+      floor: coldFloor(cold, (run) => run.loadMs, 'ms', 1, 1),
       target: 'reported',
       met: `${formatNumber(load.median / baselineLoad.median, 2)} ×`,
       targetMet: undefined,
@@ -100,31 +138,46 @@ function coldFigures(cold: ColdResults, sdkExternal: boolean): Figure[] {
 
 function warmFigures(warm: WarmResults): Figure[] {
   const baseline = summarize(warm.baseline);
-  const figure = (label: string, samples: number[], calls: number, why: (difference: number) => string): Figure => {
-    const ours = summarize(samples);
-    const difference = summarize(pairedDifferences(samples, warm.baseline));
-    const met = difference.median <= WARM_OVERHEAD_TARGET_MS;
-    const signed = `${difference.median >= 0 ? '+' : ''}${formatNumber(difference.median, 2)} ms`;
-    return {
-      what: `Warm call, ${label} (${calls} WeChat call${calls === 1 ? '' : 's'}), in-function time, median (p10–p90), ${ours.runs} calls`,
-      ours: medianP10P90(ours, 'ms'),
-      baseline: medianP10P90(baseline, 'ms'),
-      target: `≤ +${WARM_OVERHEAD_TARGET_MS} ms per call`,
-      met: verdict(met, `${signed} (median of paired differences)`),
-      targetMet: met,
-      why: met ? undefined : why(difference.median),
-    };
-  };
-  const archivedDifference = summarize(pairedDifferences(warm.oursArchived, warm.baseline)).median;
+  const archived = summarize(warm.oursArchived);
+  const fetched = summarize(warm.oursFetched);
+  const floorPost = summarize(warm.floorPost);
+  const what = (label: string, calls: number, runs: number) =>
+    `Warm call, ${label} (${calls} WeChat call${calls === 1 ? '' : 's'}), in-function time, median (p10–p90), ${runs} calls`;
+
+  const archivedRatio = archived.median / baseline.median;
+  const archivedMet = archivedRatio <= WARM_ARCHIVED_RATIO_TARGET;
+  // One archive round trip, as our functions make it: the archived call is one database read through the SDK.
+  const roundTrip = archived.median;
+  const extra = summarize(pairedDifferences(warm.oursFetched, warm.baseline));
+  const allowed = WARM_FETCHED_ROUND_TRIPS * roundTrip;
+  const fetchedMet = extra.median <= allowed;
+  const signed = (value: number) => `${value >= 0 ? '+' : ''}${formatNumber(value, 2)} ms`;
   return [
-    figure('archived month', warm.oursArchived, warm.wechatCallsPerCall.oursArchived, (difference) =>
-      `a warm call served from the archive is ${formatNumber(difference, 2)} ms over the baseline's WeChat call: the archive read costs more than the open-API call it replaces.`,
-    ),
-    figure('month not archived', warm.oursFetched, warm.wechatCallsPerCall.oursFetched, (difference) =>
-      `a warm call that must go to WeChat is ${formatNumber(difference, 2)} ms over the baseline because it makes three gateway round trips where the baseline makes one: ` +
-      `it reads the archive first and writes the month through after the same WeChat call. That is I/O, not per-call overhead: our code with one round trip ` +
-      `(the archived call) is ${formatNumber(archivedDifference, 2)} ms against the baseline, and every later call for that month skips WeChat.`,
-    ),
+    {
+      what: what('archived month', warm.wechatCallsPerCall.oursArchived, archived.runs),
+      ours: medianP10P90(archived, 'ms'),
+      baseline: medianP10P90(baseline, 'ms'),
+      floor: `1 raw POST ${medianP10P90(floorPost, 'ms')}`,
+      target: `≤ ${WARM_ARCHIVED_RATIO_TARGET} × baseline`,
+      met: verdict(archivedMet, `${formatNumber(archivedRatio, 2)} × (${formatNumber(archived.median - floorPost.median, 2)} ms above the floor)`),
+      targetMet: archivedMet,
+      why: archivedMet
+        ? undefined
+        : `a warm call served from the archive takes ${formatNumber(archivedRatio, 2)} × the baseline's WeChat call: the archive read costs more than the open-API call it replaces.`,
+    },
+    {
+      what: what('month not archived', warm.wechatCallsPerCall.oursFetched, fetched.runs),
+      ours: medianP10P90(fetched, 'ms'),
+      baseline: medianP10P90(baseline, 'ms'),
+      floor: `extra over the baseline: ${WARM_FETCHED_ROUND_TRIPS} raw POSTs ${formatNumber(WARM_FETCHED_ROUND_TRIPS * floorPost.median, 2)} ms`,
+      target: `≤ baseline + ${WARM_FETCHED_ROUND_TRIPS} archive round trips (${WARM_FETCHED_ROUND_TRIPS} × ${formatNumber(roundTrip, 2)} ms = +${formatNumber(allowed, 2)} ms)`,
+      met: verdict(fetchedMet, `${signed(extra.median)} (median of paired differences)`),
+      targetMet: fetchedMet,
+      why: fetchedMet
+        ? undefined
+        : `a warm call that must go to WeChat is ${signed(extra.median)} over the baseline, more than its ${WARM_FETCHED_ROUND_TRIPS} archive round trips ` +
+          `(the read before the WeChat call and the write after it, ${formatNumber(roundTrip, 2)} ms each as the archived call shows): look for work besides that I/O.`,
+    },
   ];
 }
 
@@ -142,6 +195,7 @@ function dashboardFigures(dashboard: DashboardResults): Figure[] {
       what: `12-month dashboard, empty archive (ours: 2 range calls at once; baseline: 24 calls in sequence), median (min–max), ${dashboard.oursEmpty.length} runs`,
       ours: describe(dashboard.oursEmpty),
       baseline,
+      floor: '—',
       target: 'reported',
       met: '—',
       targetMet: undefined,
@@ -150,6 +204,7 @@ function dashboardFigures(dashboard: DashboardResults): Figure[] {
       what: `12-month dashboard, warm archive (same calls again), median (min–max), ${dashboard.oursWarm.length} runs`,
       ours: describe(dashboard.oursWarm),
       baseline,
+      floor: '—',
       target: '0 WeChat calls',
       met: verdict(warmMet, `${warmCalls} WeChat calls`),
       targetMet: warmMet,
@@ -171,6 +226,7 @@ function backfillFigures(backfill: Measurements['backfill']): Figure[] {
       what: `Backfill { months: 24 }, 200 ms WeChat latency, 3 s limit, ${label}: runs until deferred = 0, median (min–max), ${runs.length} times`,
       ours: `${medianRange(scaled(wall, 1 / 1000), 's', 2)}, ${formatNumber(calls)} WeChat calls, ${invocations} run${invocations === '1' ? '' : 's'}`,
       baseline,
+      floor: '—',
       target: `≤ ${BACKFILL_TARGET_MS / 1000} s`,
       met: verdict(met, `${formatNumber(baselineWall.median / wall.median, 1)} × faster than the baseline`),
       targetMet: met,
@@ -189,15 +245,17 @@ function backfillFigures(backfill: Measurements['backfill']): Figure[] {
 function memoryFigure(cold: ColdResults): Figure {
   const ours = of(cold.oursFetched, (run) => run.maxRssBytes);
   const baseline = of(cold.baseline, (run) => run.maxRssBytes);
-  const met = ours.median <= baseline.median;
+  const ratio = ours.median / baseline.median;
+  const met = ratio <= MEMORY_RATIO_TARGET;
   return {
-    what: 'Peak RSS of a cold invocation (maxRssBytes; ours: month not archived), median (min–max)',
+    what: 'Peak RSS of a cold invocation (VmHWM of the function process; ours: month not archived), median (min–max)',
     ours: medianRange(scaled(ours, 1 / MIB), 'MiB', 1),
     baseline: medianRange(scaled(baseline, 1 / MIB), 'MiB', 1),
-    target: '≤ baseline',
-    met: verdict(met, `${formatNumber(ours.median / baseline.median, 2)} ×`),
+    floor: coldFloor(cold, (run) => run.maxRssBytes, 'MiB', 1 / MIB, 1),
+    target: `≤ ${MEMORY_RATIO_TARGET} × baseline`,
+    met: verdict(met, `${formatNumber(ratio, 2)} ×`),
     targetMet: met,
-    why: met ? undefined : `a cold invocation peaks at ${formatBytes(ours.median)} against the baseline's ${formatBytes(baseline.median)}.`,
+    why: met ? undefined : `a cold invocation peaks at ${formatBytes(ours.median)} against the baseline's ${formatBytes(baseline.median)} (${formatNumber(ratio, 2)} ×).`,
   };
 }
 
@@ -218,6 +276,7 @@ function sizeFigures(sizes: Measurements['sizes']): Figure[] {
       what: `Size as deployed: ${folder.name}`,
       ours: describeFolder(folder),
       baseline: describeFolder(sizes.baseline),
+      floor: '—',
       target: 'reported; no unneeded file',
       met: verdict(met, met ? 'only index.js, config.json, package.json; runs alone from a copy' : folder.unneeded.join(', ')),
       targetMet: met,

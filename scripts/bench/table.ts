@@ -3,18 +3,20 @@ export interface TableRow {
   what: string;
   ours: string;
   baseline: string;
+  /** What no function can beat here (a Node process alone, one raw HTTP POST), or '—'. */
+  floor: string;
   target: string;
   met: string;
 }
 
-const HEADERS: TableRow = { what: 'what', ours: 'ours', baseline: 'baseline', target: 'target', met: 'met?' };
+const HEADERS: TableRow = { what: 'what', ours: 'ours', baseline: 'baseline', floor: 'floor', target: 'target', met: 'met?' };
 const COLUMNS = Object.keys(HEADERS) as (keyof TableRow)[];
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** A GitHub-flavoured markdown table of `rows`, with the columns what, ours, baseline, target, met?. */
+/** A GitHub-flavoured markdown table of `rows`, with the columns what, ours, baseline, floor, target, met?. */
 export function renderTable(rows: readonly TableRow[]): string {
   const line = (row: TableRow) => `| ${COLUMNS.map((column) => escapeCell(row[column])).join(' | ')} |`;
   return [line(HEADERS), `| ${COLUMNS.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');

@@ -8,37 +8,44 @@ export interface WarmResults {
   oursArchived: number[];
   /** getMonthlyRetain for a month not in the archive: database read, WeChat call, archive write. */
   oursFetched: number[];
+  /** The floor of one gateway round trip: one raw HTTP POST (an archive read) from a warm process, no SDK. */
+  floorPost: number[];
   /** WeChat calls per call of each kind (the same on every round). */
   wechatCallsPerCall: { baseline: number; oursArchived: number; oursFetched: number };
 }
 
-type Kind = 'baseline' | 'oursArchived' | 'oursFetched';
-const KINDS: readonly Kind[] = ['baseline', 'oursArchived', 'oursFetched'];
+type Kind = 'baseline' | 'oursArchived' | 'oursFetched' | 'floorPost';
+const KINDS: readonly Kind[] = ['baseline', 'oursArchived', 'oursFetched', 'floorPost'];
 
 const OURS_REQUEST: InvokeRequest = { caller: ADMIN, data: { month: MONTH }, now: NOW };
 const BASELINE_REQUEST: InvokeRequest = { caller: ADMIN, data: { ...MONTH_DATES }, now: NOW };
+const FLOOR_REQUEST: InvokeRequest = { caller: ADMIN, data: {}, now: NOW };
 
 async function timedCall(lab: Lab, instance: WarmInstance, request: InvokeRequest, expectedSource?: string) {
   lab.emulator.resetCalls();
   const result = await instance.invoke(request);
   const reply = replyOf(result, 'warm call') as { ok?: boolean; source?: string; errMsg?: string };
-  if (expectedSource) expectThat(reply.ok === true && reply.source === expectedSource, `warm call replied ${JSON.stringify(reply).slice(0, 200)}`);
+  if (expectedSource === 'floor') expectThat(reply.ok === true, `the floor replied ${JSON.stringify(reply)}`);
+  else if (expectedSource) expectThat(reply.ok === true && reply.source === expectedSource, `warm call replied ${JSON.stringify(reply).slice(0, 200)}`);
   else expectThat(reply.errMsg === `openapi.${RETAIN_API}:ok`, `the baseline replied ${JSON.stringify(reply)}`);
   return { durationMs: result.durationMs, wechatCalls: lab.emulator.countCalls({ apiName: RETAIN_API }) };
 }
 
 /**
- * One warm process of the baseline and one of getMonthlyRetain; after `warmup` uncounted rounds, `calls`
- * rounds each of: baseline call, our call served from the archive, our call after the archive was emptied.
+ * One warm process each of the baseline, getMonthlyRetain and the raw-POST floor; after `warmup` uncounted
+ * rounds, `calls` rounds each of: baseline call, our call served from the archive, our call after the
+ * archive was emptied, one raw POST.
  */
 export async function measureWarmCalls(lab: Lab, calls: number, warmup: number): Promise<WarmResults> {
   const baseline = await lab.startWarm('baseline');
   const ours = await lab.startWarm('getMonthlyRetain');
+  const floor = await lab.startWarm('floorPost');
   try {
     const results: WarmResults = {
       baseline: [],
       oursArchived: [],
       oursFetched: [],
+      floorPost: [],
       wechatCallsPerCall: { baseline: 0, oursArchived: 0, oursFetched: 0 },
     };
     lab.emptyArchive();
@@ -51,18 +58,20 @@ export async function measureWarmCalls(lab: Lab, calls: number, warmup: number):
         measured[kind] =
           kind === 'baseline'
             ? await timedCall(lab, baseline, BASELINE_REQUEST)
-            : await timedCall(lab, ours, OURS_REQUEST, kind === 'oursArchived' ? 'archive' : 'wechat');
+            : kind === 'floorPost'
+              ? await timedCall(lab, floor, FLOOR_REQUEST, 'floor')
+              : await timedCall(lab, ours, OURS_REQUEST, kind === 'oursArchived' ? 'archive' : 'wechat');
       }
       if (round < warmup) continue;
       for (const kind of KINDS) {
         const call = measured[kind];
         if (!call) throw new Error(`no ${kind} call in round ${round}`);
         results[kind].push(call.durationMs);
-        results.wechatCallsPerCall[kind] = call.wechatCalls;
+        if (kind !== 'floorPost') results.wechatCallsPerCall[kind] = call.wechatCalls;
       }
     }
     return results;
   } finally {
-    await Promise.all([baseline.close(), ours.close()]);
+    await Promise.all([baseline.close(), ours.close(), floor.close()]);
   }
 }

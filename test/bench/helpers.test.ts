@@ -22,11 +22,11 @@ describe('bench statistics', () => {
 
 describe('bench table', () => {
   test('renders a markdown table and escapes pipes', () => {
-    const table = renderTable([{ what: 'a | b', ours: '1 ms', baseline: '2 ms', target: '≤ 0.75 ×', met: 'yes' }]);
+    const table = renderTable([{ what: 'a | b', ours: '1 ms', baseline: '2 ms', floor: '0.5 ms', target: '≤ 0.5 ×', met: 'yes' }]);
     expect(table.split('\n')).toEqual([
-      '| what | ours | baseline | target | met? |',
-      '| --- | --- | --- | --- | --- |',
-      '| a \\| b | 1 ms | 2 ms | ≤ 0.75 × | yes |',
+      '| what | ours | baseline | floor | target | met? |',
+      '| --- | --- | --- | --- | --- | --- |',
+      '| a \\| b | 1 ms | 2 ms | 0.5 ms | ≤ 0.5 × | yes |',
     ]);
   });
 

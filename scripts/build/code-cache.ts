@@ -1,0 +1,107 @@
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import os from 'os';
+import path from 'path';
+
+/** The files of a function folder that loads through V8's code cache. */
+export const CODE_CACHE_FILES = { loader: 'index.js', bundle: 'bundle.js', cache: 'bundle.cache' } as const;
+/** Where a loader reports what became of its cache: `module.exports[CODE_CACHE_STATUS]`. */
+export const CODE_CACHE_STATUS = 'codeCache';
+/** What a loader did with its cache. */
+export type CodeCacheStatus = 'accepted' | 'rejected' | 'skipped' | 'none';
+const BUILD_ID_LENGTH = 40;
+const HEADER_BYTES = 256;
+
+/**
+ * index.js of a function folder with a code cache. bundle.cache starts with a header naming the build of
+ * bundle.js, the Node version, architecture and V8's cache tag (V8 version, flags, CPU features) it was
+ * made with; the loader reads the rest only when
+ * that header is its own (else `skipped`, for the cost of reading 256 bytes), and V8 still checks it
+ * (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
+ * Node 16 and later.
+ */
+export const LOADER_SOURCE = `'use strict';
+// Loads ${CODE_CACHE_FILES.bundle} (the function, built by npm run build) with V8's code cache ${CODE_CACHE_FILES.cache},
+// which saves compiling it. A cache from another build, Node version or set of flags is not used.
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const { wrap } = require('module');
+
+const HEADER_BYTES = ${HEADER_BYTES};
+const file = path.join(__dirname, '${CODE_CACHE_FILES.bundle}');
+const source = fs.readFileSync(file, 'latin1');
+const marker = source.lastIndexOf('//# build ', source.length - 40);
+const build = marker < 0 ? '-' : source.slice(marker + 10).trim();
+// v8.cachedDataVersionTag() changes with the V8 version, its flags and the CPU features it detected.
+const header = [build, process.version, process.arch, require('v8').cachedDataVersionTag()]
+  .join(' ')
+  .padEnd(HEADER_BYTES)
+  .slice(0, HEADER_BYTES);
+
+function readCache() {
+  let fd;
+  try {
+    fd = fs.openSync(path.join(__dirname, '${CODE_CACHE_FILES.cache}'), 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(HEADER_BYTES);
+    if (fs.readSync(fd, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES || head.toString('latin1') !== header) return null;
+    const size = fs.fstatSync(fd).size;
+    const data = Buffer.allocUnsafe(size);
+    for (let offset = HEADER_BYTES; offset < size; ) {
+      const read = fs.readSync(fd, data, offset, size - offset, offset);
+      if (read === 0) return null;
+      offset += read;
+    }
+    return data.subarray(HEADER_BYTES, size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const cachedData = readCache();
+const script = new vm.Script(wrap(source), { filename: file, cachedData: cachedData || undefined });
+script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
+const status = cachedData === undefined ? 'none' : cachedData === null ? 'skipped' : script.cachedDataRejected ? 'rejected' : 'accepted';
+Object.defineProperty(module.exports, '${CODE_CACHE_STATUS}', { value: status });
+if (process.env.CODE_CACHE_OUTPUT) fs.writeFileSync(process.env.CODE_CACHE_OUTPUT, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]));
+`;
+
+/** The build id of a bundle: the first 40 hex digits of its SHA-256. */
+function buildIdOf(bundle: string): string {
+  return createHash('sha256').update(bundle).digest('hex').slice(0, BUILD_ID_LENGTH);
+}
+
+/**
+ * Turns the built function in `dir` (index.js) into the loader, bundle.js (stamped with its build id) and
+ * bundle.cache. The cache is made by loading the function once with this Node, `env` as the function's
+ * environment, under `nodeFlags` (none by default: the runtime starts a function without flags).
+ */
+export function addCodeCache(dir: string, env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): void {
+  const bundle = readFileSync(path.join(dir, CODE_CACHE_FILES.loader), 'latin1');
+  const stamped = `${bundle.endsWith('\n') ? bundle : `${bundle}\n`}//# build ${buildIdOf(bundle)}\n`;
+  writeFileSync(path.join(dir, CODE_CACHE_FILES.bundle), stamped, 'latin1');
+  writeFileSync(path.join(dir, CODE_CACHE_FILES.loader), LOADER_SOURCE);
+  execFileSync(process.execPath, [...nodeFlags, path.join(dir, CODE_CACHE_FILES.loader)], {
+    cwd: dir,
+    env: { ...env, CODE_CACHE_OUTPUT: path.join(dir, CODE_CACHE_FILES.cache) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
+/** What the loader in `dir` does with its cache when this Node (with `env`, no flags) loads the function. */
+export function codeCacheStatus(dir: string, env: NodeJS.ProcessEnv): CodeCacheStatus {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'code-cache-'));
+  try {
+    const probe = path.join(scratch, 'probe.js');
+    writeFileSync(probe, `process.stdout.write(require(${JSON.stringify(path.join(dir, CODE_CACHE_FILES.loader))}).${CODE_CACHE_STATUS});\n`);
+    const printed = execFileSync(process.execPath, [probe], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return printed.trim().split('\n').pop() as CodeCacheStatus;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

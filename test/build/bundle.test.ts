@@ -1,0 +1,106 @@
+import { build } from 'esbuild';
+import { execFileSync } from 'child_process';
+import { generateKeyPairSync } from 'crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import os from 'os';
+import path from 'path';
+import { toAsciiBundle } from '../../scripts/build/ascii';
+import { lazyRequirePlugin, applyLazyRequires } from '../../scripts/build/lazy-plugin';
+import { LAZY_REQUIRES, type LazyRequire } from '../../scripts/build/lazy-modules';
+import { FUNCTIONS_ROOT, REPO_ROOT } from '../helpers/cloud';
+
+const { lazyModule } = require('../../scripts/build/lazy-require.js') as { lazyModule: <T extends object>(load: () => T) => T };
+
+describe('the built bundles', () => {
+  test.each(['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'])('%s/index.js is all ASCII and keeps its names', (name) => {
+    const bytes = readFileSync(path.join(FUNCTIONS_ROOT, name, 'index.js'));
+    expect(bytes.findIndex((byte) => byte > 0x7f)).toBe(-1);
+    expect(bytes.toString('latin1')).toContain('function initCloud(');
+  });
+});
+
+describe('an all-ASCII bundle', () => {
+  test('non-ASCII characters in comments are written as escapes; strings and names keep their values', async () => {
+    const result = await toAsciiBundle('// 计算签名 ✓\nconst s = "é"; /* 😀 */\n');
+    expect(result).toEqual({ code: '// \\u8ba1\\u7b97\\u7b7e\\u540d \\u2713\nconst s = "\\u00e9"; /* \\u{1f600} */\n', escaped: 7 });
+  });
+
+  test('the build stops if escaping would change what the code does', async () => {
+    await expect(toAsciiBundle('const raw = String.raw`é`;\n')).rejects.toThrow('more than its comments');
+  });
+
+  test('an ASCII text is left alone', async () => {
+    expect(await toAsciiBundle('const a = 1; // ok\n')).toEqual({ code: 'const a = 1; // ok\n', escaped: 0 });
+  });
+});
+
+describe('the deferred requires', () => {
+  const entry: LazyRequire = { file: 'x/a.js', statement: 'const b_1 = require("b");', replacement: 'const b_1 = lazy();', packages: ['b'], usedFor: 'test' };
+
+  test('each listed statement stands once in the installed SDK', () => {
+    for (const listed of LAZY_REQUIRES) {
+      const text = readFileSync(path.join(REPO_ROOT, 'node_modules', listed.file), 'utf8');
+      expect(text.split(listed.statement)).toHaveLength(2);
+    }
+  });
+
+  test('a statement that is missing or stands twice stops the build', () => {
+    expect(applyLazyRequires('x/a.js', 'const b_1 = require("b");\nb_1.go();', [entry])).toBe('const b_1 = lazy();\nb_1.go();');
+    expect(() => applyLazyRequires('x/a.js', 'const b_1 = require("c");', [entry])).toThrow('found it 0 times');
+    expect(() => applyLazyRequires('x/a.js', 'const b_1 = require("b");\nconst b_1 = require("b");', [entry])).toThrow('found it 2 times');
+  });
+
+  test('a listed file that is no longer bundled, while its package is, stops the build', async () => {
+    const gone: LazyRequire = { ...entry, file: '@cloudbase/node-sdk/dist/no-such-file.js' };
+    const bundle = (contents: string, external: string[] = []) =>
+      build({ stdin: { contents, resolveDir: REPO_ROOT }, bundle: true, write: false, platform: 'node', external, logLevel: 'silent', plugins: [lazyRequirePlugin([gone])] });
+    await expect(bundle('require("@cloudbase/node-sdk");')).rejects.toThrow('no-such-file.js is no longer in the bundle');
+    // A function that has the cloud install the SDK (a dependency in its package.json) bundles none of it.
+    await expect(bundle('require("wx-server-sdk");', ['wx-server-sdk'])).resolves.toHaveProperty('errors', []);
+  });
+
+  test('a stand-in loads its module once, on first use, and behaves as the module', () => {
+    const load = jest.fn(() => ({ default: (x: number) => x + 1, name: 'real' }));
+    const stand = lazyModule(load);
+    expect(load).not.toHaveBeenCalled();
+    expect(stand.default(1)).toBe(2);
+    expect(stand.name).toBe('real');
+    expect('name' in stand).toBe(true);
+    expect(Object.keys(stand)).toEqual(['default', 'name']);
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  test('the SDK features behind them still work in a bundle: login tickets, data models, the AI client, file types', async () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'analytics-lazy-'));
+    try {
+      const outfile = path.join(scratch, 'probe.js');
+      const entryFile = path.join(scratch, 'entry.js');
+      writeFileSync(
+        entryFile,
+        [
+          'require("wx-server-sdk");',
+          'const tcb = require("@cloudbase/node-sdk");',
+          'const FormData = require("form-data");',
+          'const { privateKey } = JSON.parse(process.argv[2]);',
+          'const app = tcb.init({ env: "env-1", credentials: { private_key_id: "key-1", private_key: privateKey, env_id: "env-1" } });',
+          'const before = Object.keys(require.cache).length;',
+          'const ticket = app.auth().createTicket("user-1");',
+          'const form = new FormData();',
+          'form.append("file", Buffer.from("x"), { filename: "chart.png" });',
+          'const fileType = /Content-Type: ([\\w/]+)/.exec(form.getBuffer().toString())[1];',
+          'console.log(JSON.stringify({ ticket, models: typeof app.models.someModel.list, ai: typeof app.ai().createModel, fileType }));',
+        ].join('\n'),
+      );
+      await build({ entryPoints: [entryFile], outfile, bundle: true, platform: 'node', target: 'node16', format: 'cjs', nodePaths: [path.join(REPO_ROOT, 'node_modules')], logLevel: 'silent', plugins: [lazyRequirePlugin()] });
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      const printed = execFileSync(process.execPath, [outfile, JSON.stringify({ privateKey })], { cwd: scratch, encoding: 'utf8', env: { PATH: process.env.PATH } });
+      const probe = JSON.parse(printed.trim().split('\n').pop() as string) as { ticket: string; models: string; ai: string; fileType: string };
+      expect(probe.ticket).toMatch(/^key-1\/@@\/[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(probe.models).toBe('function');
+      expect(probe.ai).toBe('function');
+      expect(probe.fileType).toBe('image/png');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
