@@ -16,8 +16,11 @@ export type FunctionName = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMo
 export interface TestCloudOptions {
   /** The clock of the emulator and of every function, until moved with `setNow`. */
   now: Date;
-  /** Environment variables of every function; ANALYTICS_ADMIN_OPENIDS defaults to ADMIN_OPENID. */
-  env?: Record<string, string>;
+  /**
+   * Environment variables of every function; ANALYTICS_ADMIN_OPENIDS defaults to ADMIN_OPENID. A function
+   * of the running emulator when a variable needs its address (WECHAT_API_BASE_URL, say).
+   */
+  env?: Record<string, string> | ((emulator: Emulator) => Record<string, string>);
   /** Edits a copy of a function's config.json before anything runs. */
   editConfig?: Partial<Record<FunctionName, (config: Record<string, unknown>) => Record<string, unknown>>>;
 }
@@ -55,7 +58,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
   }
   let now = options.now;
   const emulator = await startEmulator({ functionsRoot, now: () => now });
-  const env = { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...options.env };
+  const env = { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...(typeof options.env === 'function' ? options.env(emulator) : options.env) };
   const deployment = (name: FunctionName) => ({
     functionDir: path.join(functionsRoot, name),
     contextUrl: emulator.contextUrl(name),
@@ -83,6 +86,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
       emulator.faults.clear();
       emulator.resetCalls();
       emulator.database.clear();
+      emulator.tokens.reset();
     },
     async close() {
       await Promise.all([...warm.values()].map(async (started) => (await started).close()));
