@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { listFunctionFolders } from './deploy/stage';
-import { clockFrom, functionContextUrl, startEmulator } from './emulator';
-import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
+import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from '@wx-monthly-analytics/function-runner';
 
 export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
 const REPO_ROOT = path.resolve(__dirname, '..');

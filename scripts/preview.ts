@@ -12,9 +12,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { buildSync } from 'esbuild';
 import path from 'path';
 import { buildFunctions } from './build';
-import { startEmulator } from './emulator';
+import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { callFunctionStandIn } from './miniprogram/call-function';
-import { WarmInstance, startWarm } from './runtime';
+import { WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
 import { addMonths, defaultRange } from '../miniprogram/pages/analytics/months';
 
 const ROOT = path.resolve(__dirname, '..');

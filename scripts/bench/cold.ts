@@ -1,4 +1,4 @@
-import { invokeCold } from '../runtime';
+import { invokeCold } from '@wx-monthly-analytics/function-runner';
 import { ADMIN, MONTH, MONTH_DATES, NOW, RETAIN_API, expectThat, replyOf, type Lab } from './lab';
 
 /** One cold invocation: a fresh Node process that loads index.js and completes its first call. */

@@ -1,6 +1,6 @@
 import path from 'path';
-import { type Emulator, startEmulator } from '../emulator';
-import { type Caller, type FunctionDeployment, type InvokeResult, type WarmInstance, startWarm } from '../runtime';
+import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { type Caller, type FunctionDeployment, type InvokeResult, type WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
 import { type Stage, stageFunctions } from './stage';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');

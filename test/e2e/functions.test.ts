@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import path from 'path';
-import { monthlyAnalytics } from '../../scripts/emulator';
+import { monthlyAnalytics } from '@wx-monthly-analytics/cloudbase-emulator';
 import { ADMIN, FUNCTIONS_ROOT, FunctionName, STRANGER, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
 
 // 10:00 on 15 June 2024 in China: the newest complete month is May 2024.

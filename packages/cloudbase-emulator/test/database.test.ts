@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'fs/promises';
 
 import type * as WxServerSdk from 'wx-server-sdk';
 
-import { DocumentStore, handleDatabaseAction } from '../../scripts/emulator/database';
+import { DocumentStore, handleDatabaseAction } from '../src/database';
 
 type Cloud = typeof WxServerSdk;
 type Database = ReturnType<Cloud['database']>;

@@ -1,4 +1,4 @@
-import { monthlyAnalytics, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API, startEmulator, type Emulator } from '../../scripts/emulator';
+import { monthlyAnalytics, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API, startEmulator, type Emulator } from '../src';
 
 const SEED = 'https-test-seed';
 const TOKEN = 'test-access-token';

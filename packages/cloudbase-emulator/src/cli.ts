@@ -10,10 +10,7 @@ import {
   startEmulator,
   type Emulator,
   type FaultSpec,
-} from './emulator/index';
-
-// `import … from './scripts/emulator'` resolves to this file before the folder: give importers the API.
-export * from './emulator/index';
+} from './index';
 
 const USAGE = `Usage: npm run emulator -- [--port N] [--seed TEXT] [--data-file FILE] [--functions-root DIR] [--access-token TOKEN]
                              [--now ISO-DATE] [--fault API=ERRCODE[:TIMES]]...
@@ -72,7 +69,7 @@ function parseArguments(args: string[]): CliOptions | 'help' {
   const options: CliOptions = {
     port: 0,
     seed: nonEmpty('seed', values.seed) ?? DEFAULT_SEED,
-    functionsRoot: path.resolve(nonEmpty('functions-root', values['functions-root']) ?? path.resolve(__dirname, '../cloudfunctions')),
+    functionsRoot: path.resolve(nonEmpty('functions-root', values['functions-root']) ?? path.resolve('cloudfunctions')),
     accessToken: nonEmpty('access-token', values['access-token']) ?? DEFAULT_ACCESS_TOKEN,
     faults: [],
   };
