@@ -1,5 +1,7 @@
+import { BSONRegExp, Decimal128, Double, EJSON, Int32, Long, ObjectId } from 'bson';
+
 import { DatabaseActionError } from './database-errors';
-import { DocObject, DocValue, isDocObject } from './database-values';
+import { DocObject, DocValue } from './database-values';
 
 /** A value JSON.stringify writes as is. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -10,23 +12,20 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  */
 export type EjsonMode = 'canonical' | 'relaxed';
 
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-const LATEST_RELAXED_DATE_MS = 253402300799999;
-const JS_REGEXP_FLAGS = new Set(['d', 'g', 'i', 'm', 's', 'u', 'y']);
-
 /**
- * Decodes parsed Extended JSON into stored values: $numberInt/$numberLong/$numberDouble/$numberDecimal
- * become numbers, $date a Date, $regularExpression (or $regex/$options) a RegExp, $oid its hex string,
- * and the SDK's `{ $tcb_server_date: { offset } }` (db.serverDate()) becomes `now + offset`.
- * Other `$` keys (query and update operators) are kept. Throws DatabaseActionError(INVALID_PARAM).
+ * Decodes parsed Extended JSON (bson's EJSON, the library the SDK encodes with) into stored values, then
+ * makes what bson leaves as its own types plain: numbers of every width become numbers, regular expressions
+ * RegExps, `$oid` its hex string, and the SDK's `{ $tcb_server_date: { offset } }` (db.serverDate()) becomes
+ * `now + offset`. Query and update operators are kept. Throws DatabaseActionError(INVALID_PARAM).
  */
 export function decodeEjson(raw: unknown, now: Date): DocValue {
-  if (raw === null || typeof raw === 'boolean' || typeof raw === 'string') return raw;
-  if (typeof raw === 'number') return raw;
-  if (Array.isArray(raw)) return raw.map((item) => decodeEjson(item, now));
-  if (typeof raw === 'object') return decodeObject(raw as Record<string, unknown>, now);
-  throw invalid(`unsupported value of type ${typeof raw}`);
+  let decoded: unknown;
+  try {
+    decoded = EJSON.deserialize(raw as never, { relaxed: true });
+  } catch (error) {
+    throw invalid(`malformed Extended JSON: ${(error as Error).message}`);
+  }
+  return plain(decoded, now);
 }
 
 /** Parses an Extended JSON string from a request field; see {@link decodeEjson}. */
@@ -42,114 +41,49 @@ export function parseEjson(text: string, now: Date): DocValue {
 
 /** Encodes a stored value as Extended JSON in the given mode. */
 export function encodeEjson(value: DocValue, mode: EjsonMode): JsonValue {
-  if (typeof value === 'number') return encodeNumber(value, mode);
-  if (value instanceof Date) return encodeDate(value, mode);
-  if (value instanceof RegExp) {
-    return { $regularExpression: { pattern: value.source, options: [...value.flags].sort().join('') } };
-  }
-  if (Array.isArray(value)) return value.map((item) => encodeEjson(item, mode));
-  if (isDocObject(value)) {
-    const encoded: { [key: string]: JsonValue } = {};
-    for (const [key, item] of Object.entries(value)) encoded[key] = encodeEjson(item, mode);
-    return encoded;
-  }
-  return value;
+  return EJSON.serialize(value, { relaxed: mode === 'relaxed' }) as JsonValue;
 }
 
 /** Extended JSON text of a stored value. */
 export function stringifyEjson(value: DocValue, mode: EjsonMode): string {
-  return JSON.stringify(encodeEjson(value, mode));
+  return EJSON.stringify(value, { relaxed: mode === 'relaxed' });
 }
 
-function decodeObject(raw: Record<string, unknown>, now: Date): DocValue {
-  const keys = Object.keys(raw);
-  const wrapped = keys.length >= 1 && keys.length <= 2 ? decodeTypeWrapper(raw, keys, now) : undefined;
-  if (wrapped !== undefined) return wrapped;
+function plain(value: unknown, now: Date): DocValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object') return value as DocValue;
+  if (value instanceof Date || value instanceof RegExp) return value;
+  if (Array.isArray(value)) return value.map((item) => plain(item, now));
+  if (value instanceof Int32 || value instanceof Double) return value.valueOf();
+  if (value instanceof Long) return value.toNumber();
+  if (value instanceof Decimal128) return Number(value.toString());
+  if (value instanceof ObjectId) return value.toHexString();
+  if (value instanceof BSONRegExp) return regExpOf(value);
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (keys.length === 1 && keys[0] === '$tcb_server_date') return serverDate(object.$tcb_server_date, now);
   const decoded: DocObject = {};
   for (const key of keys) {
     if (key === '__proto__') throw invalid('field name "__proto__" is not allowed');
-    decoded[key] = decodeEjson(raw[key], now);
+    decoded[key] = plain(object[key], now);
   }
   return decoded;
 }
 
-function decodeTypeWrapper(raw: Record<string, unknown>, keys: string[], now: Date): DocValue | undefined {
-  const only = keys.length === 1 ? keys[0] : undefined;
-  switch (only) {
-    case '$numberInt':
-    case '$numberLong':
-    case '$numberDouble':
-    case '$numberDecimal':
-      return decodeNumberText(raw[only]);
-    case '$date':
-      return decodeDate(raw.$date);
-    case '$regularExpression':
-      return decodeRegularExpression(raw.$regularExpression);
-    case '$oid':
-      return requireString(raw.$oid, '$oid');
-    case '$tcb_server_date':
-      return decodeServerDate(raw.$tcb_server_date, now);
-    case '$undefined':
-      return null;
-  }
-  if (keys.includes('$regex') && (keys.length === 1 || keys.includes('$options'))) {
-    return decodeRegularExpression({ pattern: raw.$regex, options: raw.$options ?? '' });
-  }
-  return undefined;
-}
+const JS_REGEXP_FLAGS = new Set(['d', 'g', 'i', 'm', 's', 'u', 'y']);
 
-function decodeNumberText(text: unknown): number {
-  const value = Number(requireString(text, 'number'));
-  if (Number.isNaN(value) && text !== 'NaN') throw invalid(`malformed number "${String(text)}"`);
-  return value;
-}
-
-function decodeDate(content: unknown): Date {
-  let milliseconds: number;
-  if (typeof content === 'number') milliseconds = content;
-  else if (typeof content === 'string') milliseconds = Date.parse(content);
-  else if (typeof content === 'object' && content !== null && '$numberLong' in content) {
-    milliseconds = decodeNumberText((content as { $numberLong: unknown }).$numberLong);
-  } else throw invalid('malformed $date');
-  if (!Number.isFinite(milliseconds)) throw invalid('malformed $date');
-  return new Date(milliseconds);
-}
-
-function decodeRegularExpression(content: unknown): RegExp {
-  if (typeof content !== 'object' || content === null) throw invalid('malformed regular expression');
-  const { pattern, options } = content as { pattern?: unknown; options?: unknown };
-  const flags = [...requireString(options ?? '', 'options')].filter((flag) => JS_REGEXP_FLAGS.has(flag)).join('');
+function regExpOf(value: BSONRegExp): RegExp {
   try {
-    return new RegExp(requireString(pattern, 'pattern'), flags);
+    return new RegExp(value.pattern, [...value.options].filter((flag) => JS_REGEXP_FLAGS.has(flag)).join(''));
   } catch {
-    throw invalid(`invalid regular expression "${String(pattern)}"`);
+    throw invalid(`invalid regular expression "${value.pattern}"`);
   }
 }
 
-function decodeServerDate(content: unknown, now: Date): Date {
-  const offset = typeof content === 'object' && content !== null ? decodeEjson((content as { offset?: unknown }).offset ?? 0, now) : 0;
+function serverDate(content: unknown, now: Date): Date {
+  const offset = typeof content === 'object' && content !== null ? plain((content as { offset?: unknown }).offset ?? 0, now) : 0;
   if (typeof offset !== 'number') throw invalid('malformed serverDate offset');
   return new Date(now.getTime() + offset);
-}
-
-function encodeNumber(value: number, mode: EjsonMode): JsonValue {
-  if (mode === 'relaxed' && Number.isFinite(value)) return value;
-  if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return { $numberInt: String(value) };
-  if (Number.isSafeInteger(value)) return { $numberLong: String(value) };
-  return { $numberDouble: String(value) };
-}
-
-function encodeDate(value: Date, mode: EjsonMode): JsonValue {
-  const milliseconds = value.getTime();
-  if (mode === 'relaxed' && milliseconds >= 0 && milliseconds <= LATEST_RELAXED_DATE_MS) {
-    return { $date: value.toISOString() };
-  }
-  return { $date: { $numberLong: String(milliseconds) } };
-}
-
-function requireString(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw invalid(`${what} must be a string`);
-  return value;
 }
 
 function invalid(message: string): DatabaseActionError {
