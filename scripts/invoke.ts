@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { listFunctionFolders } from './deploy/stage';
-import { clockFrom, functionContextUrl, startEmulator } from './emulator';
-import { invokeCold, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from './runtime';
+import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { invokeCold, listFunctionFolders, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from '@wx-monthly-analytics/function-runner';
 
 export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -163,7 +162,7 @@ export function missingFunctionMessage(functionsRoot: string, functionName: stri
   const functionDir = path.join(functionsRoot, functionName);
   const where = path.relative(process.cwd(), functionsRoot) || functionsRoot;
   if (!existsSync(functionDir)) {
-    const available = existsSync(functionsRoot) ? listFunctionFolders(functionsRoot) : [];
+    const available = listFunctionFolders(functionsRoot);
     if (available.length === 0) return `no function "${functionName}": ${where} holds no function folder`;
     return `no function "${functionName}" in ${where}; the functions are: ${available.join(', ')}`;
   }

@@ -11,10 +11,11 @@ import { execFileSync } from 'child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { buildSync } from 'esbuild';
 import path from 'path';
+import { parseArgs } from 'util';
 import { buildFunctions } from './build';
-import { startEmulator } from './emulator';
+import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { callFunctionStandIn } from './miniprogram/call-function';
-import { WarmInstance, startWarm } from './runtime';
+import { WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
 import { addMonths, defaultRange } from '../miniprogram/pages/analytics/months';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -77,6 +78,7 @@ function compileMiniProgram(): void {
 }
 
 async function main(): Promise<void> {
+  const { values: flags } = parseArgs({ options: { 'allow-missing-browser': { type: 'boolean' } } });
   await buildFunctions();
   compileMiniProgram();
   const emulator = await startEmulator({ functionsRoot: FUNCTIONS_ROOT });
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
     const chromium = findChromium();
     if (!chromium) {
       console.log('No Chromium found, so no screenshot. Install it (Debian: apt-get install chromium-headless-shell) or set CHROMIUM=/path/to/chrome.');
-      process.exitCode = process.argv.includes('--allow-missing-browser') ? 0 : 2;
+      process.exitCode = flags['allow-missing-browser'] ? 0 : 2;
       return;
     }
     for (const [name, width, height] of [['desktop', 1280, 1500], ['phone', 375, 1400]] as const) {

@@ -1,7 +1,7 @@
 import path from 'path';
 import { buildFunctions } from './build';
-import { startEmulator } from './emulator';
-import { Caller, InvokeResult, WarmInstance, startWarm } from './runtime';
+import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { Caller, InvokeResult, WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
 import { addMonths, lastCompleteMonth } from '../src/dates';
 
 const FUNCTIONS_ROOT = path.resolve(__dirname, '../cloudfunctions');

@@ -1,7 +1,15 @@
 import path from 'path';
 import { addCodeCache, codeCacheStatus } from '../build/code-cache';
-import { type Emulator, startEmulator } from '../emulator';
-import { type Caller, type FunctionDeployment, type InvokeResult, type WarmInstance, processEnvironment, resolveDeployment, startWarm } from '../runtime';
+import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import {
+  type Caller,
+  type FunctionDeployment,
+  type InvokeResult,
+  type WarmInstance,
+  processEnvironment,
+  resolveDeployment,
+  startWarm,
+} from '@wx-monthly-analytics/function-runner';
 import { type Stage, stageFunctions } from './stage';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');

@@ -1,4 +1,4 @@
-import type { InvokeRequest, WarmInstance } from '../runtime';
+import type { InvokeRequest, WarmInstance } from '@wx-monthly-analytics/function-runner';
 import { ADMIN, MONTH, MONTH_DATES, NOW, RETAIN_API, expectThat, replyOf, type Lab } from './lab';
 
 /** Per-call durations (inside the function process) of warm calls, run in interleaved rounds. */

@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import os from 'os';
 import path from 'path';
 import { promisify } from 'util';
+import semver from 'semver';
 import { TimerTrigger, parseFunctionConfig, readProjectConfig } from './config';
-import { FolderContents, UPLOADED_FILES, listFunctionFolders, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
+import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
+import { FolderContents, UPLOADED_FILES, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
 
 const run = promisify(execFile);
 
@@ -94,32 +96,13 @@ export function scanOpenApiCalls(code: string): string[] {
 }
 
 /**
- * Whether an installed `version` satisfies a package.json `range`. Understands `*`, exact versions and
- * `^`, `~` and `>=` before a full version; `undefined` for anything else (compare with `--install`).
+ * Whether an installed `version` satisfies a package.json `range`, by npm's own rules (semver): exact
+ * versions, `^`, `~`, `4.x`, `>=4 <5`, `||`, `*`; `undefined` for what is no range (a tag such as
+ * `latest`, a URL: compare with `--install`).
  */
 export function satisfiesVersion(version: string, range: string): boolean | undefined {
-  const wanted = range.trim();
-  if (wanted === '*' || wanted === '' || wanted === version) return true;
-  const rangeMatch = /^(\^|~|>=)?\s*v?(\d+)\.(\d+)\.(\d+)$/.exec(wanted);
-  const versionMatch = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
-  if (rangeMatch === null || versionMatch === null) return undefined;
-  const operator = rangeMatch[1] ?? '=';
-  const want = rangeMatch.slice(2).map(Number);
-  const have = versionMatch.slice(1).map(Number);
-  const order = compareVersions(have, want);
-  if (operator === '=') return order === 0;
-  if (operator === '>=') return order >= 0;
-  if (order < 0) return false;
-  const fixedParts = operator === '~' ? 2 : want[0] !== 0 ? 1 : want[1] !== 0 ? 2 : 3;
-  return have.slice(0, fixedParts).every((part, index) => part === want[index]);
-}
-
-function compareVersions(a: number[], b: number[]): number {
-  for (let index = 0; index < 3; index += 1) {
-    const difference = (a[index] ?? 0) - (b[index] ?? 0);
-    if (difference !== 0) return Math.sign(difference);
-  }
-  return 0;
+  if (semver.validRange(range) === null || semver.valid(version) === null) return undefined;
+  return semver.satisfies(version, range);
 }
 
 /**

@@ -5,7 +5,8 @@ import { buildFunctions } from '../build';
 import { CheckFunctionOptions, REPOSITORY_ROOT, checkFunctions, checkProject, formatCheckReport } from './checks';
 import { PLACEHOLDER_APPID, readProjectConfig } from './config';
 import { FunctionPlan, formatPermissionReminder, formatPlan } from './plan';
-import { listFunctionFolders, readFunctionDependencies, stageFunction } from './stage';
+import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
+import { readFunctionDependencies, stageFunction } from './stage';
 
 /** The variable read when `--env` is not given. */
 export const ENV_VARIABLE = 'WX_CLOUD_ENV';

@@ -1,4 +1,5 @@
 import path from 'path';
+import { formatBytes } from '../format';
 import type { TimerTrigger } from './config';
 
 /** What deploying one function uploads and sets up. */
@@ -41,12 +42,6 @@ function describeDependencies(dependencies: Record<string, string>): string {
   const entries = Object.entries(dependencies);
   if (entries.length === 0) return 'none: index.js is self-contained, nothing is installed in the cloud';
   return `${entries.map(([name, range]) => `${name} ${range}`).join(', ')}, installed by the cloud (remoteNpmInstall)`;
-}
-
-/** `bytes` as B, KiB or MiB, for people. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**

@@ -12,14 +12,6 @@ export interface FolderContents {
   stray: string[];
 }
 
-/** The function folders under `functionsRoot`: every sub-folder except hidden ones and node_modules. */
-export function listFunctionFolders(functionsRoot: string): string[] {
-  return readdirSync(functionsRoot, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
-    .map((entry) => entry.name)
-    .sort();
-}
-
 /** Sorts the entries of a function folder into uploaded files, TypeScript sources and stray entries. */
 export function readFolderContents(functionDir: string): FolderContents {
   const contents: FolderContents = { uploaded: [], sources: [], stray: [] };

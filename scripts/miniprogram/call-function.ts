@@ -1,4 +1,4 @@
-import type { Caller, InvokeRequest, InvokeResult } from '../runtime';
+import type { Caller, InvokeRequest, InvokeResult } from '@wx-monthly-analytics/function-runner';
 
 /** Runs one invocation of a built function (a warm instance's `invoke`, or the test harness's). */
 export type Invoke = (name: string, request: Omit<InvokeRequest, 'now'>) => Promise<InvokeResult>;

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'fs';
 import path from 'path';
+import { parseArgs } from 'util';
 
 /**
  * DevTools compiles `miniprogram/` alone: it cannot import `src/contract.ts`. This script writes a copy of
@@ -33,7 +34,8 @@ export function contractCopyIsCurrent(): boolean {
 }
 
 if (require.main === module) {
-  if (process.argv.includes('--check')) {
+  const { values } = parseArgs({ options: { check: { type: 'boolean' } } });
+  if (values.check) {
     if (!contractCopyIsCurrent()) {
       console.error(`${path.relative(ROOT, CONTRACT_COPY)} is stale: run npm run miniprogram:types`);
       process.exitCode = 1;

@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { LAZY_REQUIRES } from '../../scripts/build/lazy-modules';
-import { type Emulator, startEmulator } from '../../scripts/emulator';
-import { type Caller, type InvokeRequest, invokeCold } from '../../scripts/runtime';
+import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { type Caller, type InvokeRequest, invokeCold } from '@wx-monthly-analytics/function-runner';
 import { ADMIN, ADMIN_OPENID, FUNCTIONS_ROOT, TIMER, type FunctionName } from '../helpers/cloud';
 import { type TracedReply, bundledModulePaths, instrumentBundleFile, packageOfModulePath } from '../helpers/module-trace';
 

@@ -155,12 +155,21 @@ describe('satisfiesVersion', () => {
     ['2.7.0', '~2.6.3', false],
     ['4.0.2', '>=3.0.0', true],
     ['4.0.2', '*', true],
+    ['4.0.2', '^4', true],
+    ['5.0.0', '^4', false],
+    ['4.9.1', '4.x', true],
+    ['3.9.9', '4.x', false],
+    ['4.0.2', '>=4 <5', true],
+    ['5.0.0', '>=4 <5', false],
+    ['4.0.2', '^3.0.0 || ^4.0.0', true],
+    ['5.1.0', '^3.0.0 || ^4.0.0', false],
+    ['4.0.2', '', true],
   ] as const)('%s against %s: %s', (version, range, expected) => {
     expect(satisfiesVersion(version, range)).toBe(expected);
   });
 
-  it('cannot tell for tags and complex ranges', () => {
+  it('cannot tell for tags and URLs', () => {
     expect(satisfiesVersion('4.0.2', 'latest')).toBeUndefined();
-    expect(satisfiesVersion('4.0.2', '>=3 <5')).toBeUndefined();
+    expect(satisfiesVersion('4.0.2', 'github:user/repo')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { documentKey } from '../../scripts/emulator/database-actions';
+import { documentKey } from '@wx-monthly-analytics/cloudbase-emulator';
 import { ADMIN, STRANGER, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
 
 // Faults met in the field, each through the built functions, the real wx-server-sdk and the emulator.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import path from 'path';
-import { monthlyAnalytics } from '../../scripts/emulator';
+import { monthlyAnalytics } from '@wx-monthly-analytics/cloudbase-emulator';
+import { SEEDS_RETAIN, SEEDS_TREND } from '../fixtures/seeds';
 import { ADMIN, FUNCTIONS_ROOT, FunctionName, STRANGER, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
 
 // 10:00 on 15 June 2024 in China: the newest complete month is May 2024.
@@ -35,25 +36,9 @@ describe('getMonthlyRetain and getMonthlyVisitTrend, end to end', () => {
 
   test('the seeds\' example months come back as the seeds show them', async () => {
     const retain = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { beginDate: '20170201', endDate: '20170228' } }));
-    expect(retain.data).toEqual({
-      month: '2017-02',
-      refDate: '201702',
-      visitUvNew: [{ key: 0, value: 346249, rate: 1 }],
-      visitUv: [{ key: 0, value: 346249, rate: 1 }],
-      complete: false,
-    });
+    expect(retain.data).toEqual(SEEDS_RETAIN);
     const trend = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { begin_date: '20170301', end_date: '20170331' } }));
-    expect(trend.data).toEqual({
-      month: '2017-03',
-      refDate: '201703',
-      sessionCnt: 126513,
-      visitPv: 426113,
-      visitUv: 48659,
-      visitUvNew: 6726,
-      stayTimeUv: null,
-      stayTimeSession: 56.4112,
-      visitDepth: 2.0189,
-    });
+    expect(trend.data).toEqual(SEEDS_TREND);
   });
 
   test('{} is the last complete month in China time, even while the UTC clock is a month behind', async () => {

@@ -1,4 +1,4 @@
-import { EMULATOR_APPID, EMULATOR_APP_SECRET } from '../../scripts/emulator';
+import { EMULATOR_APPID, EMULATOR_APP_SECRET } from '@wx-monthly-analytics/cloudbase-emulator';
 import { ADMIN, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
 
 // The HTTPS transport end to end: the built functions, the runner, the real wx-server-sdk (for the

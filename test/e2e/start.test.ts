@@ -1,15 +1,9 @@
-import { execFile } from 'child_process';
-import path from 'path';
-import { promisify } from 'util';
+import { runScript } from '../helpers/cli';
 
-const run = promisify(execFile);
-const REPO_ROOT = path.resolve(__dirname, '../..');
-
-test('npm start builds, calls every function against the emulator and exits 0', async () => {
-  const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
-    cwd: REPO_ROOT,
-    timeout: 60_000,
-  });
+test('npm start builds, calls every function against the emulator and exits 0', () => {
+  const { exitCode, stdout, stderr } = runScript('scripts/start.ts', [], { env: process.env, timeoutMs: 60_000 });
+  expect(stderr).not.toMatch(/Error/);
+  expect(exitCode).toBe(0);
   expect(stdout).toMatch(/getMonthlyRetain \{\} as an admin/);
   expect(stdout).toMatch(/visitUvNew\s+0\s+\d+\s+100\.0%/);
   expect(stdout).toMatch(/FORBIDDEN: OPENID oSomeoneElse/);

@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { Emulator, startEmulator } from '../../scripts/emulator';
-import { Caller, InvokeRequest, InvokeResult, WarmInstance, invokeCold, startWarm } from '../../scripts/runtime';
+import { Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { Caller, InvokeRequest, InvokeResult, WarmInstance, invokeCold, startWarm } from '@wx-monthly-analytics/function-runner';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const FUNCTIONS_ROOT = path.join(REPO_ROOT, 'cloudfunctions');

@@ -1,9 +1,11 @@
 /**
  * @jest-environment jsdom
+ * @jest-environment-options {"customExportConditions": ["node", "require", "default"]}
  */
 /**
  * The analytics page as a user sees it: rendered by miniprogram-simulate from the replies of the real
  * functions (built, run by the runner against the emulator, reached through the wx.cloud stand-in).
+ * The export conditions above make packages with a Node build (the emulator's mingo) load it under jsdom.
  */
 import './helpers/node-globals';
 import { addMonths, lastCompleteMonth } from '../../miniprogram/pages/analytics/months';

@@ -4,6 +4,7 @@ import { toPlainNumber } from '../../src/reports/numbers';
 import { withPlainNumbers } from '../../src/wechat/cloud/numbers';
 import { normalizeRetention, retainReport } from '../../src/reports/retain';
 import { normalizeVisitTrend, visitTrendReport } from '../../src/reports/visit-trend';
+import { SEEDS_RETAIN, SEEDS_RETAIN_REPLY, SEEDS_TREND, SEEDS_TREND_ROW } from '../fixtures/seeds';
 
 /** What the cloud transport hands over: wx-server-sdk's json-bigint parse and field-by-field camelCase copy, then withPlainNumbers. */
 function sdkCopy(jsonText: string): Record<string, unknown> {
@@ -48,18 +49,7 @@ describe('toPlainNumber', () => {
 
 describe('retention', () => {
   test('the seed\'s cloud-call example', () => {
-    const reply = {
-      refDate: '201702',
-      visitUvNew: [{ key: 0, value: 346249 }],
-      visitUv: [{ key: 0, value: 346249 }],
-    };
-    expect(normalizeRetention(reply, '2017-02')).toEqual({
-      month: '2017-02',
-      refDate: '201702',
-      visitUvNew: [{ key: 0, value: 346249, rate: 1 }],
-      visitUv: [{ key: 0, value: 346249, rate: 1 }],
-      complete: false,
-    });
+    expect(normalizeRetention(SEEDS_RETAIN_REPLY, '2017-02')).toEqual(SEEDS_RETAIN);
   });
 
   test('sorts by key, computes rates and completeness', () => {
@@ -118,22 +108,7 @@ describe('retention', () => {
 
 describe('visit trend', () => {
   test('the seed\'s example, without stayTimeUv', () => {
-    const reply = {
-      list: [
-        { refDate: '201703', sessionCnt: 126513, visitPv: 426113, visitUv: 48659, visitUvNew: 6726, stayTimeSession: 56.4112, visitDepth: 2.0189 },
-      ],
-    };
-    expect(normalizeVisitTrend(reply, '2017-03')).toEqual({
-      month: '2017-03',
-      refDate: '201703',
-      sessionCnt: 126513,
-      visitPv: 426113,
-      visitUv: 48659,
-      visitUvNew: 6726,
-      stayTimeUv: null,
-      stayTimeSession: 56.4112,
-      visitDepth: 2.0189,
-    });
+    expect(normalizeVisitTrend({ list: [SEEDS_TREND_ROW] }, '2017-03')).toEqual(SEEDS_TREND);
   });
 
   test('an empty list is null data', () => {

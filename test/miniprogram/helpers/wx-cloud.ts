@@ -4,7 +4,7 @@
  * Mini Program tests.
  */
 import { callFunctionStandIn } from '../../../scripts/miniprogram/call-function';
-import type { Caller } from '../../../scripts/runtime';
+import type { Caller } from '@wx-monthly-analytics/function-runner';
 import { ADMIN, ADMIN_OPENID, FunctionName, STRANGER, TestCloud, TestCloudOptions, startTestCloud } from '../../helpers/cloud';
 
 export { ADMIN, ADMIN_OPENID, STRANGER };

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { functionEnvironment, startEmulator, type Emulator } from '../../scripts/emulator';
+import { functionEnvironment, startEmulator, type Emulator } from '../src';
 
 type WxServerSdk = typeof import('wx-server-sdk');
 type Query = { get(): unknown };

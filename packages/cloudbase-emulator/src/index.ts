@@ -21,6 +21,8 @@ export {
   type VisitTrendRow,
 } from './analytics-data';
 export { EMULATED_APIS, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API } from './open-api';
+export { DocumentStore, DatabaseActionError, handleDatabaseAction, type DatabaseReply, type DocObject, type DocValue } from './database';
+export { documentKey } from './database-actions';
 export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
 export {
   ACCESS_TOKEN_API,
@@ -53,7 +55,7 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
  * @returns the running emulator; call `close()` when done
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const functionsRoot = options.functionsRoot ?? path.resolve(__dirname, '../../cloudfunctions');
+  const functionsRoot = options.functionsRoot ?? path.resolve('cloudfunctions');
   const seed = options.seed ?? DEFAULT_SEED;
   const accessToken = options.accessToken === null ? undefined : (options.accessToken ?? DEFAULT_ACCESS_TOKEN);
   const { dataFile } = options;

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
+import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
 import {
   DEFAULT_ACCESS_TOKEN,
   DEFAULT_SEED,
@@ -11,10 +11,7 @@ import {
   startEmulator,
   type Emulator,
   type FaultSpec,
-} from './emulator/index';
-
-// `import … from './scripts/emulator'` resolves to this file before the folder: give importers the API.
-export * from './emulator/index';
+} from './index';
 
 const USAGE = `Usage: npm run emulator -- [--port N] [--seed TEXT] [--data-file FILE] [--functions-root DIR] [--access-token TOKEN]
                              [--now ISO-DATE] [--fault API=ERRCODE[:TIMES]]...
@@ -75,7 +72,7 @@ function parseArguments(args: string[]): CliOptions | 'help' {
   const options: CliOptions = {
     port: 0,
     seed: nonEmpty('seed', values.seed) ?? DEFAULT_SEED,
-    functionsRoot: path.resolve(nonEmpty('functions-root', values['functions-root']) ?? path.resolve(__dirname, '../cloudfunctions')),
+    functionsRoot: path.resolve(nonEmpty('functions-root', values['functions-root']) ?? path.resolve('cloudfunctions')),
     accessToken: nonEmpty('access-token', values['access-token']) ?? DEFAULT_ACCESS_TOKEN,
     faults: [],
   };
@@ -101,18 +98,10 @@ function parseArguments(args: string[]): CliOptions | 'help' {
   return options;
 }
 
-function functionFolders(functionsRoot: string): string[] {
-  if (!existsSync(functionsRoot)) return [];
-  return readdirSync(functionsRoot, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
-    .map((entry) => entry.name)
-    .sort();
-}
-
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
 function startupMessage(emulator: Emulator, options: CliOptions): string {
-  const functions = functionFolders(options.functionsRoot);
+  const functions = listFunctionFolders(options.functionsRoot);
   const example = functions.includes('getMonthlyRetain') ? 'getMonthlyRetain' : (functions[0] ?? 'NAME');
   const clock = options.now === undefined ? 'the real clock' : `a clock started at ${options.now.toISOString()}`;
   const faults = options.faults.map((fault) => `${fault.apiName}=${fault.errcode}${fault.times === 1 ? '' : ` (${fault.times} calls)`}`);

@@ -2,12 +2,12 @@ import { spawn } from 'child_process';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import path from 'path';
-import { invokeCold, startWarm, type FunctionDeployment, type InvokeResult, type WarmInstance } from '../../scripts/runtime';
+import { invokeCold, startWarm, type FunctionDeployment, type InvokeResult, type WarmInstance } from '../src';
 
 jest.setTimeout(30_000);
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
-const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/functions');
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const FIXTURES = path.join(__dirname, 'fixtures');
 const CONTEXT_URL = 'http://127.0.0.1:9/admin';
 const USER = { kind: 'miniprogram', openid: 'oUser0000000000000000000001' } as const;
 const PLATFORM_VARIABLES = new Set([
@@ -322,12 +322,12 @@ describe('startWarm', () => {
 
   it('does not keep its parent alive, and the function process ends with it', async () => {
     const script = `
-      const { startWarm } = require(${JSON.stringify(path.join(REPO_ROOT, 'scripts/runtime'))});
+      const { startWarm } = require(${JSON.stringify(path.join(PACKAGE_ROOT, 'src'))});
       startWarm({ functionDir: ${JSON.stringify(path.join(FIXTURES, 'whoami'))}, contextUrl: 'http://127.0.0.1:9/admin' })
         .then((warm) => warm.invoke({ caller: { kind: 'timer' } }))
         .then((result) => console.log(String(result.pid)));
     `;
-    const parent = spawn(process.execPath, ['--require', 'tsx/cjs', '--eval', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--require', 'tsx/cjs', '--eval', script], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     parent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exitCode = await new Promise<number | null>((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { EmulatorApp, EmulatorTokens } from './tokens';
 export interface EmulatorOptions {
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
-  /** Folder with `<functionName>/config.json`; default the repository's `cloudfunctions/`. */
+  /** Folder with `<functionName>/config.json`; default `cloudfunctions/` in the working directory. */
   functionsRoot?: string;
   /** Data seed, default `'wx-monthly-analytics'`. */
   seed?: string;
@@ -27,7 +27,7 @@ export interface EmulatorOptions {
   maxBodyBytes?: number;
   /**
    * Answer the control endpoints under `/control/` (faults, clock, recorded calls; see
-   * `scripts/emulator/control.ts`), as `npm run emulator` does; default false.
+   * `control.ts`), as `npm run emulator` does; default false.
    */
   control?: boolean;
 }

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'fs/promises';
 
 import type * as WxServerSdk from 'wx-server-sdk';
 
-import { DocumentStore, handleDatabaseAction } from '../../scripts/emulator/database';
+import { DocumentStore, handleDatabaseAction } from '../src/database';
 
 type Cloud = typeof WxServerSdk;
 type Database = ReturnType<Cloud['database']>;
@@ -200,6 +200,16 @@ describe('writing documents', () => {
     );
     await sdk(doc.update({ data: { tags: _.addToSet({ $each: ['z', 'x'] }), queue: _.unshift([0]) } }));
     expect(store.documents('items')[0]).toEqual({ _id: 'a', tags: ['x', 'y', 'z'], queue: [0, 2, 3], price: 30, low: 2, high: 5, newName: 'v', marks: [1] });
+  });
+
+  it('update() refuses $inc on a string and $push on a non-array, as CloudBase does, and changes nothing', async () => {
+    const _ = db.command;
+    const doc = db.collection('items').doc('typed');
+    await sdk(doc.set({ data: { label: 'x', count: 1 } }));
+    for (const data of [{ label: _.inc(1) }, { count: _.push([2]) }, { label: _.mul(2) }, { count: _.pull(1) }]) {
+      await expect(sdk(doc.update({ data }))).rejects.toMatchObject({ errCode: -502001 });
+    }
+    expect(store.documents('items')).toEqual([{ _id: 'typed', label: 'x', count: 1 }]);
   });
 
   it('update() of a missing document or with unchanged values reports 0 updated', async () => {

@@ -1,4 +1,4 @@
-import { parseFaultSpec, resolveFaultApi, startEmulator } from '../../scripts/emulator';
+import { parseFaultSpec, resolveFaultApi, startEmulator } from '../src';
 
 describe('parseFaultSpec', () => {
   it.each([

@@ -1,4 +1,5 @@
-import { monthlyAnalytics, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API, startEmulator, type Emulator } from '../../scripts/emulator';
+import { PINNED_RETAIN_2017_02, PINNED_TREND_2017_03 } from '../src/analytics-data';
+import { monthlyAnalytics, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API, startEmulator, type Emulator } from '../src';
 
 const SEED = 'https-test-seed';
 const TOKEN = 'test-access-token';
@@ -37,18 +38,12 @@ afterAll(() => emulator.close());
 test('2017-02 retention is exactly the API page HTTPS example, without errcode', async () => {
   const response = await post(RETAIN_PATH, { begin_date: '20170201', end_date: '20170228' });
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(await response.json()).toEqual({
-    ref_date: '201702',
-    visit_uv_new: [{ key: 0, value: 346249 }],
-    visit_uv: [{ key: 0, value: 346249 }],
-  });
+  expect(await response.json()).toEqual(PINNED_RETAIN_2017_02);
 });
 
 test('2017-03 visit trend is exactly the API page HTTPS example', async () => {
   expect(await postJson(TREND_PATH, { begin_date: '20170301', end_date: '20170331' })).toEqual({
-    list: [
-      { ref_date: '201703', session_cnt: 126513, visit_pv: 426113, visit_uv: 48659, visit_uv_new: 6726, stay_time_session: 56.4112, visit_depth: 2.0189 },
-    ],
+    list: [PINNED_TREND_2017_03],
   });
 });
 

@@ -4,8 +4,8 @@ import {
   PINNED_RETAIN_2017_02,
   PINNED_TREND_2017_03,
   type VisitTrendRow,
-} from '../../scripts/emulator/analytics-data';
-import { chinaMonthOf, daysInMonth, formatMonth, parseCompactDate, parseMonth } from '../../scripts/emulator/calendar';
+} from '../src/analytics-data';
+import { chinaMonthOf, daysInMonth, formatMonth, parseCompactDate, parseMonth } from '../src/calendar';
 
 const NOW = new Date('2031-01-15T00:00:00Z');
 const SEEDS = ['wx-monthly-analytics', 'another seed', ''];

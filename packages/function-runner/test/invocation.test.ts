@@ -4,7 +4,7 @@ import {
   processEnvironment,
   resolveDeployment,
   timerTime,
-} from '../../scripts/runtime';
+} from '../src';
 
 const deployment = resolveDeployment({
   functionDir: 'cloudfunctions/getMonthlyRetain',

@@ -8,7 +8,7 @@ import {
   MONTHLY_VISIT_TREND_API,
   startEmulator,
   type Emulator,
-} from '../../scripts/emulator';
+} from '../src';
 
 type WxServerSdk = typeof import('wx-server-sdk');
 interface SdkFailure {

@@ -1,13 +1,11 @@
-import { spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { clockFrom } from '../../scripts/emulator';
+import { clockFrom } from '@wx-monthly-analytics/cloudbase-emulator';
 import { DEFAULT_OPENID, UsageError, parseInvokeArgs, runningEmulatorContextUrl } from '../../scripts/invoke';
+import { REPO_ROOT, runScript } from '../helpers/cli';
 
 jest.setTimeout(30_000);
-
-const REPO_ROOT = path.resolve(__dirname, '../..');
 
 describe('parseInvokeArgs', () => {
   it('defaults to a cold call from the demo admin, who is also the admin list', () => {
@@ -90,12 +88,9 @@ describe('runningEmulatorContextUrl', () => {
 });
 
 describe('npm run invoke', () => {
-  function runCli(...argv: string[]) {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/invoke.ts', ...argv], { cwd: REPO_ROOT, env, encoding: 'utf8' });
-    return { exitCode: run.status, stdout: run.stdout, stderr: run.stderr };
-  }
-  const fixtures = ['--functions-root', 'test/fixtures/functions', '--emulator', 'http://127.0.0.1:9/fn/{name}'];
+  const runCli = (...argv: string[]) => runScript('scripts/invoke.ts', argv);
+  const FIXTURES = 'packages/function-runner/test/fixtures';
+  const fixtures = ['--functions-root', FIXTURES, '--emulator', 'http://127.0.0.1:9/fn/{name}'];
 
   it('prints the reply as JSON and exits 0', () => {
     const { exitCode, stdout, stderr } = runCli('whoami', '--month', '2024-05', ...fixtures);
@@ -108,7 +103,7 @@ describe('npm run invoke', () => {
   });
 
   it('starts an emulator in-process when none is given', () => {
-    const { exitCode, stdout } = runCli('whoami', '--functions-root', 'test/fixtures/functions');
+    const { exitCode, stdout } = runCli('whoami', '--functions-root', FIXTURES);
     expect(exitCode).toBe(0);
     expect(JSON.parse(JSON.parse(stdout).env.TCB_CONTEXT_CNFG).URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/functions\/whoami$/);
   });
@@ -142,7 +137,7 @@ describe('npm run invoke', () => {
   it('exits 2 on an unknown function and lists the functions that exist', () => {
     const { exitCode, stderr } = runCli('whoamI', ...fixtures);
     expect(exitCode).toBe(2);
-    expect(stderr).toBe('invoke: no function "whoamI" in test/fixtures/functions; the functions are: edge-cases, fails, hangs, sdk-probe, whoami\n');
+    expect(stderr).toBe('invoke: no function "whoamI" in packages/function-runner/test/fixtures; the functions are: edge-cases, fails, hangs, sdk-probe, whoami\n');
     expect(stderr).not.toContain('npm run build');
   });
 

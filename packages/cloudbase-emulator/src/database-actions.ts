@@ -2,9 +2,9 @@ import { randomBytes } from 'crypto';
 
 import { DatabaseActionError } from './database-errors';
 import { encodeEjson, parseEjson, stringifyEjson } from './database-ejson';
-import { assertValidQuery, matchesQuery, projectDocument, sortDocuments } from './database-query';
+import { compileQuery, projectDocument, sortDocuments } from './database-query';
 import { applyUpdate, assertValidUpdate, replaceDocument } from './database-update';
-import { DocObject, DocValue, isDocObject, isOperatorObject, valuesEqual, writePath } from './database-values';
+import { DocObject, DocValue, isDocObject, isOperatorObject } from './database-values';
 
 /** A collection's documents keyed by {@link documentKey} of their `_id`, in insertion order. */
 export type Collection = Map<string, DocObject>;
@@ -96,9 +96,9 @@ export const modifyDocuments: CollectionAction = (collection, body, now) => {
     return { updated: 0, upsert_id: encodeEjson(upsert(collection, query, change, merge), 'relaxed') };
   }
   const changed = targets
-    .map((document) => ({ before: document, after: merge ? applyUpdate(document, change) : replaceDocument(idOf(document), change) }))
-    .filter(({ before, after }) => !valuesEqual(before, after));
-  changed.forEach(({ after }) => collection.set(keyOf(after), after));
+    .map((document) => (merge ? applyUpdate(document, change) : replaceDocument(idOf(document), change, document)))
+    .filter((result) => result.changed);
+  changed.forEach(({ document }) => collection.set(keyOf(document), document));
   return { updated: changed.length };
 };
 
@@ -112,29 +112,28 @@ export const removeDocuments: CollectionAction = (collection, body, now) => {
 function upsert(collection: Collection, query: DocObject, change: DocObject, merge: boolean): DocValue {
   const seed = upsertSeed(query);
   const id = seed._id ?? generateDocumentId();
-  const inserted = merge ? applyUpdate({ ...seed, _id: id }, change) : replaceDocument(id, change);
-  collection.set(documentKey(id), { _id: id, ...inserted });
+  const inserted = merge ? applyUpdate({ _id: id, ...seed }, change) : replaceDocument(id, change);
+  collection.set(documentKey(id), { _id: id, ...inserted.document });
   return id;
 }
 
+/** The fields an upsert starts from: the query's equality conditions (MongoDB's rule). */
 function upsertSeed(query: DocObject): DocObject {
-  const seed: DocObject = {};
-  for (const [path, condition] of Object.entries(query)) {
-    if (!path.startsWith('$') && !isOperatorObject(condition)) writePath(seed, path, condition);
-  }
-  if (seed._id !== undefined) requireIdType(seed._id);
-  return seed;
+  const { _id: id, ...fields } = query;
+  const equalities = Object.entries(fields).filter(([path, condition]) => !path.startsWith('$') && !isOperatorObject(condition));
+  const { document: seed } = applyUpdate({}, { $set: Object.fromEntries(equalities) });
+  return id === undefined || isOperatorObject(id) ? seed : { _id: requireIdType(id), ...seed };
 }
 
 function findDocuments(collection: Collection, query: DocObject): DocObject[] {
-  assertValidQuery(query);
+  const matches = compileQuery(query);
   const keys = Object.keys(query);
   const id = query._id;
   if (keys.length === 1 && (typeof id === 'string' || typeof id === 'number')) {
     const document = collection.get(documentKey(id));
     return document ? [document] : [];
   }
-  return [...collection.values()].filter((document) => matchesQuery(document, query));
+  return [...collection.values()].filter(matches);
 }
 
 function selectTargets(matches: DocObject[], multi: boolean): DocObject[] {

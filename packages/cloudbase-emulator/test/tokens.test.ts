@@ -5,7 +5,7 @@ import {
   STABLE_TOKEN_API,
   startEmulator,
   type Emulator,
-} from '../../scripts/emulator';
+} from '../src';
 
 const START = new Date('2024-05-15T04:00:00Z');
 const OTHER_APP = { appid: 'wx1111111111111111', secret: 'other-app-secret-fedcba9876543210' };

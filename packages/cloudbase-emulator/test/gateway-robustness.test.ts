@@ -2,8 +2,8 @@ import { connect } from 'net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { MONTHLY_RETAIN_API, startEmulator, type Emulator } from '../../scripts/emulator';
-import { decodeOpenApiReply, encodeOpenApiRequest } from '../../scripts/emulator/wire';
+import { MONTHLY_RETAIN_API, startEmulator, type Emulator } from '../src';
+import { decodeOpenApiReply, encodeOpenApiRequest } from '../src/wire';
 
 const CLOCK = new Date('2024-05-15T04:00:00Z');
 const FUNCTION_NAME = 'getMonthlyRetain';

@@ -3,6 +3,7 @@ import { FunctionProcess } from './function-process';
 import { planInvocation, resolveDeployment } from './invocation';
 import type { FunctionDeployment, InvokeRequest, InvokeResult, WarmInstance } from './types';
 
+export { listFunctionFolders } from './function-folders';
 export type { Caller, FunctionDeployment, InvocationFailure, InvokeRequest, InvokeResult, WarmInstance } from './types';
 export {
   DEFAULT_APPID,
