@@ -4,6 +4,7 @@ import { performance } from 'perf_hooks';
 import { measureBackfill, measureBaselineBackfill } from './bench/backfill';
 import { measureColdStarts } from './bench/cold';
 import { measureDashboard } from './bench/dashboard';
+import { measureDatesLibrary } from './bench/libraries';
 import { type Lab, OUR_FUNCTIONS, REPO_ROOT, openLab } from './bench/lab';
 import { describeMachine, machineLine } from './bench/machine';
 import { type FolderSize, type Measurements, buildFigures } from './bench/report';
@@ -19,6 +20,7 @@ const WARM_CALLS = 200;
 const WARM_UNCOUNTED_CALLS = 20;
 const DASHBOARD_RUNS = 5;
 const BACKFILL_RUNS = 3;
+const DATES_RUNS = 30;
 const RESULTS_FILE = path.join(REPO_ROOT, 'bench-results', 'latest.json');
 
 function progress(message: string): void {
@@ -55,7 +57,9 @@ async function measure(lab: Lab): Promise<Measurements> {
   const concurrency4 = await measureBackfill(lab, BACKFILL_RUNS);
   const concurrency8 = await measureBackfill(lab, BACKFILL_RUNS, { ANALYTICS_CONCURRENCY: '8' });
   const baseline = await measureBaselineBackfill(lab, BACKFILL_RUNS);
-  return { cold, warm, dashboard, backfill: { concurrency4, concurrency8, baseline }, sizes };
+  progress(`date library: ${DATES_RUNS} cold processes with and without dayjs`);
+  const dates = measureDatesLibrary(DATES_RUNS);
+  return { cold, dates, warm, dashboard, backfill: { concurrency4, concurrency8, baseline }, sizes };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BackfillRun } from './backfill';
+import type { LibraryCost } from './libraries';
 import type { ColdResults, ColdRun } from './cold';
 import type { DashboardResults, DashboardRun } from './dashboard';
 import { type Summary, pairedDifferences, summarize } from './stats';
@@ -31,6 +32,8 @@ export interface FolderSize {
 /** Everything measured by one `npm run bench`. */
 export interface Measurements {
   cold: ColdResults;
+  /** The cold-start cost of the date library. */
+  dates: LibraryCost;
   warm: WarmResults;
   dashboard: DashboardResults;
   backfill: { concurrency4: BackfillRun[]; concurrency8: BackfillRun[]; baseline: BackfillRun[] };
@@ -259,6 +262,24 @@ function memoryFigure(cold: ColdResults): Figure {
   };
 }
 
+/** Budget of the date library at load, ms. */
+const DATES_BUDGET_MS = 3;
+
+function datesFigure(cost: LibraryCost): Figure {
+  const delta = cost.withLibrary.median - cost.without.median;
+  const met = delta <= DATES_BUDGET_MS;
+  return {
+    what: `Cold-start cost of ${cost.library}: require() of a bundle of src/dates.ts in a new Node process, against the same computation by hand, median (min–max)`,
+    ours: `${medianRange(cost.withLibrary, 'ms', 1)}: +${formatNumber(delta, 1)} ms`,
+    baseline: '—',
+    floor: medianRange(cost.without, 'ms', 1),
+    target: `≤ +${DATES_BUDGET_MS} ms`,
+    met: verdict(met, `+${formatNumber(delta, 1)} ms`),
+    targetMet: met,
+    why: met ? undefined : `dayjs and its plugins add ${formatNumber(delta, 1)} ms to a cold start.`,
+  };
+}
+
 function describeFolder(folder: FolderSize): string {
   const uploaded = folder.files.reduce((total, file) => total + file.bytes, 0);
   const files = folder.files.map((file) => `${file.file} ${formatBytes(file.bytes)}`).join(' + ');
@@ -293,6 +314,7 @@ export function buildFigures(measurements: Measurements): Figure[] {
     ...dashboardFigures(measurements.dashboard),
     ...backfillFigures(measurements.backfill),
     memoryFigure(measurements.cold),
+    datesFigure(measurements.dates),
     ...sizeFigures(measurements.sizes),
   ];
 }
