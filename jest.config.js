@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  // End-to-end tests start function processes and an emulator: on a busy two-core machine a test can
+  // take several seconds. Assertions on time live in the tests themselves, never in this limit.
+  testTimeout: 30_000,
 };

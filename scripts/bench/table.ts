@@ -27,8 +27,4 @@ export function formatNumber(value: number, digits = 0): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
 
-/** A byte count in KiB (or MiB from 1 MiB on), one decimal. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return 'n/a';
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
-}
+export { formatBytes } from '../format';

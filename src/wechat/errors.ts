@@ -1,31 +1,10 @@
-import type { ErrorCode } from '../contract';
-import type { YearMonth } from '../dates';
-import { AnalyticsError, Recovery, Scope } from '../errors';
-import { AnalyticsApi, WeChatCallError } from './client';
+import { AnalyticsError } from '../errors';
+import { WeChatCallError } from './client';
 import { CLOUD_GATEWAY_RULES } from './cloud/errors';
 import { HTTPS_RULES } from './https/errors';
+import { CallSite, ErrorRule, retryNow } from './error-rules';
 
-/** Where a failed call happened, for messages that say what to do. */
-export interface CallSite {
-  api: AnalyticsApi;
-  month: YearMonth;
-  functionName?: string;
-}
-
-/** How one WeChat or platform code is handled: the caller's code, when it may clear, its reach, and what to say. */
-export interface ErrorRule {
-  code: ErrorCode;
-  recovery: Recovery;
-  scope: Scope;
-  message: (site: CallSite, detail: string) => string;
-}
-
-const busy = (what: string): ErrorRule => ({
-  code: 'UPSTREAM_ERROR',
-  recovery: 'now',
-  scope: 'month',
-  message: (site) => `${what} while asking ${site.api} for ${site.month}, even after retries; try again in a minute.`,
-});
+export type { CallSite, ErrorRule } from './error-rules';
 
 /**
  * Every WeChat and CloudBase code the functions may meet, classified once (the cloud call's gateway
@@ -36,7 +15,7 @@ const busy = (what: string): ErrorRule => ({
  * the third-party platform's error codes, and wx-server-sdk 4.x's `TCB_ERR_CODE` table.
  */
 export const WECHAT_ERROR_RULES: Readonly<Record<number, ErrorRule>> = {
-  [-1]: busy('WeChat was busy'),
+  [-1]: retryNow('WeChat was busy'),
   ...CLOUD_GATEWAY_RULES,
   ...HTTPS_RULES,
   40001: {

@@ -1,19 +1,13 @@
-import { ADMIN, STRANGER, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
+import { ADMIN, STRANGER, TIMER, replyOf, startTestCloud, ARCHIVE_COLLECTION, RETAIN_API, TREND_API, useTestCloud } from '../helpers/cloud';
 
 // 10:00 on 15 June 2024 in China: the last twelve complete months are 2023-06 to 2024-05.
 const NOW = new Date('2024-06-15T02:00:00Z');
-const RETAIN = 'analysis.getMonthlyRetain';
-const TREND = 'analysis.getMonthlyVisitTrend';
-const COLLECTION = 'analytics_monthly';
+const RETAIN = RETAIN_API;
+const TREND = TREND_API;
+const COLLECTION = ARCHIVE_COLLECTION;
 
 describe('archive: ranges, read-through and the timer sync, end to end', () => {
-  let cloud: TestCloud;
-
-  beforeAll(async () => {
-    cloud = await startTestCloud({ now: NOW });
-  });
-  afterAll(() => cloud.close());
-  beforeEach(() => cloud.reset(NOW));
+  const cloud = useTestCloud({ now: NOW });
 
   const documents = () => cloud.emulator.database.documents(COLLECTION);
 

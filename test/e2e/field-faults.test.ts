@@ -1,11 +1,11 @@
 import { documentKey } from '@wx-monthly-analytics/cloudbase-emulator';
-import { ADMIN, STRANGER, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
+import { ADMIN, STRANGER, TIMER, TestCloud, replyOf, startTestCloud, ARCHIVE_COLLECTION, RETAIN_API, TREND_API, useTestCloud } from '../helpers/cloud';
 
 // Faults met in the field, each through the built functions, the real wx-server-sdk and the emulator.
 const NOW = new Date('2024-06-15T04:00:00Z');
-const RETAIN = 'analysis.getMonthlyRetain';
-const TREND = 'analysis.getMonthlyVisitTrend';
-const COLLECTION = 'analytics_monthly';
+const RETAIN = RETAIN_API;
+const TREND = TREND_API;
+const COLLECTION = ARCHIVE_COLLECTION;
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '2024-06-15T02:00:00Z', Message: '' };
 const EMPTY_SUMMARY = { fetched: 24, skipped: 0, failed: 0, deferred: 0, failures: [] };
 
@@ -16,13 +16,7 @@ function putDocument(cloud: TestCloud, document: Record<string, unknown> & { _id
 }
 
 describe('field faults, end to end', () => {
-  let cloud: TestCloud;
-
-  beforeAll(async () => {
-    cloud = await startTestCloud({ now: NOW });
-  });
-  afterAll(() => cloud.close());
-  beforeEach(() => cloud.reset(NOW));
+  const cloud = useTestCloud({ now: NOW });
 
   const documents = () => cloud.emulator.database.documents(COLLECTION);
 

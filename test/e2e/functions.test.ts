@@ -2,21 +2,15 @@ import { readFileSync } from 'fs';
 import path from 'path';
 import { monthlyAnalytics } from '@wx-monthly-analytics/cloudbase-emulator';
 import { SEEDS_RETAIN, SEEDS_TREND } from '../fixtures/seeds';
-import { ADMIN, FUNCTIONS_ROOT, FunctionName, STRANGER, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
+import { ADMIN, FUNCTIONS_ROOT, FunctionName, STRANGER, TIMER, replyOf, startTestCloud, RETAIN_API, TREND_API, useTestCloud } from '../helpers/cloud';
 
 // 10:00 on 15 June 2024 in China: the newest complete month is May 2024.
 const NOW = new Date('2024-06-15T02:00:00Z');
-const RETAIN = 'analysis.getMonthlyRetain';
-const TREND = 'analysis.getMonthlyVisitTrend';
+const RETAIN = RETAIN_API;
+const TREND = TREND_API;
 
 describe('getMonthlyRetain and getMonthlyVisitTrend, end to end', () => {
-  let cloud: TestCloud;
-
-  beforeAll(async () => {
-    cloud = await startTestCloud({ now: NOW });
-  });
-  afterAll(() => cloud.close());
-  beforeEach(() => cloud.reset(NOW));
+  const cloud = useTestCloud({ now: NOW });
 
   test('an admin gets the month\'s retention, cleaned', async () => {
     const reply = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-04' } }));

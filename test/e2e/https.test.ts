@@ -61,15 +61,17 @@ describe('HTTPS transport, end to end', () => {
   });
 
   test('20 concurrent cold calls make one token request', async () => {
+    // Twenty processes starting at once on a small machine: a time limit of 10 s (settable in the console)
+    // keeps the point of the test on the token, not on how fast twenty cold starts share two cores.
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        https.invokeCold('getMonthlyRetain', { caller: ADMIN, data: { month: `2023-${String((index % 12) + 1).padStart(2, '0')}` } }),
+        https.invokeCold('getMonthlyRetain', { caller: ADMIN, timeoutMs: 10_000, data: { month: `2023-${String((index % 12) + 1).padStart(2, '0')}` } }),
       ),
     );
     results.forEach(record);
-    expect(results.map((result) => replyOf(result).ok)).toEqual(Array(20).fill(true));
+    expect(results.map((result) => replyOf(result).ok || replyOf(result).error.code)).toEqual(Array(20).fill(true));
     expect(https.emulator.countCalls({ apiName: STABLE_TOKEN })).toBe(1);
-  });
+  }, 30_000);
 
   test('a token expiring mid-run is replaced once', async () => {
     replyOf(record(await https.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-01' } })));

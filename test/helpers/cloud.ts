@@ -103,3 +103,29 @@ export function replyOf(result: InvokeResult): any {
   }
   return result.reply;
 }
+
+/** The two analytics APIs, as the emulator names them in its call log. */
+export const RETAIN_API = 'analysis.getMonthlyRetain';
+export const TREND_API = 'analysis.getMonthlyVisitTrend';
+/** The archive's default collection. */
+export const ARCHIVE_COLLECTION = 'analytics_monthly';
+
+/**
+ * A {@link TestCloud} for the enclosing `describe`: started before its tests, reset to `options.now`
+ * before each, closed after them. Use the returned object as the cloud itself.
+ */
+export function useTestCloud(options: TestCloudOptions): TestCloud {
+  let started: TestCloud | undefined;
+  beforeAll(async () => {
+    started = await startTestCloud(options);
+  });
+  afterAll(() => started?.close());
+  beforeEach(() => started?.reset(options.now));
+  return new Proxy({} as TestCloud, {
+    get(_target, property) {
+      if (!started) throw new Error('the test cloud is used before beforeAll started it');
+      const value = started[property as keyof TestCloud];
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+  });
+}

@@ -1,11 +1,4 @@
-import type { CallSite, ErrorRule } from '../errors';
-
-const busy = (what: string): ErrorRule => ({
-  code: 'UPSTREAM_ERROR',
-  recovery: 'now',
-  scope: 'month',
-  message: (site) => `${what} while asking ${site.api} for ${site.month}, even after retries; try again in a minute.`,
-});
+import { CallSite, ErrorRule, retryNow } from '../error-rules';
 
 const configFile = (site: CallSite) =>
   site.functionName ? `cloudfunctions/${site.functionName}/config.json` : "the function's config.json";
@@ -15,10 +8,10 @@ const configFile = (site: CallSite) =>
  * of the one error table in `wechat/errors.ts`.
  */
 export const CLOUD_GATEWAY_RULES: Readonly<Record<number, ErrorRule>> = {
-  [-501001]: busy('CloudBase reported a resource system error'),
-  [-501002]: busy('CloudBase timed out'),
-  [-604102]: busy('the open API gateway timed out'),
-  [-604103]: busy('the open API gateway had a system error'),
+  [-501001]: retryNow('CloudBase reported a resource system error'),
+  [-501002]: retryNow('CloudBase timed out'),
+  [-604102]: retryNow('the open API gateway timed out'),
+  [-604103]: retryNow('the open API gateway had a system error'),
   [-604100]: {
     code: 'UPSTREAM_ERROR',
     recovery: 'never',

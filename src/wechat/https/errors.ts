@@ -1,4 +1,4 @@
-import type { ErrorRule } from '../errors';
+import { ErrorRule, retryNow } from '../error-rules';
 
 /** The HTTPS transport's own codes for failures that are not WeChat's answer (negative, like the platform's). */
 export const HTTPS_CONNECTION_FAILED = -700001;
@@ -9,21 +9,14 @@ export const HTTPS_BAD_BODY = -700003;
 /** A datacube call was refused for its token twice in a row, with a fresh token the second time. */
 export const HTTPS_TOKEN_REJECTED_TWICE = -700004;
 
-const transient = (what: string): ErrorRule => ({
-  code: 'UPSTREAM_ERROR',
-  recovery: 'now',
-  scope: 'month',
-  message: (site) => `${what} while asking ${site.api} for ${site.month}, even after retries; try again in a minute.`,
-});
-
 /**
  * The HTTPS transport's part of the one error table in `wechat/errors.ts`: its transport failures
  * (retried like WeChat's -1), the token refused twice, and the token errors of the datacube calls.
  */
 export const HTTPS_RULES: Readonly<Record<number, ErrorRule>> = {
-  [HTTPS_CONNECTION_FAILED]: transient('The connection to WeChat failed'),
-  [HTTPS_SERVER_ERROR]: transient('WeChat answered with a server error'),
-  [HTTPS_BAD_BODY]: transient('WeChat answered with a body that is not JSON'),
+  [HTTPS_CONNECTION_FAILED]: retryNow('The connection to WeChat failed'),
+  [HTTPS_SERVER_ERROR]: retryNow('WeChat answered with a server error'),
+  [HTTPS_BAD_BODY]: retryNow('WeChat answered with a body that is not JSON'),
   [HTTPS_TOKEN_REJECTED_TWICE]: {
     code: 'UPSTREAM_ERROR',
     recovery: 'never',
