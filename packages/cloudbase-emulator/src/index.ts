@@ -23,6 +23,16 @@ export {
 export { EMULATED_APIS, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API } from './open-api';
 export { DocumentStore, DatabaseActionError, handleDatabaseAction, type DatabaseReply, type DocObject, type DocValue } from './database';
 export { documentKey } from './database-actions';
+export {
+  aesKeyOf,
+  decryptMessage,
+  ENCODING_AES_KEY_LENGTH,
+  encryptMessage,
+  MessageCryptoError,
+  signMessage,
+  signRequest,
+  type DecryptedMessage,
+} from './message-crypto';
 export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
 export {
   ACCESS_TOKEN_API,
