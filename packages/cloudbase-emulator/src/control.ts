@@ -1,4 +1,5 @@
 import type http from 'http';
+import { COMPONENT_APIS, type ComponentPush } from './component';
 import { EMULATED_APIS } from './open-api';
 import { TOKEN_APIS } from './tokens';
 import type { OpenApiCall } from './types';
@@ -12,6 +13,10 @@ export interface EmulatorControl {
   clearFaults(): void;
   /** While set, the token endpoints answer 40164 naming this IP; `null`: every IP again. */
   rejectIp(ip: string | null): void;
+  /** While set, the third-party platform's endpoints answer 61004 naming this IP; `null`: every IP again. */
+  rejectComponentIp(ip: string | null): void;
+  /** A new component_verify_ticket and its push (the request WeChat sends to the authorization-event URL). */
+  issueTicket(): ComponentPush & { ticket: string };
   /** A clock that starts at `now` and advances with real time; `null`: the real clock again. */
   setClock(now: Date | null): void;
   calls(): readonly OpenApiCall[];
@@ -32,18 +37,18 @@ export function clockFrom(start: Date): () => Date {
 
 /**
  * The open API a fault names: `*` (any), a full name (`analysis.getMonthlyRetain`), or an emulated API's
- * method alone (`getMonthlyRetain`); or a token endpoint (`cgi-bin/stable_token`, `cgi-bin/token`, with or
- * without a leading `/`). Throws RangeError for a name it cannot place.
+ * method alone (`getMonthlyRetain`); or a token endpoint (`cgi-bin/stable_token`, `cgi-bin/token`,
+ * `cgi-bin/component/api_component_token` …, with or without a leading `/`). Throws RangeError for a name it cannot place.
  */
 export function resolveFaultApi(name: string): string {
   const trimmed = name.trim();
-  const tokenApi = TOKEN_APIS.find((api) => api === trimmed.replace(/^\//, ''));
+  const tokenApi = [...TOKEN_APIS, ...COMPONENT_APIS].find((api) => api === trimmed.replace(/^\//, ''));
   if (tokenApi !== undefined) return tokenApi;
   if (trimmed === '*' || trimmed.includes('.')) return trimmed;
   const match = EMULATED_APIS.find((api) => api.split('.').pop() === trimmed);
   if (match === undefined) {
     throw new RangeError(
-      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, or ${TOKEN_APIS.join(', ')}`,
+      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, or ${[...TOKEN_APIS, ...COMPONENT_APIS].join(', ')}`,
     );
   }
   return match;
@@ -112,7 +117,10 @@ function readJson(req: http.IncomingMessage, maxBytes: number): Promise<Record<s
  *   `{"now": null}`: the real clock;
  * - `GET /control/calls`: every open-API call recorded so far;
  * - `POST /control/tokens` `{"rejectIp": "1.2.3.4"}`: the token endpoints answer 40164 for that caller IP;
- *   `{"rejectIp": null}`: accepted again.
+ *   `{"rejectIp": null}`: accepted again;
+ * - `POST /control/component` `{"rejectIp": "1.2.3.4" | null}`: the same for the third-party platform's
+ *   endpoints (61004); `{"issueTicket": true}`: a new component_verify_ticket, answered with
+ *   `{ticket, push}` (the request to deliver to the authorization-event URL).
  */
 export async function handleControlRequest(
   req: http.IncomingMessage,
@@ -147,6 +155,19 @@ export async function handleControlRequest(
         control.rejectIp(ip);
         return reply(res, 200, { ok: true, rejectIp: ip });
       }
+      case 'POST /control/component': {
+        const body = await readJson(req, maxBodyBytes);
+        if (body.issueTicket === true) {
+          const { ticket, push } = control.issueTicket();
+          return reply(res, 200, { ok: true, ticket, push });
+        }
+        if (!('rejectIp' in body) || (body.rejectIp !== null && (typeof body.rejectIp !== 'string' || body.rejectIp.trim() === ''))) {
+          throw new RangeError('give {"issueTicket": true}, or rejectIp: an IP address such as "1.2.3.4", or null');
+        }
+        const ip = body.rejectIp === null ? null : body.rejectIp.trim();
+        control.rejectComponentIp(ip);
+        return reply(res, 200, { ok: true, rejectIp: ip });
+      }
       case 'POST /control/clock': {
         const body = await readJson(req, maxBodyBytes);
         const now = parseClock(body.now);
@@ -156,7 +177,7 @@ export async function handleControlRequest(
       default:
         req.resume();
         return reply(res, 404, {
-          error: `no control endpoint ${route}: use POST /control/faults, DELETE /control/faults, POST /control/clock, POST /control/tokens or GET /control/calls`,
+          error: `no control endpoint ${route}: use POST /control/faults, DELETE /control/faults, POST /control/clock, POST /control/tokens, POST /control/component or GET /control/calls`,
         });
     }
   } catch (error) {

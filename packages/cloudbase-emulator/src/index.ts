@@ -2,6 +2,14 @@ import { existsSync } from 'fs';
 import { mkdir } from 'fs/promises';
 import path from 'path';
 import { parseMonth } from './calendar';
+import {
+  COMPONENT_APIS,
+  ComponentAuthority,
+  EMULATOR_COMPONENT_AES_KEY,
+  EMULATOR_COMPONENT_APPID,
+  EMULATOR_COMPONENT_APPSECRET,
+  EMULATOR_COMPONENT_TOKEN,
+} from './component';
 import { clockFrom } from './control';
 import { DocumentStore } from './database';
 import { FaultPlan } from './faults';
@@ -23,6 +31,40 @@ export {
 export { EMULATED_APIS, MONTHLY_RETAIN_API, MONTHLY_VISIT_TREND_API } from './open-api';
 export { DocumentStore, DatabaseActionError, handleDatabaseAction, type DatabaseReply, type DocObject, type DocValue } from './database';
 export { documentKey } from './database-actions';
+export {
+  aesKeyOf,
+  decryptMessage,
+  ENCODING_AES_KEY_LENGTH,
+  encryptMessage,
+  MessageCryptoError,
+  signMessage,
+  signRequest,
+  type DecryptedMessage,
+} from './message-crypto';
+export {
+  AUTHORIZATION_CODE_LIFETIME_SECONDS,
+  AUTHORIZER_LIST_API,
+  AUTHORIZER_LIST_MAX_COUNT,
+  AUTHORIZER_TOKEN_API,
+  COMPONENT_APIS,
+  COMPONENT_TOKEN_API,
+  DATACUBE_FUNCSCOPE,
+  EMULATOR_AUTHORIZER_APPID,
+  EMULATOR_COMPONENT_AES_KEY,
+  EMULATOR_COMPONENT_APPID,
+  EMULATOR_COMPONENT_APPSECRET,
+  EMULATOR_COMPONENT_EVENT_PATH,
+  EMULATOR_COMPONENT_TOKEN,
+  QUERY_AUTH_API,
+  START_PUSH_TICKET_API,
+  TICKET_LIFETIME_SECONDS,
+  TICKET_PUSH_INTERVAL_SECONDS,
+  type AuthorizationGrant,
+  type ComponentConfig,
+  type ComponentPush,
+  type EmulatorComponent,
+  type HttpAccessEvent,
+} from './component';
 export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
 export {
   ACCESS_TOKEN_API,
@@ -62,8 +104,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let clock: () => Date = options.now ?? (() => new Date());
   const calls: OpenApiCall[] = [];
   const overrides = new Map<string, string>();
-  const faults = new FaultPlan(TOKEN_APIS);
+  const faults = new FaultPlan([...TOKEN_APIS, ...COMPONENT_APIS]);
   const tokens = new TokenAuthority(options.apps ?? [{ appid: EMULATOR_APPID, secret: EMULATOR_APP_SECRET }], () => clock(), accessToken);
+  const component = new ComponentAuthority(
+    options.component ?? {
+      componentAppid: EMULATOR_COMPONENT_APPID,
+      componentAppsecret: EMULATOR_COMPONENT_APPSECRET,
+      token: EMULATOR_COMPONENT_TOKEN,
+      encodingAesKey: EMULATOR_COMPONENT_AES_KEY,
+    },
+    () => clock(),
+  );
   const database = dataFile !== undefined && existsSync(dataFile) ? await DocumentStore.fromFile(dataFile) : new DocumentStore();
 
   const server = await listen(
@@ -71,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       functionsRoot,
       seed,
       tokens,
+      component,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       database,
       faults,
@@ -83,6 +135,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
               failNext: (apiName: string, errcode: number, times: number) => faults.failNext(apiName, errcode, times),
               clearFaults: () => faults.clear(),
               rejectIp: (ip: string | null) => tokens.rejectIp(ip),
+              rejectComponentIp: (ip: string | null) => component.rejectIp(ip),
+              issueTicket: () => component.issueTicket(),
               setClock: (now: Date | null) => {
                 clock = now === null ? () => new Date() : clockFrom(now);
               },
@@ -135,6 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       rejectIp: (ip) => tokens.rejectIp(ip),
       reset: () => tokens.reset(),
     },
+    component,
     overrideReply(apiName, month, wechatJsonText) {
       if (!EMULATED_APIS.includes(apiName)) throw new RangeError(`cannot override ${apiName}: not an emulated API`);
       parseMonth(month);

@@ -1,5 +1,6 @@
 import http from 'http';
 import type { AddressInfo, Socket } from 'net';
+import { COMPONENT_API_PATHS, type ComponentAuthority } from './component';
 import { CONTROL_PREFIX, handleControlRequest, type EmulatorControl } from './control';
 import { handleDatabaseAction, type DocumentStore } from './database';
 import type { FaultPlan } from './faults';
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly seed: string;
   /** Mints tokens on the token endpoints and checks the datacube calls' `access_token`. */
   readonly tokens: TokenAuthority;
+  /** The third-party platform: its endpoints, and the authorizer tokens the datacube calls accept. */
+  readonly component: ComponentAuthority;
   readonly maxBodyBytes: number;
   readonly database: DocumentStore;
   readonly faults: FaultPlan;
@@ -125,8 +128,9 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
           pendingDelays.add(pending);
         });
 
-  const queryContext = (): MonthlyQueryContext => ({
-    seed: context.seed,
+  /** An authorizer's data differs from the Mini Program's and from other authorizers': the seed names it. */
+  const queryContext = (authorizerAppid?: string): MonthlyQueryContext => ({
+    seed: authorizerAppid === undefined ? context.seed : `${context.seed}|authorizer|${authorizerAppid}`,
     now: context.now(),
     replyOverride: (apiName, month) => context.replyOverride(apiName, month),
   });
@@ -175,15 +179,21 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
         bodyError = weChatError(47001);
       }
     }
-    const call = summarizeCall(null, apiName, 'https', request?.begin_date, request?.end_date);
+    const token = url.searchParams.get('access_token');
+    const authorizer = context.component.checkAuthorizerToken(token);
+    const call = {
+      ...summarizeCall(null, apiName, 'https', request?.begin_date, request?.end_date),
+      ...(authorizer ? { appid: authorizer.appid } : {}),
+    };
     const fault = context.faults.take(apiName);
     let outcome: OpenApiOutcome;
     let tokenError: OpenApiOutcome | undefined;
     if (fault) outcome = faultOutcome(fault);
-    else if ((tokenError = context.tokens.verify(url.searchParams.get('access_token')))) outcome = tokenError;
+    else if ((tokenError = authorizer ? authorizer.error : context.tokens.verify(token))) outcome = tokenError;
+    else if ((tokenError = context.component.takeQuota(authorizer?.appid ?? context.tokens.appidOf(token)))) outcome = tokenError;
     else if (req.method !== 'POST') outcome = weChatError(43002);
     else if (bodyError) outcome = bodyError;
-    else outcome = answerMonthlyQuery(apiName, request?.begin_date, request?.end_date, queryContext());
+    else outcome = answerMonthlyQuery(apiName, request?.begin_date, request?.end_date, queryContext(authorizer?.appid));
     await answer(res, call, outcome, fault?.kind);
   }
 
@@ -193,6 +203,14 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     const call: CallSummary = { functionName: null, apiName, transport: 'https', ...(typeof appid === 'string' && appid !== '' ? { appid } : {}) };
     const fault = context.faults.take(apiName);
     await answer(res, call, fault ? faultOutcome(fault) : context.tokens.answer(request), fault?.kind);
+  }
+
+  async function handleComponentCall(req: http.IncomingMessage, res: http.ServerResponse, url: URL, apiName: string): Promise<void> {
+    const request = await readTokenRequest(req, url, apiName, context.maxBodyBytes);
+    const fault = context.faults.take(apiName);
+    const { outcome, appid } = fault ? { outcome: faultOutcome(fault), appid: undefined } : context.component.answer(request, url.searchParams);
+    const call: CallSummary = { functionName: null, apiName, transport: 'https', ...(appid ? { appid } : {}) };
+    await answer(res, call, outcome, fault?.kind);
   }
 
   async function handleCloudCall(res: http.ServerResponse, body: Buffer, contentType: string, functionName: string | null): Promise<void> {
@@ -262,9 +280,11 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const httpsApi = HTTPS_API_PATHS.get(url.pathname);
     const tokenApi = TOKEN_API_PATHS.get(url.pathname);
+    const componentApi = COMPONENT_API_PATHS.get(url.pathname);
     if (context.control && url.pathname.startsWith(CONTROL_PREFIX)) await handleControlRequest(req, res, url.pathname, context.control, context.maxBodyBytes);
     else if (httpsApi) await handleHttpsCall(req, res, url, httpsApi);
     else if (tokenApi) await handleTokenCall(req, res, url, tokenApi);
+    else if (componentApi) await handleComponentCall(req, res, url, componentApi);
     else await handleGatewayRequest(req, res, url);
   }
 

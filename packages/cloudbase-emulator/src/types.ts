@@ -1,3 +1,4 @@
+import type { ComponentConfig, EmulatorComponent } from './component';
 import type { DocumentStore } from './database';
 import type { EmulatorApp, EmulatorTokens } from './tokens';
 
@@ -21,6 +22,11 @@ export interface EmulatorOptions {
    * `EMULATOR_APPID` with `EMULATOR_APP_SECRET`.
    */
   apps?: readonly EmulatorApp[];
+  /**
+   * The third-party platform the emulator plays WeChat for; default `EMULATOR_COMPONENT_APPID` with
+   * `EMULATOR_COMPONENT_APPSECRET`, `EMULATOR_COMPONENT_TOKEN`, `EMULATOR_COMPONENT_AES_KEY`.
+   */
+  component?: ComponentConfig;
   /** Database file: loaded at start when it exists, written by `save()`. */
   dataFile?: string;
   /** Largest request body accepted, in bytes; default 4 MiB. Larger ones get INVALID_PARAM. */
@@ -39,10 +45,16 @@ export type InjectedFault = 'fail' | 'malformed' | 'drop';
 export interface OpenApiCall {
   /** The cloud function named by the request path, `null` for HTTPS calls or a path naming none. */
   functionName: string | null;
-  /** The open API, or the token endpoint (`'cgi-bin/stable_token'`, `'cgi-bin/token'`). */
+  /**
+   * The open API, the token endpoint (`'cgi-bin/stable_token'`, `'cgi-bin/token'`) or the third-party
+   * platform's (`'cgi-bin/component/api_component_token'` …).
+   */
   apiName: string;
   transport: 'cloud' | 'https';
-  /** The AppID a token endpoint request named (never the secret nor a token). */
+  /**
+   * The AppID a token endpoint request named; for the third-party platform's endpoints the component's
+   * or the authorizer's; for a datacube call with an authorizer token, the authorizer's (never a secret nor a token).
+   */
   appid?: string;
   beginDate?: string;
   endDate?: string;
@@ -100,6 +112,8 @@ export interface Emulator {
   readonly faults: EmulatorFaults;
   /** The token endpoints' state: current tokens, invalidation, IP allowlist rejection. */
   readonly tokens: EmulatorTokens;
+  /** The third-party platform: ticket and authorization pushes, its endpoints' state and switches. */
+  readonly component: EmulatorComponent;
   /**
    * Serves this exact WeChat JSON text (snake_case) for `month` (`'YYYY-MM'`) of `apiName`, once the request
    * passed WeChat's checks, on both transports.
