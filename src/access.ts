@@ -47,3 +47,18 @@ export function authorize(context: CallerContext, config: Pick<AnalyticsConfig, 
   }
   return { kind: 'admin', openid };
 }
+
+/**
+ * Checks that `principal` may read the figures of `appid` (third-party mode): the timer and unrestricted
+ * admins may read every authorizer; an admin listed as `OPENID@wxA|wxB` only those. Throws `FORBIDDEN`.
+ */
+export function authorizeAppid(principal: Principal, appid: string, config: Pick<AnalyticsConfig, 'adminScopes'>): void {
+  if (principal.kind === 'timer') return;
+  const scope = config.adminScopes.get(principal.openid);
+  if (scope && !scope.has(appid)) {
+    throw new AnalyticsError(
+      'FORBIDDEN',
+      `OPENID ${principal.openid} is an analytics admin of other Mini Programs, not of ${appid}; to grant access, add ${appid} to its entry in ${ADMIN_OPENIDS_VARIABLE} (OPENID@wxAPPID1|wxAPPID2).`,
+    );
+  }
+}

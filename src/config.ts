@@ -14,6 +14,31 @@ export interface AnalyticsConfig {
   transport: WeChatTransport;
   /** Settings of the HTTPS transport; present when `transport` is `https`. */
   https?: HttpsSettings;
+  /** Settings of the third-party transport; present when `transport` is `component`. */
+  component?: ComponentSettings;
+  /**
+   * Admins limited to some Mini Programs (third-party mode): `OPENID@wxAPPID1|wxAPPID2` entries of
+   * `ANALYTICS_ADMIN_OPENIDS`. An admin listed without `@` may read every authorizer.
+   */
+  adminScopes: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** The third-party transport's settings. */
+export interface ComponentSettings {
+  /** `WECHAT_COMPONENT_APPID`: the third-party platform's AppID. */
+  componentAppid: string;
+  /** `WECHAT_COMPONENT_APPSECRET`: never logged, stored or echoed. */
+  componentAppsecret: string;
+  /** `WECHAT_COMPONENT_TOKEN`: the message-check token of the authorization event URL. */
+  token: string;
+  /** `WECHAT_COMPONENT_AES_KEY`: the 43-character EncodingAESKey. Never logged or echoed. */
+  encodingAesKey: string;
+  /** `WECHAT_API_BASE_URL`, as for HTTPS. */
+  baseUrl: string;
+  /** `WECHAT_TOKEN_COLLECTION`: tokens and the newest ticket (default `wechat_tokens`). */
+  tokenCollection: string;
+  /** `WECHAT_AUTHORIZER_COLLECTION`: authorizers and the sync cursor (default `wechat_authorizers`). */
+  authorizerCollection: string;
 }
 
 /** The HTTPS transport's settings. */
@@ -29,7 +54,7 @@ export interface HttpsSettings {
 }
 
 /** The ways to reach WeChat that this version supports. */
-export const WECHAT_TRANSPORTS = ['cloud', 'https'] as const;
+export const WECHAT_TRANSPORTS = ['cloud', 'https', 'component'] as const;
 export type WeChatTransport = (typeof WECHAT_TRANSPORTS)[number];
 
 export const ADMIN_OPENIDS_VARIABLE = 'ANALYTICS_ADMIN_OPENIDS';
@@ -45,6 +70,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
   }
   return {
     adminOpenids: readAdminOpenids(env),
+    adminScopes: readAdminScopes(env),
     collection,
     syncMonths: readInteger(env, 'ANALYTICS_SYNC_MONTHS', 12, 1, 60),
     concurrency: readInteger(env, 'ANALYTICS_CONCURRENCY', 4, 1, 10),
@@ -57,17 +83,43 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
  * be refused before anything about a broken configuration is said to them.
  */
 export function readAdminOpenids(env: Readonly<Record<string, string | undefined>>): ReadonlySet<string> {
-  return new Set(
-    (env[ADMIN_OPENIDS_VARIABLE] ?? '')
-      .split(',')
-      .map((openid) => openid.trim())
-      .filter(Boolean),
-  );
+  return new Set(adminEntries(env).map((entry) => entry.openid));
 }
 
-function readTransport(env: Readonly<Record<string, string | undefined>>): Pick<AnalyticsConfig, 'transport' | 'https'> {
+function adminEntries(env: Readonly<Record<string, string | undefined>>): { openid: string; appids?: string[] }[] {
+  return (env[ADMIN_OPENIDS_VARIABLE] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf('@');
+      if (at < 0) return { openid: entry };
+      return { openid: entry.slice(0, at).trim(), appids: entry.slice(at + 1).split('|').map((appid) => appid.trim()).filter(Boolean) };
+    })
+    .filter((entry) => entry.openid !== '');
+}
+
+/**
+ * The admins of `ANALYTICS_ADMIN_OPENIDS` written `OPENID@wxAPPID1|wxAPPID2`: each limited to those Mini
+ * Programs (third-party mode). An OPENID listed both bare and scoped may read every Mini Program.
+ */
+export function readAdminScopes(env: Readonly<Record<string, string | undefined>>): ReadonlyMap<string, ReadonlySet<string>> {
+  const entries = adminEntries(env);
+  const unrestricted = new Set(entries.filter((entry) => !entry.appids).map((entry) => entry.openid));
+  const scopes = new Map<string, Set<string>>();
+  for (const entry of entries) {
+    if (!entry.appids || unrestricted.has(entry.openid)) continue;
+    const scope = scopes.get(entry.openid) ?? new Set<string>();
+    for (const appid of entry.appids) scope.add(appid);
+    scopes.set(entry.openid, scope);
+  }
+  return scopes;
+}
+
+function readTransport(env: Readonly<Record<string, string | undefined>>): Pick<AnalyticsConfig, 'transport' | 'https' | 'component'> {
   const transport = readChoice(env, 'WECHAT_TRANSPORT', WECHAT_TRANSPORTS);
   if (transport === 'cloud') return { transport };
+  if (transport === 'component') return { transport, component: readComponent(env) };
   const appid = (env.WECHAT_APPID ?? '').trim();
   if (!/^wx[0-9a-zA-Z]{16}$/.test(appid)) throw configurationError('WECHAT_APPID', "the Mini Program's AppID (wx and 16 characters) when WECHAT_TRANSPORT is https", appid);
   const secret = (env.WECHAT_APPSECRET ?? '').trim();
@@ -77,6 +129,50 @@ function readTransport(env: Readonly<Record<string, string | undefined>>): Pick<
       "Environment variable WECHAT_APPSECRET must be the Mini Program's AppSecret when WECHAT_TRANSPORT is https; it is empty. Set it in the cloud function's configuration.",
     );
   }
+  return { transport, https: { appid, secret, baseUrl: readBaseUrl(env), tokenCollection: readCollection(env, 'WECHAT_TOKEN_COLLECTION', 'wechat_tokens') } };
+}
+
+function readSecret(env: Readonly<Record<string, string | undefined>>, name: string, what: string): string {
+  const value = (env[name] ?? '').trim();
+  if (value === '') {
+    throw new AnalyticsError(
+      'CONFIGURATION_ERROR',
+      `Environment variable ${name} must be ${what} when WECHAT_TRANSPORT is ${env.WECHAT_TRANSPORT}; it is empty. Set it in the cloud function's configuration.`,
+    );
+  }
+  return value;
+}
+
+function readComponent(env: Readonly<Record<string, string | undefined>>): ComponentSettings {
+  const componentAppid = (env.WECHAT_COMPONENT_APPID ?? '').trim();
+  if (!/^wx[0-9a-zA-Z]{16}$/.test(componentAppid)) {
+    throw configurationError('WECHAT_COMPONENT_APPID', "the third-party platform's AppID (wx and 16 characters) when WECHAT_TRANSPORT is component", componentAppid);
+  }
+  const encodingAesKey = readSecret(env, 'WECHAT_COMPONENT_AES_KEY', "the platform's 43-character EncodingAESKey");
+  if (!/^[A-Za-z0-9]{43}$/.test(encodingAesKey)) {
+    throw new AnalyticsError(
+      'CONFIGURATION_ERROR',
+      `Environment variable WECHAT_COMPONENT_AES_KEY must be the 43-character EncodingAESKey (letters and digits); it has ${encodingAesKey.length} characters. Copy it from the open platform console.`,
+    );
+  }
+  return {
+    componentAppid,
+    componentAppsecret: readSecret(env, 'WECHAT_COMPONENT_APPSECRET', "the platform's AppSecret"),
+    token: readSecret(env, 'WECHAT_COMPONENT_TOKEN', "the platform's message-check token"),
+    encodingAesKey,
+    baseUrl: readBaseUrl(env),
+    tokenCollection: readCollection(env, 'WECHAT_TOKEN_COLLECTION', 'wechat_tokens'),
+    authorizerCollection: readCollection(env, 'WECHAT_AUTHORIZER_COLLECTION', 'wechat_authorizers'),
+  };
+}
+
+function readCollection(env: Readonly<Record<string, string | undefined>>, name: string, fallback: string): string {
+  const collection = (env[name] ?? '').trim() || fallback;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(collection)) throw configurationError(name, 'letters, digits, _ and - (at most 64)', collection);
+  return collection;
+}
+
+function readBaseUrl(env: Readonly<Record<string, string | undefined>>): string {
   const baseUrl = (env.WECHAT_API_BASE_URL ?? '').trim() || 'https://api.weixin.qq.com';
   let url: URL | undefined;
   try {
@@ -88,11 +184,7 @@ function readTransport(env: Readonly<Record<string, string | undefined>>): Pick<
   if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && local)) || url.username || url.password) {
     throw configurationError('WECHAT_API_BASE_URL', 'an https:// URL (http:// only for 127.0.0.1 or localhost)', baseUrl);
   }
-  const tokenCollection = (env.WECHAT_TOKEN_COLLECTION ?? '').trim() || 'wechat_tokens';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tokenCollection)) {
-    throw configurationError('WECHAT_TOKEN_COLLECTION', 'letters, digits, _ and - (at most 64)', tokenCollection);
-  }
-  return { transport, https: { appid, secret, baseUrl: url.toString(), tokenCollection } };
+  return url.toString();
 }
 
 function readChoice<Choice extends string>(

@@ -1,18 +1,20 @@
-import { CallerContext, Principal, authorize, isTimerRun } from './access';
+import { CallerContext, Principal, authorize, authorizeAppid, isTimerRun } from './access';
 import { InstanceState, MonthlyContext, createInstanceState, serveMonths } from './archive/read-through';
 import type { ArchiveStore } from './archive/store';
 import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from './budget';
 import { AnalyticsConfig, readAdminOpenids, readConfig } from './config';
 import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract';
 import { monthsBetween } from './dates';
-import { AnalyticsError } from './errors';
+import { AnalyticsError, echo, invalidArgument } from './errors';
 import { createCloudArchive } from './platform/cloudbase/archive';
+import { createCloudComponentState } from './platform/cloudbase/component-state';
 import { createCloudTokenStore } from './platform/cloudbase/token-store';
 import type { CloudSdk } from './platform/cloudbase/sdk';
 import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
 import { AnalyticsRequest, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
-import { syncUnderLease } from './sync/sync';
+import { syncAuthorizers } from './sync/authorizers';
+import { syncArchive, syncUnderLease } from './sync/sync';
 import type { WeChatClient } from './wechat/client';
 import { createWeChatClient } from './wechat/factory';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
@@ -79,6 +81,7 @@ function createRuntime(dependencies: HandlerDependencies) {
     transport ??= createWeChatClient(current, {
       cloud: dependencies.cloud,
       tokenStore: (collection) => createCloudTokenStore(dependencies.cloud.database(), collection),
+      componentState: (tokens, authorizers) => createCloudComponentState(dependencies.cloud.database(), tokens, authorizers),
       now: () => now().getTime(),
     });
     const client = withRetry(transport, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
@@ -129,7 +132,36 @@ function createRuntime(dependencies: HandlerDependencies) {
     return reply;
   }
 
-  return { now, run };
+  /** The third-party platform's state, in component mode. */
+  const componentState = (current: AnalyticsConfig) =>
+    current.component
+      ? createCloudComponentState(dependencies.cloud.database(), current.component.tokenCollection, current.component.authorizerCollection)
+      : undefined;
+
+  return { now, run, componentState };
+}
+
+const APPID = /^wx[0-9a-zA-Z]{16}$/;
+
+/**
+ * Splits `appid` off the call data. In third-party mode it names the authorizer (required when
+ * `required`); in the other modes the environment's own Mini Program is served and `appid` is refused.
+ */
+function takeAppid(event: unknown, config: AnalyticsConfig, required: boolean): { appid: string | null; rest: unknown } {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    if (required) throw invalidArgument("Send { appid: 'wx…' } with the call: this platform serves many Mini Programs.");
+    return { appid: null, rest: event };
+  }
+  const { appid, ...rest } = event as Record<string, unknown>;
+  if (appid === undefined) {
+    if (required) throw invalidArgument("Send { appid: 'wx…' } with the call: this platform serves many Mini Programs.");
+    return { appid: null, rest };
+  }
+  if (config.transport !== 'component') {
+    throw invalidArgument('appid is only for the third-party mode (WECHAT_TRANSPORT=component); this function serves its own Mini Program.');
+  }
+  if (typeof appid !== 'string' || !APPID.test(appid)) throw invalidArgument(`appid must be a Mini Program AppID (wx and 16 characters); got ${echo(appid)}.`);
+  return { appid, rest };
 }
 
 /**
@@ -140,9 +172,12 @@ function createRuntime(dependencies: HandlerDependencies) {
 export function createReportHandler<Data>(report: ReportDefinition<Data>, dependencies: HandlerDependencies) {
   const runtime = createRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<MonthReply<Data> | RangeReply<Data>> {
-    return runtime.run(context, async ({ monthly }, timer): Promise<MonthReply<Data> | RangeReply<Data>> => {
+    return runtime.run(context, async ({ principal, config, monthly: base }, timer): Promise<MonthReply<Data> | RangeReply<Data>> => {
       // A timer run is decided by the platform: whatever its event carries, it asks for the last month.
-      const request: AnalyticsRequest = parseRequest(timer ? {} : event, runtime.now());
+      const { appid, rest } = takeAppid(timer ? {} : event, config, config.transport === 'component');
+      if (appid !== null) authorizeAppid(principal, appid, config);
+      const monthly = { ...base, appid };
+      const request: AnalyticsRequest = parseRequest(rest, runtime.now());
       if (request.kind === 'month') {
         const [outcome] = await serveMonths(report, [request.month], monthly);
         if (!outcome) throw new Error('serveMonths returned no month');
@@ -171,9 +206,18 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
   return async function main(event: unknown, context?: InvocationContext): Promise<SyncReply> {
     return runtime.run(context, async ({ principal, config, budget, monthly }, timer, log): Promise<SyncReply> => {
       const now = runtime.now();
-      const months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(event, now, config.syncMonths);
+      const { appid, rest } = takeAppid(timer ? {} : event, config, false);
+      if (appid !== null) authorizeAppid(principal, appid, config);
+      if (appid === null && principal.kind === 'admin' && config.adminScopes.has(principal.openid)) {
+        throw invalidArgument('This admin may sync only its own Mini Programs: send { appid } with the backfill.');
+      }
+      const months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
       const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
-      const summary = await syncUnderLease(reports, months, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
+      const state = runtime.componentState(config);
+      const work = state
+        ? () => syncAuthorizers(reports, months, monthly, state, appid ?? undefined)
+        : () => syncArchive(reports, months, monthly);
+      const summary = await syncUnderLease(work, months.length * reports.length, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
       const permanent = summary.failures.find((failure) => !failure.retryLater);
       log({
         level: permanent ? 'error' : summary.failed > 0 ? 'warn' : 'info',
@@ -186,7 +230,9 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         skipped: summary.skipped,
         failed: summary.failed,
         deferred: summary.deferred,
-        failures: summary.failures.map((failure) => `${failure.kind} ${failure.month}: ${failure.error.code}`),
+        failures: summary.failures.map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
+        authorizers: summary.authorizers?.length,
+        authorizersNeedingReauth: summary.authorizers?.filter((entry) => entry.status === 'needs_reauth').map((entry) => entry.appid),
         durationMs: runtime.now().getTime() - budget.startedAt,
       });
       if (!permanent) return { ok: true, data: summary };

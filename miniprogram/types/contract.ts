@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'UPSTREAM_ERROR'
   | 'DEADLINE_EXCEEDED'
   | 'CONFIGURATION_ERROR'
+  | 'AUTHORIZATION_REQUIRED'
   | 'INTERNAL_ERROR';
 
 /** The error half of every reply: what the caller sees. */
@@ -111,6 +112,8 @@ export type RangeReply<Data> = { ok: true; data: MonthOutcome<Data>[] } | Failur
 export interface SyncFailure {
   kind: ReportKind;
   month: YearMonth;
+  /** The authorizer whose month it is (third-party mode). */
+  appid?: string;
   error: ErrorBody;
   /** False when another run cannot fix it (a missing permission, say): a timer run then fails. */
   retryLater: boolean;
@@ -127,6 +130,19 @@ export interface SyncSummary {
   /** Months not tried because the run's time ran out (or another run holds the sync): call again. */
   deferred: number;
   failures: SyncFailure[];
+  /** Third-party mode: what the run did for each authorizer it reached, in order. */
+  authorizers?: AuthorizerSyncSummary[];
+}
+
+/** What one sync run did for one authorizer (third-party mode). */
+export interface AuthorizerSyncSummary {
+  appid: string;
+  /** `authorized`, or why its months were not asked for (it must authorise again, or revoked). */
+  status: 'authorized' | 'needs_reauth' | 'revoked';
+  fetched: number;
+  skipped: number;
+  failed: number;
+  deferred: number;
 }
 
 /** The reply to a sync call. */
@@ -136,15 +152,22 @@ export type SyncReply = { ok: true; data: SyncSummary } | (FailureReply & { data
  * Call data of `getMonthlyRetain` and `getMonthlyVisitTrend`: `{}` for the last complete month,
  * one month, WeChat's own date pair, or a range of at most 24 months.
  */
-export type ReportRequest =
+export type ReportRequest = (
   | Record<string, never>
   | { month: string }
   | { beginDate: string; endDate: string }
   | { begin_date: string; end_date: string }
-  | { from: string; to: string };
+  | { from: string; to: string }
+) & {
+  /** Third-party mode only (required there, refused otherwise): the authorizer's AppID. */
+  appid?: string;
+};
 
 /** Call data of `syncMonthlyAnalytics` (an admin's backfill; the timer sends none). */
-export type SyncRequest = Record<string, never> | { months: number } | { from: string; to: string };
+export type SyncRequest = (Record<string, never> | { months: number } | { from: string; to: string }) & {
+  /** Third-party mode only: sync this authorizer alone. */
+  appid?: string;
+};
 
 /** Every cloud function of the project: its call data and its reply. */
 export interface AnalyticsFunctions {

@@ -11,9 +11,12 @@ export type { SyncFailure, SyncSummary };
 /** The lease that keeps two sync runs of one environment from asking WeChat for the same months. */
 export const SYNC_LEASE = 'sync';
 
-/** True when a later run may succeed where this one failed (see the error table). */
+/**
+ * True when a later run may succeed where this one failed (see the error table). An authorizer that must
+ * authorise again is its own problem, not the run's: a later run succeeds once it has.
+ */
 export function canRetryLater(error: AnalyticsError): boolean {
-  return error.recovery !== 'never';
+  return error.recovery !== 'never' || error.code === 'AUTHORIZATION_REQUIRED';
 }
 
 /**
@@ -59,14 +62,14 @@ export async function syncArchive(
 }
 
 /**
- * Runs {@link syncArchive} under the environment's sync lease, so that concurrent runs (a timer firing
+ * Runs a sync (`work`: {@link syncArchive}, or the walk over authorizers) under the environment's sync lease, so that concurrent runs (a timer firing
  * twice, two admins' backfills, several instances) do not multiply WeChat calls. A run that cannot take
- * the lease makes no call and reports every month as deferred: call again once the other run ends. The
+ * the lease makes no call and reports its `monthsToDo` as deferred: call again once the other run ends. The
  * lease lasts until the invocation's deadline plus the reply margin, and is given back at the end.
  */
 export async function syncUnderLease(
-  reports: readonly ReportDefinition<unknown>[],
-  months: readonly YearMonth[],
+  work: () => Promise<SyncSummary>,
+  monthsToDo: number,
   context: MonthlyContext,
   holder: string,
   leaseUntil: number,
@@ -81,10 +84,10 @@ export async function syncUnderLease(
   }
   if (!taken) {
     context.log({ level: 'info', event: 'sync_lease_held', detail: 'another sync run is under way; this one makes no call' });
-    return { fetched: 0, skipped: 0, failed: 0, deferred: months.length * reports.length, failures: [] };
+    return { fetched: 0, skipped: 0, failed: 0, deferred: monthsToDo, failures: [] };
   }
   try {
-    return await syncArchive(reports, months, context);
+    return await work();
   } finally {
     await context.budget.race(context.archive.releaseLease(SYNC_LEASE, holder), 'The sync lease').catch((error: unknown) => {
       context.log({ level: 'warn', event: 'sync_lease_release_failed', error: describe(error) });

@@ -10,6 +10,11 @@ export type WeChatReply = Record<string, unknown>;
 export interface CallOptions {
   /** Aborted at the invocation's deadline: a transport that can cancel its request does. */
   signal?: AbortSignal;
+  /**
+   * Whose figures: `null` or absent for the environment's own Mini Program; an authorizer's AppID for the
+   * third-party transport (which requires it).
+   */
+  appid?: string | null;
 }
 
 /**

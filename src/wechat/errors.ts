@@ -2,6 +2,7 @@ import { AnalyticsError } from '../errors';
 import { WeChatCallError } from './client';
 import { CLOUD_GATEWAY_RULES } from './cloud/errors';
 import { HTTPS_RULES } from './https/errors';
+import { COMPONENT_RULES } from './component/errors';
 import { CallSite, ErrorRule, retryNow } from './error-rules';
 
 export type { CallSite, ErrorRule } from './error-rules';
@@ -18,6 +19,7 @@ export const WECHAT_ERROR_RULES: Readonly<Record<number, ErrorRule>> = {
   [-1]: retryNow('WeChat was busy'),
   ...CLOUD_GATEWAY_RULES,
   ...HTTPS_RULES,
+  ...COMPONENT_RULES,
   40001: {
     code: 'UPSTREAM_ERROR',
     recovery: 'never',
@@ -46,13 +48,6 @@ export const WECHAT_ERROR_RULES: Readonly<Record<number, ErrorRule>> = {
     message: (site) =>
       `This Mini Program may not use ${site.api} (48001): the data analysis APIs need a verified Mini Program (not a mini game or a personal test account); ` +
       'check the account type in the WeChat admin console.',
-  },
-  61007: {
-    code: 'UPSTREAM_ERROR',
-    recovery: 'never',
-    scope: 'api',
-    message: (site) =>
-      `The Mini Program has not granted ${site.api} to the third-party platform (61007): its admin must authorise permission set 18 (data analysis) again.`,
   },
   61500: {
     code: 'UPSTREAM_ERROR',

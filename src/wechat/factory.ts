@@ -1,6 +1,7 @@
 import type { AnalyticsConfig } from '../config';
 import type { WeChatClient } from './client';
 import { CloudOpenApi, createCloudClient } from './cloud/client';
+import { ComponentState, createComponentTransport } from './component';
 import { TokenStore, createHttpsTransport } from './https';
 
 /** What the transports may need from the platform. */
@@ -9,6 +10,8 @@ export interface TransportDependencies {
   cloud: CloudOpenApi;
   /** The shared token store in `collection`, for transports with tokens. */
   tokenStore: (collection: string) => TokenStore;
+  /** The third-party platform's ticket, authorizers and cursor. */
+  componentState: (tokenCollection: string, authorizerCollection: string) => ComponentState;
   /** Epoch ms. */
   now: () => number;
 }
@@ -17,7 +20,10 @@ export interface TransportDependencies {
  * The one place that picks how WeChat is reached, from `WECHAT_TRANSPORT` (see `config.ts`): the cloud
  * call through `wx-server-sdk` (`cloud`) or HTTPS with the Mini Program's access_token (`https`). A new transport is its own folder under `wechat/` and one line here.
  */
-export function createWeChatClient(config: Pick<AnalyticsConfig, 'transport' | 'https'>, dependencies: TransportDependencies): WeChatClient {
+export function createWeChatClient(
+  config: Pick<AnalyticsConfig, 'transport' | 'https' | 'component'>,
+  dependencies: TransportDependencies,
+): WeChatClient {
   switch (config.transport) {
     case 'cloud':
       return createCloudClient(dependencies.cloud);
@@ -26,6 +32,18 @@ export function createWeChatClient(config: Pick<AnalyticsConfig, 'transport' | '
       if (!settings) throw new Error('WECHAT_TRANSPORT is https but its settings were not read');
       const { appid, secret, baseUrl, tokenCollection } = settings;
       return createHttpsTransport({ appid, secret, baseUrl, store: dependencies.tokenStore(tokenCollection), now: dependencies.now });
+    }
+    case 'component': {
+      const settings = config.component;
+      if (!settings) throw new Error('WECHAT_TRANSPORT is component but its settings were not read');
+      return createComponentTransport({
+        componentAppid: settings.componentAppid,
+        componentAppsecret: settings.componentAppsecret,
+        baseUrl: settings.baseUrl,
+        tokens: dependencies.tokenStore(settings.tokenCollection),
+        state: dependencies.componentState(settings.tokenCollection, settings.authorizerCollection),
+        now: dependencies.now,
+      }).client;
     }
   }
 }

@@ -78,7 +78,9 @@ describe('error mapping', () => {
     [61501, 'UPSTREAM_ERROR', 'never', 'month', /whole months that have ended, from 2017-01/],
     [40001, 'UPSTREAM_ERROR', 'never', 'api', /AppID binding/],
     [48001, 'UPSTREAM_ERROR', 'never', 'api', /account type/],
-    [61007, 'UPSTREAM_ERROR', 'never', 'api', /permission set 18/],
+    [61007, 'AUTHORIZATION_REQUIRED', 'never', 'api', /permission set 18/],
+    [61003, 'AUTHORIZATION_REQUIRED', 'never', 'api', /authorise the third-party platform again/],
+    [61005, 'UPSTREAM_ERROR', 'later', 'api', /next push/],
     [61502, 'UPSTREAM_ERROR', 'never', 'api', /Mini games/],
     [99999, 'UPSTREAM_ERROR', 'later', 'month', /error 99999: x.*try again later/],
   ])('%i is %s, recovery %s, scope %s', (code, expected, recovery, scope, message) => {
