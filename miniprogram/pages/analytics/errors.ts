@@ -53,6 +53,12 @@ const TEXTS: Record<AnalyticsErrorCode, { title: string; action: string; who: Er
     action: 'Pick another range (at most 24 months). Developer: the detail says which field was wrong.',
     who: 'user',
   },
+  AUTHORIZATION_REQUIRED: {
+    title: 'This Mini Program has not authorised the platform',
+    action:
+      'Its admin must authorise the third-party platform again, granting permission set 18 (data analysis); the figures appear after the next sync.',
+    who: 'admin',
+  },
   UPSTREAM_ERROR: {
     title: 'WeChat did not answer',
     action: 'Try again in a few minutes. If it goes on, the code below tells the developer why.',
