@@ -33,12 +33,6 @@ export function authorize(context: CallerContext, config: Pick<AnalyticsConfig, 
       'Analytics are served to the Mini Program\'s admins and to the timer only; this caller has no OPENID.',
     );
   }
-  if (config.adminOpenids.size === 0) {
-    throw new AnalyticsError(
-      'FORBIDDEN',
-      `No admin is configured: set ${ADMIN_OPENIDS_VARIABLE} (comma-separated OPENIDs) in this cloud function's environment variables.`,
-    );
-  }
   if (!config.adminOpenids.has(openid)) {
     throw new AnalyticsError(
       'FORBIDDEN',

@@ -2,7 +2,7 @@ import { CallerContext, Principal, authorize, authorizeAppid, isTimerRun } from 
 import { InstanceState, MonthlyContext, createInstanceState, serveMonths } from './archive/read-through';
 import type { ArchiveStore } from './archive/store';
 import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from './budget';
-import { AnalyticsConfig, readAdminOpenids, readConfig } from './config';
+import { ADMIN_OPENIDS_VARIABLE, AnalyticsConfig, readAdminOpenids, readConfig } from './config';
 import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract';
 import { monthsBetween } from './dates';
 import { AnalyticsError, echo, invalidArgument } from './errors';
@@ -75,6 +75,8 @@ function createRuntime(dependencies: HandlerDependencies) {
       }
       throw error;
     }
+    // With no admin configured every caller is refused alike; only the log says why.
+    if (current.adminOpenids.size === 0) log({ level: 'warn', event: 'no_admins_configured', detail: `${ADMIN_OPENIDS_VARIABLE} is empty` });
     const principal = authorize(caller, current);
     archive ??= createCloudArchive(dependencies.cloud.database(), current.collection);
     const budget = createTimeBudget(context, startedAt, () => now().getTime());

@@ -74,7 +74,7 @@ export async function readArchive<Data>(
   }
   const found = new Map<YearMonth, ArchivedMonth<Data>>();
   for (const [month, document] of documents) {
-    const entry = parseArchivedMonth(report, month, context.appid, document);
+    const entry = parseArchivedMonth(report, month, context.appid, document, context.now().getTime());
     if (entry) found.set(month, entry);
     else context.log({ level: 'warn', event: 'archive_document_invalid', kind: report.kind, month });
   }

@@ -49,6 +49,9 @@ export function archiveId(kind: ReportKind, month: YearMonth, appid: ArchiveOwne
   return appid === null ? `${kind}_${month}` : `${appid}_${kind}_${month}`;
 }
 
+/** How far in the future a stored `fetchedAt` may be (clock skew between instances), in ms: 5 minutes. */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+
 /** The document id of a lease. */
 export function leaseId(name: string): string {
   return `lease_${name}`;
@@ -57,7 +60,7 @@ export function leaseId(name: string): string {
 /**
  * A document read back from the archive as a month of `report`, or `undefined` when any part of it is
  * not what the functions write (another kind, month or Mini Program, an unknown schema version, no valid
- * `fetchedAt`, data of another shape):
+ * `fetchedAt` or one in the future, data of another shape or that disagrees with itself):
  * such a document counts as missing and is fetched again and overwritten.
  */
 export function parseArchivedMonth<Data>(
@@ -65,6 +68,7 @@ export function parseArchivedMonth<Data>(
   month: YearMonth,
   appid: ArchiveOwner,
   document: unknown,
+  now: number = Date.now(),
 ): ArchivedMonth<Data> | undefined {
   if (!isPlainObject(document)) return undefined;
   const { kind, month: storedMonth, data, fetchedAt, schemaVersion = 1, appid: storedAppid = null } = document;
@@ -72,7 +76,7 @@ export function parseArchivedMonth<Data>(
   if (schemaVersion !== 1 && schemaVersion !== ARCHIVE_SCHEMA_VERSION) return undefined;
   if (storedAppid !== appid || (schemaVersion === 1 && appid !== null)) return undefined;
   const fetched = fetchedAt instanceof Date ? fetchedAt : typeof fetchedAt === 'string' ? new Date(fetchedAt) : undefined;
-  if (!fetched || Number.isNaN(fetched.getTime())) return undefined;
+  if (!fetched || Number.isNaN(fetched.getTime()) || fetched.getTime() > now + FUTURE_TOLERANCE_MS) return undefined;
   const parsed = report.parseStored(data, month);
   if (parsed === undefined) return undefined;
   return { kind: report.kind, month, appid, data: parsed, fetchedAt: fetched };

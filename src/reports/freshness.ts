@@ -28,9 +28,11 @@ export interface Freshness {
  * - retention without key 1 is served until the following month ends (nothing newer exists before);
  * - a reply without figures given 7 days or more after the month ended is final: the Mini Program had
  *   no visits, and such a month costs no call again (months before the Mini Program existed, say);
- * - otherwise the figures are due but missing. The sync asks every run; a view asks only within 7 days
- *   of the due date and at most every 10 minutes, so a month whose key 1 never arrives (WeChat's own
- *   2017-02 example) does not cost a call on every view for ever.
+ * - a reply without figures given within those 7 days is asked again, by the sync every run and by
+ *   views at most every 10 minutes, and once more after the 7 days, whose answer settles it;
+ * - retention whose key 1 is due but missing: the sync asks every run; a view asks only within 7 days of
+ *   the due date and at most every 10 minutes, so a month whose key 1 never arrives (WeChat's own 2017-02
+ *   example) does not cost a call on every view for ever.
  *
  * @param stored - the stored month: its data and when WeChat gave it (epoch ms)
  * @param now - epoch ms
@@ -45,7 +47,12 @@ export function freshness<Data>(
   if (report.isFinal(data)) return { fetch: false, final: true };
   const dueAt = monthEndsAt(report.dueMonth(data, month));
   if (now < dueAt) return { fetch: false, final: false };
-  if (!report.hasFigures(data) && fetchedAt - dueAt >= PUBLICATION_WINDOW_MS) return { fetch: false, final: true };
+  if (!report.hasFigures(data)) {
+    // An answer without figures settles once it was given after the window; one given inside it is asked
+    // again (views: at most every 10 minutes) until an answer comes after the window: one more call at most.
+    if (fetchedAt - dueAt >= PUBLICATION_WINDOW_MS) return { fetch: false, final: true };
+    return { fetch: asker === 'sync' || now - dueAt >= PUBLICATION_WINDOW_MS || now - fetchedAt >= RECHECK_INTERVAL_MS, final: false };
+  }
   if (asker === 'sync') return { fetch: true, final: false };
   return { fetch: now - dueAt < PUBLICATION_WINDOW_MS && now - fetchedAt >= RECHECK_INTERVAL_MS, final: false };
 }

@@ -16,9 +16,11 @@ export function normalizeRetentionSeries(raw: unknown, field: string): Retention
     const keyNumber = toPlainNumber(key, `${field}[${index}].key`);
     const valueNumber = toPlainNumber(value, `${field}[${index}].value`);
     if (keyNumber === null || valueNumber === null) throw unexpectedReply(`${field}[${index}] has no key or value`);
+    if (!Number.isInteger(keyNumber) || keyNumber < 0 || valueNumber < 0) throw unexpectedReply(`${field}[${index}] has a negative or fractional key, or a negative value`);
     return { key: keyNumber, value: valueNumber };
   });
   points.sort((a, b) => a.key - b.key);
+  if (points.some((point, index) => index > 0 && points[index - 1]?.key === point.key)) throw unexpectedReply(`${field} repeats a key`);
   const base = points.find((point) => point.key === 0)?.value;
   return points.map((point) => ({
     ...point,
@@ -33,6 +35,9 @@ const hasKeyOne = (series: RetentionPoint[]) => series.some((point) => point.key
  * gives empty series: a month without figures.
  */
 export function normalizeRetention(reply: WeChatReply, month: YearMonth): MonthlyRetention {
+  if (reply.refDate !== undefined && reply.refDate !== refDateOf(month)) {
+    throw unexpectedReply(`its ref_date is ${JSON.stringify(reply.refDate).slice(0, 20)}, not ${refDateOf(month)}`);
+  }
   const visitUvNew = normalizeRetentionSeries(reply.visitUvNew, 'visitUvNew');
   const visitUv = normalizeRetentionSeries(reply.visitUv, 'visitUv');
   return { month, refDate: refDateOf(month), visitUvNew, visitUv, complete: hasKeyOne(visitUvNew) && hasKeyOne(visitUv) };
@@ -60,6 +65,21 @@ export function parseStoredRetention(value: unknown, month: YearMonth): MonthlyR
   if (!visitUvNew || !visitUv) return undefined;
   const complete = hasKeyOne(visitUvNew) && hasKeyOne(visitUv);
   if (value.complete !== complete) return undefined;
+  // The rates must be the ones the values give: a stored copy that disagrees with itself is not trusted.
+  for (const [stored, field] of [[visitUvNew, 'visitUvNew'], [visitUv, 'visitUv']] as const) {
+    let recomputed: RetentionPoint[];
+    try {
+      recomputed = normalizeRetentionSeries(stored.map(({ key, value: count }) => ({ key, value: count })), field);
+    } catch {
+      return undefined;
+    }
+    if (recomputed.length !== stored.length) return undefined;
+    for (let index = 0; index < stored.length; index += 1) {
+      const expected = recomputed[index];
+      const actual = stored[index];
+      if (!expected || !actual || expected.key !== actual.key || expected.rate !== actual.rate) return undefined;
+    }
+  }
   return { month, refDate: refDateOf(month), visitUvNew, visitUv, complete };
 }
 

@@ -16,9 +16,10 @@ export function normalizeVisitTrend(reply: WeChatReply, month: YearMonth): Month
   const { list } = reply;
   if (!Array.isArray(list)) throw unexpectedReply(list === undefined ? 'it has no list' : 'list is not a list');
   const refDate = refDateOf(month);
-  const entry: unknown = list.find((item: { refDate?: unknown } | null) => item?.refDate === refDate) ?? list[0];
-  if (entry === undefined) return null;
-  if (typeof entry !== 'object' || entry === null) throw unexpectedReply('list[0] is not an object');
+  if (list.length === 0) return null;
+  const entry: unknown = list.find((item: { refDate?: unknown } | null) => item?.refDate === refDate);
+  if (entry === undefined) throw unexpectedReply(`its list has no entry for ${refDate}`);
+  if (typeof entry !== 'object' || entry === null) throw unexpectedReply('an entry of list is not an object');
   const fields = entry as Record<string, unknown>;
   const trend: MonthlyVisitTrend = {
     month,
@@ -31,7 +32,11 @@ export function normalizeVisitTrend(reply: WeChatReply, month: YearMonth): Month
     stayTimeSession: null,
     visitDepth: null,
   };
-  for (const name of FIGURES) trend[name] = toPlainNumber(fields[name], name);
+  for (const name of FIGURES) {
+    const figure = toPlainNumber(fields[name], name);
+    if (figure !== null && figure < 0) throw unexpectedReply(`${name} is negative`);
+    trend[name] = figure;
+  }
   return trend;
 }
 
@@ -45,7 +50,7 @@ export function parseStoredVisitTrend(value: unknown, month: YearMonth): Monthly
   const trend: MonthlyVisitTrend = { month, refDate: refDateOf(month), sessionCnt: null, visitPv: null, visitUv: null, visitUvNew: null, stayTimeUv: null, stayTimeSession: null, visitDepth: null };
   for (const name of FIGURES) {
     const figure = value[name];
-    if (figure !== null && (typeof figure !== 'number' || !Number.isFinite(figure))) return undefined;
+    if (figure !== null && (typeof figure !== 'number' || !Number.isFinite(figure) || figure < 0)) return undefined;
     trend[name] = figure;
   }
   return trend;

@@ -78,9 +78,13 @@ export async function syncUnderLease(
   try {
     taken = await context.budget.race(context.archive.acquireLease(SYNC_LEASE, holder, leaseUntil, context.now().getTime()), 'The sync lease');
   } catch (error) {
-    // Without the database, no month could be stored either: the run goes on and reports what fails.
-    context.log({ level: 'warn', event: 'sync_lease_failed', error: describe(error) });
-    taken = true;
+    // Without the database no month could be stored: no WeChat call is spent, and the run says so
+    // (a timer run fails, so that monitoring shows it).
+    context.log({ level: 'error', event: 'sync_lease_failed', error: describe(error) });
+    throw new AnalyticsError('UPSTREAM_ERROR', 'The cloud database did not answer, so no month was fetched (nothing could be stored); call again.', {
+      recovery: 'later',
+      cause: error,
+    });
   }
   if (!taken) {
     context.log({ level: 'info', event: 'sync_lease_held', detail: 'another sync run is under way; this one makes no call' });

@@ -73,6 +73,19 @@ describe('field faults, end to end', () => {
       expect(may.data.visitUv).toBe(10);
     });
 
+    test('an empty answer given in the first days is asked once more after a week, by a view, and then settles', async () => {
+      cloud.setNow(new Date('2024-06-30T16:31:00Z'));
+      cloud.emulator.setNow(new Date('2024-06-30T16:31:00Z'));
+      cloud.emulator.overrideReply(TREND, '2024-06', '{"list":[]}');
+      expect(replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-06' } }))).toMatchObject({ data: null, final: false });
+      cloud.setNow(new Date('2024-07-09T02:00:00Z'));
+      cloud.emulator.setNow(new Date('2024-07-09T02:00:00Z'));
+      cloud.emulator.overrideReply(TREND, '2024-06', '{"list":[{"ref_date":"202406","visit_uv":7}]}');
+      const later = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-06' } }));
+      expect(later).toMatchObject({ source: 'wechat', final: true, data: { visitUv: 7 } });
+      expect(cloud.emulator.countCalls({ apiName: TREND })).toBe(2);
+    });
+
     test('a month with no visits, answered long after it ended, costs one call only', async () => {
       // The emulator's Mini Program launched in February 2017: January has no figures.
       const first = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2017-01' } }));
@@ -135,6 +148,38 @@ describe('field faults, end to end', () => {
       cloud.emulator.resetCalls();
       const sync = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT }));
       expect(sync).toEqual({ ok: true, data: { fetched: 19, skipped: 5, failed: 0, deferred: 0, failures: [] } });
+    });
+
+    test.each([
+      [TREND, 'getMonthlyVisitTrend', '{"list":[{"ref_date":"202301","visit_uv":5}]}'],
+      [RETAIN, 'getMonthlyRetain', '{"ref_date":"202301","visit_uv_new":[{"key":0,"value":1}],"visit_uv":[{"key":0,"value":2}]}'],
+      [RETAIN, 'getMonthlyRetain', '{"ref_date":"202405","visit_uv_new":[{"key":0,"value":1},{"key":0,"value":3}],"visit_uv":[]}'],
+    ] as const)('%s: a reply for another month (or repeating a key) is an error, and nothing is stored: %s', async (api, name, text) => {
+      cloud.emulator.overrideReply(api, '2024-05', text);
+      const reply = replyOf(await cloud.invoke(name, { caller: ADMIN, data: { month: '2024-05' } }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'UPSTREAM_ERROR' } });
+      expect(documents()).toHaveLength(0);
+    });
+
+    test.each([
+      ['no expiry', {}],
+      ['an expiry that is not a number', { expiresAt: 'soon' }],
+      ['an expiry a year away', { expiresAt: Date.parse('2025-06-15T04:00:00Z') }],
+    ])('a sync lease with %s does not stop the sync', async (_name, fields) => {
+      putDocument(cloud, { _id: 'lease_sync', kind: 'lease', holder: 'someone', ...fields });
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT }));
+      expect(reply).toEqual({ ok: true, data: EMPTY_SUMMARY });
+    });
+
+    test('a rate that disagrees with its values, or a fetchedAt in the future, is not trusted', async () => {
+      const fetched = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-03' } }));
+      const stored = documents().find((document) => document._id === 'retain_2024-03') as Record<string, any>;
+      putDocument(cloud, { ...stored, _id: 'retain_2024-03', data: { ...stored.data, visitUv: stored.data.visitUv.map((point: { rate: number }) => ({ ...point, rate: 0.99 })) } });
+      putDocument(cloud, { ...stored, _id: 'retain_2024-02', month: '2024-02', data: { ...stored.data, month: '2024-02', refDate: '202402' }, fetchedAt: new Date('2030-01-01T00:00:00Z') });
+      cloud.emulator.resetCalls();
+      const again = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { from: '2024-02', to: '2024-03' } }));
+      expect(again.data.map((entry: { source: string }) => entry.source)).toEqual(['wechat', 'wechat']);
+      expect(again.data[1].data).toEqual(fetched.data);
     });
 
     test('a document with another id but a matching kind and month is never read', async () => {

@@ -84,9 +84,11 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
     reset(next) {
       now = next;
       emulator.faults.clear();
+      emulator.clearOverrides();
       emulator.resetCalls();
       emulator.database.clear();
       emulator.tokens.reset();
+      emulator.component.reset();
     },
     async close() {
       await Promise.all([...warm.values()].map(async (started) => (await started).close()));

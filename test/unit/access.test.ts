@@ -28,10 +28,11 @@ describe('authorize', () => {
     expect(error.message).toContain('ANALYTICS_ADMIN_OPENIDS');
   });
 
-  test('an empty list refuses every user and names the variable', () => {
+  test('an empty list refuses every user as any non-admin is refused, saying nothing of the configuration', () => {
     const error = refusal({ OPENID: 'oAdmin1', SOURCE: 'wx_client' }, { adminOpenids: new Set() });
     expect(error.code).toBe('FORBIDDEN');
-    expect(error.message).toMatch(/set ANALYTICS_ADMIN_OPENIDS/);
+    expect(error.message).toBe(refusal({ OPENID: 'oAdmin1', SOURCE: 'wx_client' }, { adminOpenids: new Set(['oOther']) }).message);
+    expect(error.message).toMatch(/add it to ANALYTICS_ADMIN_OPENIDS/);
   });
 
   test('callers without an OPENID other than the timer are refused', () => {

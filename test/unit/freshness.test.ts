@@ -33,11 +33,12 @@ describe('freshness: when a stored month is asked again', () => {
     expect(freshness(retainReport, retention, at('2024-06-01T02:00:00Z'), 'view')).toEqual({ fetch: true, final: false });
   });
 
-  test('views stop asking 7 days after the figures were due; the sync goes on until an empty answer comes that late', () => {
+  test('an empty answer given inside the 7 days is asked once more after them, by views too, and that answer settles it', () => {
     const stored = { data: emptyTrend, month: '2024-05', fetchedAt: MAY_ENDS + DAY };
     const later = MAY_ENDS + PUBLICATION_WINDOW_MS + 1;
-    expect(freshness(visitTrendReport, stored, later, 'view')).toEqual({ fetch: false, final: false });
+    expect(freshness(visitTrendReport, stored, later, 'view')).toEqual({ fetch: true, final: false });
     expect(freshness(visitTrendReport, stored, later, 'sync')).toEqual({ fetch: true, final: false });
+    expect(freshness(visitTrendReport, { ...stored, fetchedAt: later }, later + DAY, 'view')).toEqual({ fetch: false, final: true });
   });
 
   test('a month answered empty 7 days or more after it ended is final: it had no visits, and costs no call again', () => {

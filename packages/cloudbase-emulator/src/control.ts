@@ -44,7 +44,7 @@ export function resolveFaultApi(name: string): string {
   const trimmed = name.trim();
   const tokenApi = [...TOKEN_APIS, ...COMPONENT_APIS].find((api) => api === trimmed.replace(/^\//, ''));
   if (tokenApi !== undefined) return tokenApi;
-  if (trimmed === '*' || trimmed.includes('.')) return trimmed;
+  if (trimmed === '*' || EMULATED_APIS.includes(trimmed)) return trimmed;
   const match = EMULATED_APIS.find((api) => api.split('.').pop() === trimmed);
   if (match === undefined) {
     throw new RangeError(

@@ -10,7 +10,7 @@ import {
   EMULATOR_COMPONENT_APPSECRET,
   EMULATOR_COMPONENT_TOKEN,
 } from './component';
-import { clockFrom } from './control';
+import { clockFrom, resolveFaultApi } from './control';
 import { DocumentStore } from './database';
 import { FaultPlan } from './faults';
 import { EMULATED_APIS } from './open-api';
@@ -163,21 +163,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     get calls() {
       return calls.slice();
     },
-    countCalls: (filter: CallFilter = {}) =>
-      calls.filter(
+    countCalls: (filter: CallFilter = {}) => {
+      const apiName = filter.apiName === undefined ? undefined : resolveFaultApi(filter.apiName);
+      return calls.filter(
         (call) =>
-          (filter.apiName === undefined || call.apiName === filter.apiName) &&
+          (apiName === undefined || call.apiName === apiName) &&
           (filter.functionName === undefined || call.functionName === filter.functionName) &&
           (filter.transport === undefined || call.transport === filter.transport),
-      ).length,
+      ).length;
+    },
     resetCalls() {
       calls.length = 0;
     },
     faults: {
-      failNext: (apiName, errcode, times) => faults.failNext(apiName, errcode, times),
-      latency: (ms, apiName) => faults.latency(ms, apiName),
-      malformedNext: (apiName, times) => faults.malformedNext(apiName, times),
-      dropNext: (apiName, times) => faults.dropNext(apiName, times),
+      // Short names (getMonthlyRetain) are resolved and unknown ones refused, as on the command line.
+      failNext: (apiName, errcode, times) => faults.failNext(resolveFaultApi(apiName), errcode, times),
+      latency: (ms, apiName) => faults.latency(ms, apiName === undefined ? undefined : resolveFaultApi(apiName)),
+      malformedNext: (apiName, times) => faults.malformedNext(resolveFaultApi(apiName), times),
+      dropNext: (apiName, times) => faults.dropNext(resolveFaultApi(apiName), times),
       clear: () => faults.clear(),
     },
     tokens: {
@@ -190,6 +193,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       reset: () => tokens.reset(),
     },
     component,
+    clearOverrides() {
+      overrides.clear();
+    },
     overrideReply(apiName, month, wechatJsonText) {
       if (!EMULATED_APIS.includes(apiName)) throw new RangeError(`cannot override ${apiName}: not an emulated API`);
       parseMonth(month);

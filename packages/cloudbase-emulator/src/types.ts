@@ -119,6 +119,8 @@ export interface Emulator {
    * passed WeChat's checks, on both transports.
    */
   overrideReply(apiName: string, month: string, wechatJsonText: string): void;
+  /** Removes every {@link Emulator.overrideReply}: months are answered from the seeded data again. */
+  clearOverrides(): void;
   /** The database behind `database.*` requests. */
   readonly database: DocumentStore;
   /** Writes the database to `dataFile` (no-op without one). */

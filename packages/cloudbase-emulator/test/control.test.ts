@@ -38,3 +38,19 @@ describe('control endpoints', () => {
     }
   });
 });
+
+describe('fault names in the programmatic API', () => {
+  test('short names resolve as on the command line; unknown names are refused', async () => {
+    const { startEmulator } = await import('../src');
+    const emulator = await startEmulator();
+    try {
+      emulator.faults.failNext('getMonthlyRetain', 45009);
+      expect(() => emulator.faults.failNext('nope', 45009)).toThrow(/unknown API "nope"/);
+      expect(() => emulator.faults.latency(10, 'analysis.nope')).toThrow(/unknown API/);
+      expect(() => emulator.countCalls({ apiName: 'nope' })).toThrow(/unknown API/);
+      expect(emulator.countCalls({ apiName: 'getMonthlyRetain' })).toBe(0);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -19,6 +19,8 @@ export interface CloudDatabase {
 }
 
 const COLLECTION_NOT_EXIST = -502005;
+/** The longest a lease can rightly last: a cloud function's longest time limit (900 s) and a minute, in ms. */
+const MAX_LEASE_MS = 961_000;
 
 function errCodeOf(error: unknown): number | undefined {
   const code = (error as { errCode?: unknown } | null)?.errCode;
@@ -94,13 +96,26 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
           .update({ data: { holder, expiresAt: until } }),
       );
       if (Number(taken.stats?.updated) === 1) return true;
-      try {
-        await db.collection(collection).add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
-        return true;
-      } catch {
-        // The document exists (a duplicate _id) and is not expired: someone holds the lease.
-        return false;
+      const add = async () => {
+        try {
+          await db.collection(collection).add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
+          return true;
+        } catch {
+          // The document exists (a duplicate _id): someone holds the lease.
+          return false;
+        }
+      };
+      if (await add()) return true;
+      // A lease document that no run could have written (no expiry, or one beyond the longest time limit)
+      // would block every run for ever: it is removed and the lease taken.
+      const reply = await db.collection(collection).where({ _id: id }).limit(1).get();
+      const current = (Array.isArray(reply.data) ? reply.data[0] : undefined) as { expiresAt?: unknown } | undefined;
+      const expiresAt = current?.expiresAt;
+      if (current && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt > now + MAX_LEASE_MS)) {
+        await db.collection(collection).where({ _id: id }).remove();
+        return add();
       }
+      return false;
     },
 
     async releaseLease(name, holder) {
