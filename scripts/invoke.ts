@@ -19,6 +19,9 @@ Caller (one of):
   --timer-message TEXT          the timer event's Message, the trigger's custom argument (default '')
 Other:
   --admins a,b                  ANALYTICS_ADMIN_OPENIDS (default: $ANALYTICS_ADMIN_OPENIDS, else ${DEFAULT_OPENID})
+  --env NAME=VALUE              another environment variable of the function (repeatable), e.g.
+                                --env WECHAT_TRANSPORT=https --env WECHAT_APPSECRET=wrong; the value
+                                {emulator} stands for the emulator's URL (WECHAT_API_BASE_URL={emulator})
   --emulator URL                use a running emulator at URL (the function talks to URL/functions/<name>;
                                 a URL containing "{name}" is used as-is with the name filled in);
                                 default: start one in-process
@@ -46,6 +49,18 @@ export interface InvokeCliOptions {
   now?: Date;
   timeoutMs?: number;
   functionsRoot: string;
+  /** Other environment variables of the function (`--env NAME=VALUE`). */
+  env: Record<string, string>;
+}
+
+function parseEnvFlags(entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/s.exec(entry);
+    if (!match?.[1]) throw new UsageError(`--env expects NAME=VALUE with an upper-case NAME, got "${entry.split('=')[0]}"`);
+    env[match[1]] = match[2] ?? '';
+  }
+  return env;
 }
 
 function parseDataFlag(text: string): Record<string, unknown> {
@@ -83,6 +98,7 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
         timer: { type: 'boolean' },
         'timer-message': { type: 'string' },
         admins: { type: 'string' },
+        env: { type: 'string', multiple: true },
         emulator: { type: 'string' },
         cold: { type: 'boolean' },
         warm: { type: 'boolean' },
@@ -126,6 +142,7 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
     admins: values.admins ?? env.ANALYTICS_ADMIN_OPENIDS ?? DEFAULT_OPENID,
     mode: values.warm ? 'warm' : 'cold',
     functionsRoot: path.resolve(REPO_ROOT, values['functions-root'] ?? 'cloudfunctions'),
+    env: parseEnvFlags(values.env ?? []),
   };
   if (values.emulator !== undefined) {
     if (!/^https?:\/\//.test(values.emulator)) throw new UsageError('--emulator expects an http(s) URL');
@@ -238,7 +255,9 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
 
   let closeEmulator: (() => Promise<void>) | undefined;
   let contextUrl: string;
+  let emulatorUrl: string;
   if (options.emulatorUrl !== undefined) {
+    emulatorUrl = options.emulatorUrl.replace(/\/+$/, '');
     contextUrl = runningEmulatorContextUrl(options.emulatorUrl, options.functionName);
     if (options.now) {
       process.stderr.write(
@@ -250,13 +269,15 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
     const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot, ...(options.now ? { now: clockFrom(options.now) } : {}) });
     closeEmulator = () => emulator.close();
     contextUrl = emulator.contextUrl(options.functionName);
+    emulatorUrl = emulator.url;
   }
 
   try {
     const request: InvokeRequest = { caller: options.caller, data: options.data };
     if (options.now) request.now = options.now;
     if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
-    const deployment: FunctionDeployment = { functionDir, contextUrl, env: { ANALYTICS_ADMIN_OPENIDS: options.admins } };
+    const extraEnv = Object.fromEntries(Object.entries(options.env).map(([name, value]) => [name, value.split('{emulator}').join(emulatorUrl)]));
+    const deployment: FunctionDeployment = { functionDir, contextUrl, env: { ...extraEnv, ANALYTICS_ADMIN_OPENIDS: options.admins } };
     return report(options, await invokeOnce(deployment, request, options.mode));
   } finally {
     await closeEmulator?.();
