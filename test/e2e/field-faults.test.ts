@@ -1,5 +1,4 @@
-import { documentKey } from '@wx-monthly-analytics/cloudbase-emulator';
-import { ADMIN, STRANGER, TIMER, TestCloud, replyOf, startTestCloud, ARCHIVE_COLLECTION, RETAIN_API, TREND_API, useTestCloud } from '../helpers/cloud';
+import { ADMIN, STRANGER, TIMER, TestCloud, replyOf, startTestCloud, ARCHIVE_COLLECTION, RETAIN_API, TREND_API, useTestCloud, putDocument } from '../helpers/cloud';
 
 // Faults met in the field, each through the built functions, the real wx-server-sdk and the emulator.
 const NOW = new Date('2024-06-15T04:00:00Z');
@@ -9,11 +8,8 @@ const COLLECTION = ARCHIVE_COLLECTION;
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '2024-06-15T02:00:00Z', Message: '' };
 const EMPTY_SUMMARY = { fetched: 24, skipped: 0, failed: 0, deferred: 0, failures: [] };
 
-/** Puts a document into the emulator's database as a careless script or another team could. */
-function putDocument(cloud: TestCloud, document: Record<string, unknown> & { _id: string }) {
-  cloud.emulator.database.createCollection(COLLECTION);
-  cloud.emulator.database.liveCollection(COLLECTION).set(documentKey(document._id), document as never);
-}
+/** Puts a document into the archive as a careless script or another team could. */
+const putArchived = (cloud: TestCloud, document: Record<string, unknown> & { _id: string }) => putDocument(cloud, COLLECTION, document);
 
 describe('field faults, end to end', () => {
   const cloud = useTestCloud({ now: NOW });
@@ -132,7 +128,7 @@ describe('field faults, end to end', () => {
 
   describe('the archive is checked before it is trusted', () => {
     test.each([null, {}, 'garbage', 42, { complete: true }])('retain_2024-03 with data %j is fetched again and overwritten', async (data) => {
-      putDocument(cloud, { _id: 'retain_2024-03', kind: 'retain', month: '2024-03', data, fetchedAt: new Date('2024-04-02T00:00:00Z') });
+      putArchived(cloud, { _id: 'retain_2024-03', kind: 'retain', month: '2024-03', data, fetchedAt: new Date('2024-04-02T00:00:00Z') });
       const month = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-03' } }));
       expect(month).toMatchObject({ ok: true, source: 'wechat', data: { month: '2024-03', complete: true } });
       const stored = documents().find((document) => document._id === 'retain_2024-03') as { data: unknown };
@@ -140,8 +136,8 @@ describe('field faults, end to end', () => {
     });
 
     test.each(['garbage', 42, [1, 2, 3], {}])('visitTrend_2024-03 with data %j is not served; ranges and the timer are unaffected', async (data) => {
-      putDocument(cloud, { _id: 'visitTrend_2024-03', kind: 'visitTrend', month: '2024-03', data, fetchedAt: new Date('2024-04-02T00:00:00Z') });
-      putDocument(cloud, { _id: 'retain_2024-03', kind: 'retain', month: '2024-03', data: null, fetchedAt: 'not a date' });
+      putArchived(cloud, { _id: 'visitTrend_2024-03', kind: 'visitTrend', month: '2024-03', data, fetchedAt: new Date('2024-04-02T00:00:00Z') });
+      putArchived(cloud, { _id: 'retain_2024-03', kind: 'retain', month: '2024-03', data: null, fetchedAt: 'not a date' });
       const range = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { from: '2024-01', to: '2024-05' } }));
       expect(range.ok).toBe(true);
       expect(range.data.every((entry: { ok: boolean; source: string }) => entry.ok && entry.source === 'wechat')).toBe(true);
@@ -166,7 +162,7 @@ describe('field faults, end to end', () => {
       ['an expiry that is not a number', { expiresAt: 'soon' }],
       ['an expiry a year away', { expiresAt: Date.parse('2025-06-15T04:00:00Z') }],
     ])('a sync lease with %s does not stop the sync', async (_name, fields) => {
-      putDocument(cloud, { _id: 'lease_sync', kind: 'lease', holder: 'someone', ...fields });
+      putArchived(cloud, { _id: 'lease_sync', kind: 'lease', holder: 'someone', ...fields });
       const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT }));
       expect(reply).toEqual({ ok: true, data: EMPTY_SUMMARY });
     });
@@ -174,8 +170,8 @@ describe('field faults, end to end', () => {
     test('a rate that disagrees with its values, or a fetchedAt in the future, is not trusted', async () => {
       const fetched = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-03' } }));
       const stored = documents().find((document) => document._id === 'retain_2024-03') as Record<string, any>;
-      putDocument(cloud, { ...stored, _id: 'retain_2024-03', data: { ...stored.data, visitUv: stored.data.visitUv.map((point: { rate: number }) => ({ ...point, rate: 0.99 })) } });
-      putDocument(cloud, { ...stored, _id: 'retain_2024-02', month: '2024-02', data: { ...stored.data, month: '2024-02', refDate: '202402' }, fetchedAt: new Date('2030-01-01T00:00:00Z') });
+      putArchived(cloud, { ...stored, _id: 'retain_2024-03', data: { ...stored.data, visitUv: stored.data.visitUv.map((point: { rate: number }) => ({ ...point, rate: 0.99 })) } });
+      putArchived(cloud, { ...stored, _id: 'retain_2024-02', month: '2024-02', data: { ...stored.data, month: '2024-02', refDate: '202402' }, fetchedAt: new Date('2030-01-01T00:00:00Z') });
       cloud.emulator.resetCalls();
       const again = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { from: '2024-02', to: '2024-03' } }));
       expect(again.data.map((entry: { source: string }) => entry.source)).toEqual(['wechat', 'wechat']);
@@ -183,7 +179,7 @@ describe('field faults, end to end', () => {
     });
 
     test('a document with another id but a matching kind and month is never read', async () => {
-      putDocument(cloud, {
+      putArchived(cloud, {
         _id: 'a1b2c3',
         kind: 'visitTrend',
         month: '2024-05',
@@ -201,7 +197,7 @@ describe('field faults, end to end', () => {
       expect(written).toMatchObject({ kind: 'visitTrend', month: '2024-04', appid: null, schemaVersion: 2, data: fetched.data });
       const { appid: _appid, schemaVersion: _version, ...before } = written as Record<string, unknown>;
       cloud.emulator.database.clear();
-      putDocument(cloud, before as { _id: string });
+      putArchived(cloud, before as { _id: string });
       const served = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } }));
       expect(served).toMatchObject({ source: 'archive', data: fetched.data });
     });
@@ -210,7 +206,7 @@ describe('field faults, end to end', () => {
       ['another Mini Program', { appid: 'wxOtherMiniProgram01', schemaVersion: 2 }],
       ['an unknown schema version', { appid: null, schemaVersion: 99 }],
     ])('a document of %s is never served', async (_name, fields) => {
-      putDocument(cloud, {
+      putArchived(cloud, {
         _id: 'visitTrend_2024-05',
         kind: 'visitTrend',
         month: '2024-05',

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { Emulator, documentKey, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { Caller, InvokeRequest, InvokeResult, WarmInstance, invokeCold, startWarm } from '@wx-monthly-analytics/function-runner';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -130,4 +130,10 @@ export function useTestCloud(options: TestCloudOptions): TestCloud {
       return typeof value === 'function' ? value.bind(started) : value;
     },
   });
+}
+
+/** Puts `document` into the emulator's database as it is (as a careless script, or another function, could). */
+export function putDocument(cloud: Pick<TestCloud, 'emulator'>, collection: string, document: Record<string, unknown> & { _id: string }): void {
+  cloud.emulator.database.createCollection(collection);
+  cloud.emulator.database.liveCollection(collection).set(documentKey(document._id), document as never);
 }

@@ -1,0 +1,143 @@
+import {
+  EMULATOR_COMPONENT_AES_KEY,
+  EMULATOR_COMPONENT_APPID,
+  EMULATOR_COMPONENT_APPSECRET,
+  EMULATOR_COMPONENT_TOKEN,
+  type Emulator,
+} from '@wx-monthly-analytics/cloudbase-emulator';
+import { ADMIN_OPENID, TIMER, type TestCloud, putDocument, replyOf, startTestCloud } from '../helpers/cloud';
+
+// The third-party mode end to end: report calls and the sync for several authorised Mini Programs,
+// through the built functions, the runner and the emulator's third-party platform.
+const NOW = new Date('2024-06-15T02:00:00Z');
+const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '2024-06-15T02:00:00Z', Message: '' };
+const A = 'wxa000000000000001';
+const B = 'wxb000000000000002';
+const C = 'wxc000000000000003';
+const D = 'wxd000000000000004';
+const SCOPED = 'oScopedAdmin000000000000001';
+
+const componentEnv = (emulator: Emulator) => ({
+  WECHAT_TRANSPORT: 'component',
+  WECHAT_COMPONENT_APPID: EMULATOR_COMPONENT_APPID,
+  WECHAT_COMPONENT_APPSECRET: EMULATOR_COMPONENT_APPSECRET,
+  WECHAT_COMPONENT_TOKEN: EMULATOR_COMPONENT_TOKEN,
+  WECHAT_COMPONENT_AES_KEY: EMULATOR_COMPONENT_AES_KEY,
+  WECHAT_API_BASE_URL: emulator.url,
+  ANALYTICS_ADMIN_OPENIDS: `${ADMIN_OPENID},${SCOPED}@${A}`,
+});
+
+/** What componentEvents stores on a ticket push and on each authorisation (written here directly). */
+function setUpPlatform(cloud: TestCloud, authorizers: { appid: string; funcs?: number[]; status?: string }[]) {
+  const { ticket } = cloud.emulator.component.issueTicket();
+  putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: NOW.getTime() });
+  for (const { appid, funcs = [18], status = 'authorized' } of authorizers) {
+    cloud.emulator.component.authorize(appid, { funcs });
+    putDocument(cloud, 'wechat_authorizers', {
+      _id: appid,
+      kind: 'authorizer',
+      authorizerAppid: appid,
+      refreshToken: cloud.emulator.component.refreshToken(appid) ?? '',
+      funcs,
+      status,
+      problem: null,
+      updatedAt: NOW.getTime(),
+    });
+  }
+}
+
+const admin = { kind: 'miniprogram' as const, openid: ADMIN_OPENID };
+const scoped = { kind: 'miniprogram' as const, openid: SCOPED };
+
+describe('third-party mode, end to end', () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud({ now: NOW, env: componentEnv });
+  });
+  afterAll(() => cloud.close());
+  beforeEach(() => cloud.reset(NOW));
+
+  test('a report call for an authorizer: its own figures, archived under its appid', async () => {
+    setUpPlatform(cloud, [{ appid: A }, { appid: B }]);
+    const a = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: admin, data: { appid: A, month: '2024-05' } }));
+    const b = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: admin, data: { appid: B, month: '2024-05' } }));
+    expect(a).toMatchObject({ ok: true, source: 'wechat' });
+    expect(b).toMatchObject({ ok: true, source: 'wechat' });
+    expect(a.data.visitUv).not.toBe(b.data.visitUv);
+    const ids = cloud.emulator.database.documents('analytics_monthly').map((document) => document._id);
+    expect(ids).toEqual(expect.arrayContaining([`${A}_visitTrend_2024-05`, `${B}_visitTrend_2024-05`]));
+    const again = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: admin, data: { appid: A, month: '2024-05' } }));
+    expect(again).toMatchObject({ source: 'archive', data: a.data });
+    expect(cloud.emulator.countCalls({ apiName: 'cgi-bin/component/api_component_token' })).toBe(1);
+  });
+
+  test('appid is required in this mode, and an admin of one Mini Program cannot read another', async () => {
+    setUpPlatform(cloud, [{ appid: A }, { appid: B }]);
+    const missing = replyOf(await cloud.invoke('getMonthlyRetain', { caller: admin, data: { month: '2024-05' } }));
+    expect(missing).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/appid/) } });
+    const own = replyOf(await cloud.invoke('getMonthlyRetain', { caller: scoped, data: { appid: A, month: '2024-05' } }));
+    expect(own.ok).toBe(true);
+    const other = replyOf(await cloud.invoke('getMonthlyRetain', { caller: scoped, data: { appid: B, month: '2024-05' } }));
+    expect(other).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(cloud.emulator.countCalls({ apiName: 'analysis.getMonthlyRetain' })).toBe(1);
+  });
+
+  test('a Mini Program without permission set 18 gets AUTHORIZATION_REQUIRED and is marked needs_reauth', async () => {
+    setUpPlatform(cloud, [{ appid: C, funcs: [1, 2] }]);
+    const reply = replyOf(await cloud.invoke('getMonthlyRetain', { caller: admin, data: { appid: C, month: '2024-05' } }));
+    expect(reply).toMatchObject({ ok: false, error: { code: 'AUTHORIZATION_REQUIRED', wxErrCode: 61007, message: expect.stringMatching(/permission set 18/) } });
+    const stored = cloud.emulator.database.documents('wechat_authorizers').find((document) => document._id === C);
+    expect(stored).toMatchObject({ status: 'needs_reauth', problem: 61007 });
+  });
+
+  test('the sync over several authorizers: one revoked, one without set 18, one over quota; the others complete', async () => {
+    setUpPlatform(cloud, [{ appid: A }, { appid: B }, { appid: C, funcs: [1] }, { appid: D }]);
+    cloud.emulator.component.revoke(B);
+    cloud.emulator.component.setQuota(D, 3);
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 });
+    const reply = replyOf(result);
+    expect(reply.ok).toBe(true);
+    const byAppid = Object.fromEntries(reply.data.authorizers.map((entry: { appid: string }) => [entry.appid, entry]));
+    expect(byAppid[A]).toMatchObject({ status: 'authorized', fetched: 24, failed: 0 });
+    expect(byAppid[B].failed).toBe(24);
+    expect(byAppid[C].failed).toBe(24);
+    expect(byAppid[D]).toMatchObject({ fetched: 3 });
+    const codes = (appid: string) => new Set(reply.data.failures.filter((failure: { appid: string }) => failure.appid === appid).map((failure: { error: { code: string } }) => failure.error.code));
+    expect(codes(B)).toEqual(new Set(['AUTHORIZATION_REQUIRED']));
+    expect(codes(C)).toEqual(new Set(['AUTHORIZATION_REQUIRED']));
+    expect(codes(D)).toEqual(new Set(['QUOTA_EXCEEDED']));
+    // One authorizer's problems never block another's months, nor fail the run.
+    expect(result.failed).toBeUndefined();
+
+    const next = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    const statuses = Object.fromEntries(next.data.authorizers.map((entry: { appid: string; status: string }) => [entry.appid, entry.status]));
+    expect(statuses).toEqual({ [A]: 'authorized', [B]: 'needs_reauth', [C]: 'needs_reauth', [D]: 'authorized' });
+  });
+
+  test('a run cut by its time limit goes on with the next authorizers on the next run', async () => {
+    setUpPlatform(cloud, [{ appid: A }, { appid: B }, { appid: D }]);
+    cloud.emulator.faults.latency(150);
+    const first = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT }));
+    expect(first.data.deferred).toBeGreaterThan(0);
+    cloud.emulator.faults.latency(0);
+    const order = (reply: { data: { authorizers: { appid: string; fetched: number }[] } }) => reply.data.authorizers.map((entry) => entry.appid);
+    const second = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    // The second run starts after the last authorizer the first one completed.
+    const completedFirst = first.data.authorizers.filter((entry: { deferred: number }) => entry.deferred === 0).map((entry: { appid: string }) => entry.appid);
+    expect(order(second)[0]).not.toBe(completedFirst[completedFirst.length - 1] ?? 'none');
+    expect(second.data.deferred).toBe(0);
+    const documents = cloud.emulator.database.documents('analytics_monthly').filter((document) => String(document._id).includes('_'));
+    expect(documents.length).toBe(72);
+  });
+
+  test('appid is refused in the other modes', async () => {
+    const plain = await startTestCloud({ now: NOW });
+    try {
+      const reply = replyOf(await plain.invoke('getMonthlyRetain', { caller: admin, data: { appid: A, month: '2024-05' } }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/third-party mode/) } });
+      expect(plain.emulator.calls).toHaveLength(0);
+    } finally {
+      await plain.close();
+    }
+  });
+});
