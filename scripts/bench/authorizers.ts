@@ -1,0 +1,143 @@
+import {
+  EMULATOR_COMPONENT_AES_KEY,
+  EMULATOR_COMPONENT_APPID,
+  EMULATOR_COMPONENT_APPSECRET,
+  EMULATOR_COMPONENT_TOKEN,
+  documentKey,
+  startEmulator,
+} from '@wx-monthly-analytics/cloudbase-emulator';
+import { startWarm } from '@wx-monthly-analytics/function-runner';
+import path from 'path';
+import { parseArgs } from 'util';
+import { performance } from 'perf_hooks';
+import { buildFunctions } from '../build';
+
+/**
+ * `npm run bench:authorizers`: how a third-party platform's daily sync scales. N emulated authorizers,
+ * the sync function run by its timer again and again (a warm instance, as the platform reuses one) until
+ * nothing is deferred, at a given time limit: the runs, the WeChat calls and the time it takes, for the
+ * first sync (empty archive), an ordinary day and the first day of a month.
+ */
+const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '', Message: '' };
+
+interface Scenario {
+  name: string;
+  now: Date;
+}
+
+interface Outcome {
+  scenario: string;
+  limitMs: number;
+  runs: number;
+  datacubeCalls: number;
+  tokenCalls: number;
+  wallMs: number;
+  /** Sum of the invocations' own durations. */
+  billedMs: number;
+}
+
+const appidOf = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;
+
+async function measure(authorizers: number, limitMs: number, months: number): Promise<Outcome[]> {
+  const scenarios: Scenario[] = [
+    { name: 'first sync, empty archive', now: new Date('2024-06-15T02:00:00Z') },
+    { name: 'next day, nothing new', now: new Date('2024-06-16T02:00:00Z') },
+    { name: '1st of the month: a new month and key 1', now: new Date('2024-07-01T02:00:00Z') },
+  ];
+  let clock = scenarios[0]?.now ?? new Date();
+  const emulator = await startEmulator({ functionsRoot: path.resolve(__dirname, '../../cloudfunctions'), now: () => clock });
+  const outcomes: Outcome[] = [];
+  try {
+    emulator.database.createCollection('wechat_tokens');
+    emulator.database.createCollection('wechat_authorizers');
+    const put = (collection: string, document: Record<string, unknown> & { _id: string }) =>
+      emulator.database.liveCollection(collection).set(documentKey(document._id), document as never);
+    for (let index = 1; index <= authorizers; index += 1) {
+      const appid = appidOf(index);
+      emulator.component.authorize(appid);
+      put('wechat_authorizers', {
+        _id: appid,
+        kind: 'authorizer',
+        authorizerAppid: appid,
+        refreshToken: emulator.component.refreshToken(appid) ?? '',
+        funcs: [18],
+        status: 'authorized',
+        problem: null,
+        updatedAt: clock.getTime(),
+      });
+    }
+    const sync = await startWarm({
+      functionDir: path.resolve(__dirname, '../../cloudfunctions/syncMonthlyAnalytics'),
+      contextUrl: emulator.contextUrl('syncMonthlyAnalytics'),
+      env: {
+        ANALYTICS_ADMIN_OPENIDS: 'oBench',
+        ANALYTICS_SYNC_MONTHS: String(months),
+        WECHAT_TRANSPORT: 'component',
+        WECHAT_COMPONENT_APPID: EMULATOR_COMPONENT_APPID,
+        WECHAT_COMPONENT_APPSECRET: EMULATOR_COMPONENT_APPSECRET,
+        WECHAT_COMPONENT_TOKEN: EMULATOR_COMPONENT_TOKEN,
+        WECHAT_COMPONENT_AES_KEY: EMULATOR_COMPONENT_AES_KEY,
+        WECHAT_API_BASE_URL: emulator.url,
+      },
+    });
+    try {
+      for (const scenario of scenarios) {
+        clock = scenario.now;
+        // WeChat pushes a ticket every 10 minutes: the newest one, as componentEvents stores it.
+        const { ticket } = emulator.component.issueTicket();
+        put('wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: clock.getTime() });
+        emulator.resetCalls();
+        const startedAt = performance.now();
+        let runs = 0;
+        let billedMs = 0;
+        for (;;) {
+          runs += 1;
+          const result = await sync.invoke({ caller: { kind: 'timer' }, rawEvent: { ...TIMER_EVENT, Time: clock.toISOString() }, now: clock, timeoutMs: limitMs });
+          billedMs += result.durationMs;
+          const reply = result.reply as { ok?: boolean; data?: { deferred: number; failed: number } } | undefined;
+          if (!reply?.ok || !reply.data) throw new Error(`run ${runs} failed: ${JSON.stringify(result.failed ?? reply)}\n${result.logs.slice(-3).join('\n')}`);
+          if (reply.data.failed > 0) throw new Error(`run ${runs} failed months: ${JSON.stringify(reply.data).slice(0, 600)}`);
+          if (reply.data.deferred === 0) break;
+          if (runs > 2000) throw new Error('more than 2,000 runs');
+          clock = new Date(clock.getTime() + 60_000);
+        }
+        const tokenCalls = ['cgi-bin/component/api_component_token', 'cgi-bin/component/api_authorizer_token'].reduce(
+          (sum, apiName) => sum + emulator.countCalls({ apiName }),
+          0,
+        );
+        const datacubeCalls = emulator.countCalls({ apiName: 'analysis.getMonthlyRetain' }) + emulator.countCalls({ apiName: 'analysis.getMonthlyVisitTrend' });
+        outcomes.push({ scenario: scenario.name, limitMs, runs, datacubeCalls, tokenCalls, wallMs: performance.now() - startedAt, billedMs });
+      }
+    } finally {
+      await sync.close();
+    }
+  } finally {
+    await emulator.close();
+  }
+  return outcomes;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { authorizers: { type: 'string', default: '1000' }, limits: { type: 'string', default: '3000,60000' }, months: { type: 'string', default: '12' } },
+  });
+  const authorizers = Number(values.authorizers);
+  const months = Number(values.months);
+  await buildFunctions();
+  console.log(`| authorizers | time limit | scenario | timer runs | datacube calls | token calls | wall time | billed time |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  for (const limitMs of values.limits.split(',').map(Number)) {
+    for (const outcome of await measure(authorizers, limitMs, months)) {
+      console.log(
+        `| ${authorizers} | ${limitMs / 1000} s | ${outcome.scenario} | ${outcome.runs} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
+      );
+    }
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
