@@ -125,15 +125,34 @@ function upsertSeed(query: DocObject): DocObject {
   return id === undefined || isOperatorObject(id) ? seed : { _id: requireIdType(id), ...seed };
 }
 
+/**
+ * The documents of `collection` that match `query`. Like CloudBase (and MongoDB), `_id` is indexed: a
+ * query on one `_id` or `_id` in a list looks those documents up instead of scanning the collection
+ * (no order is promised without a sort, as in CloudBase).
+ */
 function findDocuments(collection: Collection, query: DocObject): DocObject[] {
   const matches = compileQuery(query);
-  const keys = Object.keys(query);
   const id = query._id;
-  if (keys.length === 1 && (typeof id === 'string' || typeof id === 'number')) {
-    const document = collection.get(documentKey(id));
-    return document ? [document] : [];
+  const ids = typeof id === 'string' || typeof id === 'number' ? [id] : idList(id);
+  if (ids) {
+    const found = new Map<string, DocObject>();
+    for (const value of ids) {
+      const key = documentKey(value);
+      const document = collection.get(key);
+      if (document && matches(document)) found.set(key, document);
+    }
+    return [...found.values()];
   }
   return [...collection.values()].filter(matches);
+}
+
+/** The ids of an `_id: { $in: [...] }` condition of strings and numbers, else undefined. */
+function idList(condition: DocValue | undefined): (string | number)[] | undefined {
+  if (!isOperatorObject(condition)) return undefined;
+  const operators = Object.keys(condition as DocObject);
+  const list = (condition as DocObject).$in;
+  if (operators.length !== 1 || !Array.isArray(list)) return undefined;
+  return list.every((value) => typeof value === 'string' || typeof value === 'number') ? (list as (string | number)[]) : undefined;
 }
 
 function selectTargets(matches: DocObject[], multi: boolean): DocObject[] {
