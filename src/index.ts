@@ -6,3 +6,4 @@ export type { AnalyticsFunctions, MonthReply, RangeReply, SyncReply } from './co
 export { createReportHandler, createSyncHandler, type HandlerDependencies, type InvocationContext } from './handler';
 export { initCloud, type CloudSdk } from './platform/cloudbase/sdk';
 export { ALL_REPORTS, REPORTS, retainReport, visitTrendReport } from './reports';
+export { createComponentEventsHandler, type ComponentEventsDependencies } from './component/events-handler';

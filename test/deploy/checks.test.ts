@@ -222,16 +222,18 @@ describe('the real functions', () => {
   it('pass every check after buildFunctions()', async () => {
     const results = await checkFunctions(project.functionsRoot);
     expect(results.map((result) => [result.name, result.problems])).toEqual([
+      ['componentEvents', []],
       ['getMonthlyRetain', []],
       ['getMonthlyVisitTrend', []],
       ['syncMonthlyAnalytics', []],
     ]);
     expect(results.map((result) => result.calledApis)).toEqual([
+      [],
       ['analysis.getMonthlyRetain'],
       ['analysis.getMonthlyVisitTrend'],
       ['analysis.getMonthlyRetain', 'analysis.getMonthlyVisitTrend'],
     ]);
-    expect(results[2]?.trigger).toEqual({ name: 'dailyMonthlyAnalyticsSync', type: 'timer', config: '0 0 10 * * * *' });
+    expect(results[3]?.trigger).toEqual({ name: 'dailyMonthlyAnalyticsSync', type: 'timer', config: '0 0 10 * * * *' });
     expect(results.every((result) => result.contents.sources.join() === 'index.ts')).toBe(true);
     expect(checkProject(project.root)).toEqual([]);
   });
@@ -240,11 +242,12 @@ describe('the real functions', () => {
     const report = formatCheckReport([], await checkFunctions(project.functionsRoot), project.root);
     expect(report.split('\n')).toEqual([
       expect.stringMatching(/^function +open APIs +config +permissions +trigger +load +files +result$/),
+      expect.stringMatching(/^componentEvents +- +ok +ok +- +ok +ok +ok$/),
       expect.stringMatching(/^getMonthlyRetain +analysis.getMonthlyRetain +ok +ok +- +ok +ok +ok$/),
       expect.stringMatching(/^getMonthlyVisitTrend +analysis.getMonthlyVisitTrend +ok +ok +- +ok +ok +ok$/),
       expect.stringMatching(/^syncMonthlyAnalytics +analysis.getMonthlyRetain, analysis.getMonthlyVisitTrend +ok +ok +ok +ok +ok +ok$/),
       '',
-      'project.config.json and 3 functions: all checks pass.',
+      'project.config.json and 4 functions: all checks pass.',
     ]);
   });
 });

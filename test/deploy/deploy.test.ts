@@ -8,7 +8,7 @@ jest.setTimeout(60_000);
 
 const APPID = 'wx0123456789abcdef';
 const ENV_ID = 'analytics-prod-1a2b3c';
-const FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
+const FUNCTIONS = ['componentEvents', 'getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
 const ARCHIVE_REMINDER =
   'Reminder: the archive collection analytics_monthly (ANALYTICS_COLLECTION, default analytics_monthly) must allow no client read or write: ' +
   'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).';
@@ -94,7 +94,7 @@ describe('deploy --dry-run', () => {
   it('says that each function is one bundled index.js and nothing is installed in the cloud', async () => {
     const dependencies = quietDependencies({ loadCi: forbidCi });
     const result = await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
-    expect(result.plan.map((plan) => plan.dependencies)).toEqual([{}, {}, {}]);
+    expect(result.plan.map((plan) => plan.dependencies)).toEqual([{}, {}, {}, {}]);
     const output = dependencies.printed.join('\n');
     expect(output).not.toMatch(/installs package\.json's dependencies/);
     expect(output).toContain(
@@ -104,7 +104,7 @@ describe('deploy --dry-run', () => {
         'nothing is installed in the cloud.',
       ].join('\n'),
     );
-    expect(output.match(/dependencies: none: index\.js is self-contained, nothing is installed in the cloud/g)).toHaveLength(3);
+    expect(output.match(/dependencies: none: index\.js is self-contained, nothing is installed in the cloud/g)).toHaveLength(4);
   });
 
   it('names the dependencies the cloud installs for a function that has some', async () => {
@@ -174,7 +174,7 @@ describe('deploy refuses to start', () => {
 
   it('with an unknown --only name', async () => {
     await expect(deploy({ dryRun: true, projectRoot: project.root, only: ['getMonthlyRetian'] }, quietDependencies({ build }))).rejects.toThrow(
-      '--only names unknown function getMonthlyRetian; the functions are getMonthlyRetain, getMonthlyVisitTrend, syncMonthlyAnalytics.',
+      '--only names unknown function getMonthlyRetian; the functions are componentEvents, getMonthlyRetain, getMonthlyVisitTrend, syncMonthlyAnalytics.',
     );
   });
 });
@@ -264,7 +264,7 @@ describe('deploy with miniprogram-ci (stubbed)', () => {
     const dependencies = quietDependencies({ loadCi: () => stub.ci });
     const result = await deploy({ projectRoot: project.root, env: ENV_ID, keyPath }, dependencies);
     expect(result.exitCode).toBe(1);
-    expect(result.uploaded).toEqual(['getMonthlyRetain', 'syncMonthlyAnalytics']);
+    expect(result.uploaded).toEqual(['componentEvents', 'getMonthlyRetain', 'syncMonthlyAnalytics']);
     expect(stub.triggers.map((trigger) => trigger.functionName)).toEqual(['syncMonthlyAnalytics']);
     expect(dependencies.printed).not.toContain('  getMonthlyVisitTrend  analysis.getMonthlyVisitTrend');
     expect(dependencies.printed.at(-1)).toBe(

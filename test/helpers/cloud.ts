@@ -11,7 +11,7 @@ export const ADMIN: Caller = { kind: 'miniprogram', openid: ADMIN_OPENID };
 export const STRANGER: Caller = { kind: 'miniprogram', openid: 'oStranger0000000000000000001' };
 export const TIMER: Caller = { kind: 'timer', triggerName: 'dailyMonthlyAnalyticsSync' };
 
-export type FunctionName = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics';
+export type FunctionName = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics' | 'componentEvents';
 
 export interface TestCloudOptions {
   /** The clock of the emulator and of every function, until moved with `setNow`. */

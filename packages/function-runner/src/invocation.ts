@@ -102,6 +102,9 @@ export function invocationEnvironment(caller: Caller, deployment: ResolvedDeploy
       env.WX_API_TOKEN = `local-api-token-${requestId}`;
       env.TCB_SOURCE = caller.source ?? 'scf';
       break;
+    case 'http':
+      if (caller.source !== undefined) env.TCB_SOURCE = caller.source;
+      break;
   }
   return env;
 }
@@ -125,6 +128,7 @@ export function buildEvent(request: InvokeRequest, deployment: ResolvedDeploymen
     case 'timer':
       return { Type: 'Timer', TriggerName: caller.triggerName ?? 'timer', Time: timerTime(startedAt), Message: caller.message ?? '' };
     case 'function':
+    case 'http':
       return { ...request.data };
   }
 }

@@ -8,7 +8,14 @@ export type Caller =
       /** The trigger's custom argument, the event's Message; default '' (a trigger without one). */
       message?: string;
     }
-  | { kind: 'function'; source?: string };
+  | { kind: 'function'; source?: string }
+  /**
+   * A request through CloudBase's HTTP access service (HTTP 访问服务): pass the request as `rawEvent`
+   * (`{ path, httpMethod, headers, queryStringParameters, body, isBase64Encoded }`). No OPENID, APPID or
+   * API token. SOURCE is not documented for it (the docs list "other: not triggered from WeChat"): unset
+   * unless `source` is given.
+   */
+  | { kind: 'http'; source?: string };
 
 export interface InvokeRequest {
   /** Event data from the caller (ignored for a timer). */

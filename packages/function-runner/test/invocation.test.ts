@@ -67,6 +67,12 @@ describe('invocationEnvironment', () => {
     expect(invocationEnvironment({ kind: 'function' }, deployment, 'r').TCB_SOURCE).toBe('scf');
     expect(invocationEnvironment({ kind: 'function', source: 'wx_client,scf' }, deployment, 'r').TCB_SOURCE).toBe('wx_client,scf');
   });
+
+  it('gives a request through the HTTP access service no user, no API token and no SOURCE unless told', () => {
+    const env = invocationEnvironment({ kind: 'http' }, deployment, 'r');
+    for (const name of ['WX_OPENID', 'WX_APPID', 'WX_API_TOKEN', 'TCB_SOURCE']) expect(env).not.toHaveProperty(name);
+    expect(invocationEnvironment({ kind: 'http', source: 'http' }, deployment, 'r').TCB_SOURCE).toBe('http');
+  });
 });
 
 describe('processEnvironment', () => {

@@ -1,0 +1,195 @@
+import { InvocationContext, createTimeBudget } from '../budget';
+import { ComponentSettings, readConfig } from '../config';
+import { AnalyticsError } from '../errors';
+import { createCloudComponentState } from '../platform/cloudbase/component-state';
+import type { CloudSdk } from '../platform/cloudbase/sdk';
+import { createCloudTokenStore } from '../platform/cloudbase/token-store';
+import { Log, describe } from '../reply';
+import { ComponentApi, ComponentState, createComponentTransport } from '../wechat/component';
+import type { ComponentEvent } from './events';
+import { openComponentPush } from './handle';
+import { HttpReply, refusalReply, successReply } from './http-event';
+
+/** The permission set the datacube calls need (开发管理与数据分析权限). */
+export const DATACUBE_FUNCSCOPE = 18;
+/** WeChat's code for "the authorizer has not granted the permission set". */
+const FUNCSCOPE_NOT_GRANTED = 61007;
+
+/** What `componentEvents` needs from the outside. Only `cloud` is required; the rest default to the runtime's. */
+export interface ComponentEventsDependencies {
+  cloud: CloudSdk;
+  env?: Readonly<Record<string, string | undefined>>;
+  now?: () => Date;
+  log?: Log;
+  /** Stands in for the platform's state in the cloud database. */
+  state?: ComponentState;
+  /** Stands in for WeChat's component endpoints. */
+  api?: ComponentApi;
+}
+
+const logToConsole: Log = (entry) => console.log(JSON.stringify(entry));
+
+/** What one push did, for its log line. */
+interface Outcome {
+  reply: HttpReply;
+  result: 'stored' | 'acknowledged' | 'refused' | 'failed' | 'not_configured';
+  infoType?: string;
+  authorizerAppid?: string;
+  detail?: string;
+}
+
+function plainReply(statusCode: number, body: string): HttpReply {
+  return { statusCode, headers: { 'content-type': 'text/plain' }, body, isBase64Encoded: false };
+}
+
+/** The variable a configuration error names, for a reply that says what to set and nothing else. */
+function variableOf(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  return /Environment variable (\w+)/.exec(message)?.[1] ?? /\b(WECHAT_[A-Z_]+)\b/.exec(message)?.[1];
+}
+
+/**
+ * The `main` of `componentEvents`: the third-party platform's authorization-event URL (授权事件接收 URL),
+ * served through CloudBase's HTTP access service. WeChat pushes the ticket every 10 minutes and each
+ * authorization change; the function opens the push ({@link openComponentPush}), stores what it says
+ * and answers `success` only once it is stored, so that WeChat pushes again whatever was not.
+ *
+ * - `component_verify_ticket`: kept unless a newer one is stored;
+ * - `authorized` / `updateauthorized`: the code is exchanged (`api_query_auth`) and the authorizer stored
+ *   with its refresh token and permission sets: `authorized` with set 18, else `needs_reauth` (61007),
+ *   so that a Mini Program that did not grant data analysis is listed but not asked;
+ * - `unauthorized`: a known authorizer is marked `revoked` (its archived months stay);
+ * - any other InfoType: acknowledged.
+ *
+ * Replies: 200 `success`; 4xx for a refused push (nothing stored); 500 when the function is not configured
+ * for the third-party mode or could not store the push (database, WeChat, time limit): WeChat pushes
+ * again. One log line per push with the InfoType and the authorizer AppID, never a credential.
+ */
+export function createComponentEventsHandler(dependencies: ComponentEventsDependencies) {
+  const now = dependencies.now ?? (() => new Date());
+  const baseLog = dependencies.log ?? logToConsole;
+  const env = dependencies.env ?? process.env;
+  let settings: ComponentSettings | undefined;
+  let state = dependencies.state;
+  let api = dependencies.api;
+
+  /** The third-party settings, read once per instance; throws a `CONFIGURATION_ERROR` naming the variable. */
+  function readSettings(): ComponentSettings {
+    if (settings) return settings;
+    const config = readConfig(env);
+    if (!config.component) {
+      throw new AnalyticsError(
+        'CONFIGURATION_ERROR',
+        `Environment variable WECHAT_TRANSPORT must be component for componentEvents; it is ${config.transport}. Set it, with the WECHAT_COMPONENT_* variables, in the function's configuration.`,
+      );
+    }
+    settings = config.component;
+    return settings;
+  }
+
+  function wire(current: ComponentSettings): { state: ComponentState; api: ComponentApi } {
+    state ??= createCloudComponentState(dependencies.cloud.database(), current.tokenCollection, current.authorizerCollection);
+    api ??= createComponentTransport({
+      componentAppid: current.componentAppid,
+      componentAppsecret: current.componentAppsecret,
+      baseUrl: current.baseUrl,
+      tokens: createCloudTokenStore(dependencies.cloud.database(), current.tokenCollection),
+      state,
+      now: () => now().getTime(),
+    }).api;
+    return { state, api };
+  }
+
+  return async function main(event: unknown, context?: InvocationContext): Promise<HttpReply> {
+    const startedAt = now().getTime();
+    const log: Log = context?.request_id ? (entry) => baseLog({ requestId: context.request_id, ...entry }) : baseLog;
+    const outcome = await handle(event, context, startedAt);
+    const failed = outcome.result === 'failed' || outcome.result === 'not_configured';
+    log({
+      level: failed ? 'error' : outcome.result === 'refused' ? 'warn' : 'info',
+      event: 'component_push',
+      infoType: outcome.infoType ?? null,
+      authorizerAppid: outcome.authorizerAppid ?? null,
+      result: outcome.result,
+      status: outcome.reply.statusCode,
+      ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+      durationMs: now().getTime() - startedAt,
+    });
+    return outcome.reply;
+  };
+
+  async function handle(event: unknown, context: InvocationContext | undefined, startedAt: number): Promise<Outcome> {
+    let current: ComponentSettings;
+    let opened: ReturnType<typeof openComponentPush>;
+    try {
+      current = readSettings();
+      opened = openComponentPush(event, { componentAppid: current.componentAppid, token: current.token, encodingAesKey: current.encodingAesKey, now: now() });
+    } catch (error) {
+      const variable = variableOf(error) ?? 'WECHAT_TRANSPORT';
+      return {
+        reply: plainReply(500, `componentEvents is not configured: set ${variable} in the function's configuration (its log says why).`),
+        result: 'not_configured',
+        detail: describe(error),
+      };
+    }
+    if (!opened.ok) return { reply: refusalReply(opened), result: 'refused', detail: opened.reason };
+
+    const message = opened.message;
+    const infoType = message.kind === 'other' ? message.infoType : message.kind;
+    const authorizerAppid = 'authorizerAppid' in message ? message.authorizerAppid : undefined;
+    const budget = createTimeBudget(context, startedAt, () => now().getTime());
+    try {
+      const result = await store(message, current, wire(current), budget);
+      return { reply: successReply(), result, infoType, authorizerAppid };
+    } catch (error) {
+      return {
+        reply: plainReply(500, 'The push could not be stored; WeChat will push it again.'),
+        result: 'failed',
+        infoType,
+        authorizerAppid,
+        detail: describe(error),
+      };
+    }
+  }
+
+  async function store(
+    message: ComponentEvent,
+    current: ComponentSettings,
+    ports: { state: ComponentState; api: ComponentApi },
+    budget: ReturnType<typeof createTimeBudget>,
+  ): Promise<Outcome['result']> {
+    switch (message.kind) {
+      case 'component_verify_ticket':
+        await budget.race(ports.state.writeTicket(current.componentAppid, message.ticket, message.createTime * 1000), 'storing the ticket');
+        return 'stored';
+      case 'authorized':
+      case 'updateauthorized': {
+        const granted = await budget.race(ports.api.queryAuth(message.authorizationCode, budget.signal), "WeChat's answer to api_query_auth");
+        if (granted.authorizerAppid !== message.authorizerAppid) {
+          throw new Error('api_query_auth answered for another authorizer than the push names');
+        }
+        const datacube = granted.funcs.includes(DATACUBE_FUNCSCOPE);
+        await budget.race(
+          ports.state.writeAuthorizer({
+            authorizerAppid: granted.authorizerAppid,
+            refreshToken: granted.refreshToken,
+            funcs: granted.funcs,
+            status: datacube ? 'authorized' : 'needs_reauth',
+            problem: datacube ? null : FUNCSCOPE_NOT_GRANTED,
+            updatedAt: now().getTime(),
+          }),
+          'storing the authorizer',
+        );
+        return 'stored';
+      }
+      case 'unauthorized': {
+        const record = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
+        if (!record) return 'acknowledged';
+        await budget.race(ports.state.writeAuthorizer({ ...record, status: 'revoked', problem: null, updatedAt: now().getTime() }), 'storing the authorizer');
+        return 'stored';
+      }
+      case 'other':
+        return 'acknowledged';
+    }
+  }
+}
