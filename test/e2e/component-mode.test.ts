@@ -130,6 +130,26 @@ describe('third-party mode, end to end', () => {
     expect(documents.length).toBe(72);
   });
 
+  test('the whole flow: ticket push, authorisation push, a report call for that Mini Program, the sync', async () => {
+    const http = { kind: 'http' as const };
+    const push = async (event: unknown) =>
+      replyOf(await cloud.invoke('componentEvents', { caller: http, rawEvent: event as Record<string, unknown> }));
+    expect(await push(cloud.emulator.component.issueTicket().push)).toMatchObject({ statusCode: 200, body: 'success' });
+    expect(await push(cloud.emulator.component.authorize(A).push)).toMatchObject({ statusCode: 200, body: 'success' });
+    expect(await push(cloud.emulator.component.authorize(C, { funcs: [1] }).push)).toMatchObject({ statusCode: 200 });
+
+    const report = replyOf(await cloud.invoke('getMonthlyRetain', { caller: admin, data: { appid: A, month: '2024-04' } }));
+    expect(report).toMatchObject({ ok: true, source: 'wechat', data: { month: '2024-04', complete: true } });
+
+    const sync = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(sync.ok).toBe(true);
+    expect(sync.data.authorizers).toEqual([
+      expect.objectContaining({ appid: A, status: 'authorized', fetched: 23, skipped: 1, failed: 0 }),
+      expect.objectContaining({ appid: C, status: 'needs_reauth', fetched: 0 }),
+    ]);
+    expect(cloud.emulator.countCalls({ apiName: 'cgi-bin/component/api_component_token' })).toBe(1);
+  });
+
   test('appid is refused in the other modes', async () => {
     const plain = await startTestCloud({ now: NOW });
     try {
