@@ -34,7 +34,8 @@ export function formatCollectionSecurityReminder(collection?: string): string {
   const name = collection === undefined || collection.trim() === '' ? DEFAULT_ARCHIVE_COLLECTION : collection.trim();
   return (
     `Reminder: the archive collection ${name} (ANALYTICS_COLLECTION, default ${DEFAULT_ARCHIVE_COLLECTION}) must allow no client read or write: ` +
-    'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).'
+    'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it). ' +
+    'With WECHAT_TRANSPORT https or component, the same for wechat_tokens (WECHAT_TOKEN_COLLECTION) and wechat_authorizers (WECHAT_AUTHORIZER_COLLECTION): they hold tokens.'
   );
 }
 

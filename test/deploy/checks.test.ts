@@ -11,7 +11,8 @@ const FIXTURE_FUNCTIONS = path.join(FIXTURES, 'functions');
 const REPOSITORY_ROOT = path.resolve(__dirname, '../..');
 const REMINDER =
   'Reminder: the archive collection analytics_monthly (ANALYTICS_COLLECTION, default analytics_monthly) must allow no client read or write: ' +
-  'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it).';
+  'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it). ' +
+  'With WECHAT_TRANSPORT https or component, the same for wechat_tokens (WECHAT_TOKEN_COLLECTION) and wechat_authorizers (WECHAT_AUTHORIZER_COLLECTION): they hold tokens.';
 
 jest.setTimeout(60_000);
 
