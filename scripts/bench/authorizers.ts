@@ -16,7 +16,8 @@ import { buildFunctions } from '../build';
  * `npm run bench:authorizers`: how a third-party platform's daily sync scales. N emulated authorizers,
  * the sync function run by its timer again and again (a warm instance, as the platform reuses one) until
  * nothing is deferred, at a given time limit: the runs, the WeChat calls and the time it takes, for the
- * first sync (empty archive), an ordinary day and the first day of a month.
+ * first sync (empty archive), an ordinary day and the first day of a month. `BENCH_TRACE=1` prints each
+ * run's duration and sync log line.
  */
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '', Message: '' };
 
@@ -94,6 +95,7 @@ async function measure(authorizers: number, limitMs: number, months: number): Pr
           runs += 1;
           const result = await sync.invoke({ caller: { kind: 'timer' }, rawEvent: { ...TIMER_EVENT, Time: clock.toISOString() }, now: clock, timeoutMs: limitMs });
           billedMs += result.durationMs;
+          if (process.env.BENCH_TRACE) process.stderr.write(`run ${runs}: ${Math.round(result.durationMs)} ms ${result.logs.filter((line) => line.includes('"sync"')).join(' ').slice(0, 300)}\n`);
           const reply = result.reply as { ok?: boolean; data?: { deferred: number; failed: number } } | undefined;
           if (!reply?.ok || !reply.data) throw new Error(`run ${runs} failed: ${JSON.stringify(result.failed ?? reply)}\n${result.logs.slice(-3).join('\n')}`);
           if (reply.data.failed > 0) throw new Error(`run ${runs} failed months: ${JSON.stringify(reply.data).slice(0, 600)}`);
