@@ -17,7 +17,7 @@ export type { Log, MonthOutcome, MonthSource };
 
 /** State shared by every invocation of one function instance. */
 export interface InstanceState {
-  /** Fetches under way, by `<kind>_<month>`: concurrent requests for a month share one WeChat call. */
+  /** Fetches under way, by `<appid>_<kind>_<month>`: concurrent requests for a month share one WeChat call. */
   inflight: Map<string, Promise<FetchResult<unknown>>>;
 }
 
@@ -97,7 +97,7 @@ export async function fetchAndArchive<Data>(
 ): Promise<FetchResult<Data>> {
   const stoppedBy = context.stopped.get(report.api);
   if (stoppedBy) return { ok: false, error: stoppedBy };
-  const key = `${report.kind}_${month}`;
+  const key = `${context.appid ?? ''}_${report.kind}_${month}`;
   const shared = context.instance.inflight.get(key) as Promise<FetchResult<Data>> | undefined;
   if (shared) return context.budget.race(shared, `WeChat's answer for ${month}`).catch((error: unknown) => failed(error));
 

@@ -231,3 +231,27 @@ describe('mapWithConcurrency', () => {
     expect(started).toEqual([0, 1, 2]);
   });
 });
+
+describe('one instance, many Mini Programs', () => {
+  test('concurrent requests for the same month of two authorizers make two calls, each with its own figures', async () => {
+    const archive = memoryArchive();
+    const calls: (string | null | undefined)[] = [];
+    const client = {
+      async call(api: 'analysis.getMonthlyRetain' | 'analysis.getMonthlyVisitTrend', _dates: unknown, options?: { appid?: string | null }) {
+        calls.push(options?.appid);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const reply = plausibleReply(api, '2024-05');
+        return options?.appid === 'wxb000000000000002' ? { ...reply, visitUv: [{ key: 0, value: 7 }] } : reply;
+      },
+    };
+    const instance = createInstanceState();
+    const [a, b] = await Promise.all([
+      serveMonths(retainReport, ['2024-05'], testContext({ client, archive: archive.store, instance, appid: 'wxa000000000000001' })),
+      serveMonths(retainReport, ['2024-05'], testContext({ client, archive: archive.store, instance, appid: 'wxb000000000000002' })),
+    ]);
+    expect(calls.sort()).toEqual(['wxa000000000000001', 'wxb000000000000002']);
+    expect(a[0]?.ok && a[0].data.visitUv[0]?.value).toBe(1000);
+    expect(b[0]?.ok && b[0].data.visitUv[0]?.value).toBe(7);
+    expect([...archive.documents.keys()].sort()).toEqual(['wxa000000000000001_retain_2024-05', 'wxb000000000000002_retain_2024-05']);
+  });
+});
