@@ -1,4 +1,5 @@
 import type http from 'http';
+import { readBody } from './request-body';
 import { COMPONENT_APIS, type ComponentPush } from './component';
 import { EMULATED_APIS } from './open-api';
 import { TOKEN_APIS } from './tokens';
@@ -86,26 +87,17 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readJson(req: http.IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= maxBytes) chunks.push(chunk);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      if (received > maxBytes) return reject(new RangeError(`the body exceeds ${maxBytes} bytes`));
-      try {
-        const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RangeError('the body must be a JSON object');
-        resolve(parsed as Record<string, unknown>);
-      } catch (error) {
-        reject(error instanceof RangeError ? error : new RangeError(`the body is not JSON: ${(error as Error).message}`));
-      }
-    });
-  });
+async function readJson(req: http.IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const body = await readBody(req, maxBytes);
+  if (body.kind === 'too-large') throw new RangeError(`the body exceeds ${maxBytes} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.bytes.toString('utf8') || '{}');
+  } catch (error) {
+    throw new RangeError(`the body is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RangeError('the body must be a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 /**

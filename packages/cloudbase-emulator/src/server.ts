@@ -1,4 +1,5 @@
 import http from 'http';
+import { readBody } from './request-body';
 import type { AddressInfo, Socket } from 'net';
 import { COMPONENT_API_PATHS, type ComponentAuthority } from './component';
 import { CONTROL_PREFIX, handleControlRequest, type EmulatorControl } from './control';
@@ -56,7 +57,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Body = { kind: 'complete'; bytes: Buffer } | { kind: 'too-large'; bytes: number };
 
 const FUNCTION_PATH = /^\/functions\/([A-Za-z0-9_-]+)\/?$/;
 let requestCounter = 0;
@@ -64,21 +64,6 @@ let requestCounter = 0;
 function nextRequestId(): string {
   requestCounter += 1;
   return `emulator-${Date.now().toString(36)}-${requestCounter}`;
-}
-
-function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Body> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= maxBytes) chunks.push(chunk);
-    });
-    req.on('end', () =>
-      resolve(received > maxBytes ? { kind: 'too-large', bytes: received } : { kind: 'complete', bytes: Buffer.concat(chunks) }),
-    );
-    req.on('error', reject);
-  });
 }
 
 function send(res: http.ServerResponse, status: number, contentType: string, body: string | Buffer): void {

@@ -1,19 +1,7 @@
 import type http from 'http';
 import { weChatError } from './open-api';
+import { readBody } from './request-body';
 import { ACCESS_TOKEN_API, withRid, type TokenRequest } from './tokens';
-
-function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= maxBytes) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(received > maxBytes ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /**
  * Reads a token endpoint request as WeChat does: `GET /cgi-bin/token` from the query string (another
@@ -31,10 +19,10 @@ export async function readTokenRequest(req: http.IncomingMessage, url: URL, apiN
     return { apiName, error: weChatError(43002, withRid('require POST method')) };
   }
   const body = await readBody(req, maxBodyBytes);
-  if (body === 'too-large') return { apiName, error: weChatError(47001, withRid('data format error')) };
-  if (body.length === 0) return { apiName, error: weChatError(44002, withRid('empty post data')) };
+  if (body.kind === 'too-large') return { apiName, error: weChatError(47001, withRid('data format error')) };
+  if (body.bytes.length === 0) return { apiName, error: weChatError(44002, withRid('empty post data')) };
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    const parsed: unknown = JSON.parse(body.bytes.toString('utf8'));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { apiName, params: parsed as Record<string, unknown> };
   } catch {
     // answered below
