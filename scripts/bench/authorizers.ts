@@ -1,8 +1,5 @@
 import {
-  EMULATOR_COMPONENT_AES_KEY,
   EMULATOR_COMPONENT_APPID,
-  EMULATOR_COMPONENT_APPSECRET,
-  EMULATOR_COMPONENT_TOKEN,
   documentKey,
   startEmulator,
 } from '@wx-monthly-analytics/cloudbase-emulator';
@@ -11,6 +8,7 @@ import path from 'path';
 import { parseArgs } from 'util';
 import { performance } from 'perf_hooks';
 import { buildFunctions } from '../build';
+import { componentEnvironment } from '../emulator-environment';
 
 /**
  * `npm run bench:authorizers`: how a third-party platform's daily sync scales. N emulated authorizers,
@@ -73,12 +71,7 @@ async function measure(authorizers: number, limitMs: number, months: number): Pr
       env: {
         ANALYTICS_ADMIN_OPENIDS: 'oBench',
         ANALYTICS_SYNC_MONTHS: String(months),
-        WECHAT_TRANSPORT: 'component',
-        WECHAT_COMPONENT_APPID: EMULATOR_COMPONENT_APPID,
-        WECHAT_COMPONENT_APPSECRET: EMULATOR_COMPONENT_APPSECRET,
-        WECHAT_COMPONENT_TOKEN: EMULATOR_COMPONENT_TOKEN,
-        WECHAT_COMPONENT_AES_KEY: EMULATOR_COMPONENT_AES_KEY,
-        WECHAT_API_BASE_URL: emulator.url,
+        ...componentEnvironment(emulator.url),
       },
     });
     try {

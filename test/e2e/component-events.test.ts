@@ -1,3 +1,4 @@
+import { componentEnvironment } from '../../scripts/emulator-environment';
 import {
   COMPONENT_TOKEN_API,
   EMULATOR_AUTHORIZER_APPID,
@@ -22,14 +23,7 @@ const TOKENS = 'wechat_tokens';
 const AUTHORIZERS = 'wechat_authorizers';
 const TICKET_ID = `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`;
 
-const componentEnv = (emulator: Emulator) => ({
-  WECHAT_TRANSPORT: 'component',
-  WECHAT_COMPONENT_APPID: EMULATOR_COMPONENT_APPID,
-  WECHAT_COMPONENT_APPSECRET: EMULATOR_COMPONENT_APPSECRET,
-  WECHAT_COMPONENT_TOKEN: EMULATOR_COMPONENT_TOKEN,
-  WECHAT_COMPONENT_AES_KEY: EMULATOR_COMPONENT_AES_KEY,
-  WECHAT_API_BASE_URL: emulator.url,
-});
+const componentEnv = (emulator: Emulator) => componentEnvironment(emulator.url);
 
 /** Every reply and log line of the suite, and every credential it saw: none may appear in the other. */
 const outputs: string[] = [];

@@ -1,8 +1,6 @@
+import { componentEnvironment } from '../../scripts/emulator-environment';
 import {
-  EMULATOR_COMPONENT_AES_KEY,
   EMULATOR_COMPONENT_APPID,
-  EMULATOR_COMPONENT_APPSECRET,
-  EMULATOR_COMPONENT_TOKEN,
   type Emulator,
 } from '@wx-monthly-analytics/cloudbase-emulator';
 import { ADMIN_OPENID, TIMER, type TestCloud, putDocument, replyOf, startTestCloud } from '../helpers/cloud';
@@ -18,12 +16,7 @@ const D = 'wxd000000000000004';
 const SCOPED = 'oScopedAdmin000000000000001';
 
 const componentEnv = (emulator: Emulator) => ({
-  WECHAT_TRANSPORT: 'component',
-  WECHAT_COMPONENT_APPID: EMULATOR_COMPONENT_APPID,
-  WECHAT_COMPONENT_APPSECRET: EMULATOR_COMPONENT_APPSECRET,
-  WECHAT_COMPONENT_TOKEN: EMULATOR_COMPONENT_TOKEN,
-  WECHAT_COMPONENT_AES_KEY: EMULATOR_COMPONENT_AES_KEY,
-  WECHAT_API_BASE_URL: emulator.url,
+  ...componentEnvironment(emulator.url),
   ANALYTICS_ADMIN_OPENIDS: `${ADMIN_OPENID},${SCOPED}@${A}`,
 });
 

@@ -1,4 +1,5 @@
-import { EMULATOR_APPID, EMULATOR_APP_SECRET } from '@wx-monthly-analytics/cloudbase-emulator';
+import { httpsEnvironment } from '../../scripts/emulator-environment';
+import { EMULATOR_APP_SECRET } from '@wx-monthly-analytics/cloudbase-emulator';
 import { ADMIN, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
 
 // The HTTPS transport end to end: the built functions, the runner, the real wx-server-sdk (for the
@@ -8,13 +9,7 @@ const RETAIN = 'analysis.getMonthlyRetain';
 const STABLE_TOKEN = 'cgi-bin/stable_token';
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '2024-06-15T02:00:00Z', Message: '' };
 
-const httpsEnv = (overrides: Record<string, string> = {}) => (emulator: { url: string }) => ({
-  WECHAT_TRANSPORT: 'https',
-  WECHAT_APPID: EMULATOR_APPID,
-  WECHAT_APPSECRET: EMULATOR_APP_SECRET,
-  WECHAT_API_BASE_URL: emulator.url,
-  ...overrides,
-});
+const httpsEnv = (overrides: Record<string, string> = {}) => (emulator: { url: string }) => ({ ...httpsEnvironment(emulator.url), ...overrides });
 
 /** Everything a function printed or replied, to prove no secret or token ever leaves it. */
 const output: string[] = [];
