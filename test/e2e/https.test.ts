@@ -1,6 +1,6 @@
 import { httpsEnvironment } from '../../scripts/emulator-environment';
-import { EMULATOR_APP_SECRET } from '@wx-monthly-analytics/cloudbase-emulator';
-import { ADMIN, TIMER, TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
+import { EMULATOR_APPID, EMULATOR_APP_SECRET } from '@wx-monthly-analytics/cloudbase-emulator';
+import { ADMIN, TIMER, TestCloud, replyOf, startTestCloud, putDocument } from '../helpers/cloud';
 
 // The HTTPS transport end to end: the built functions, the runner, the real wx-server-sdk (for the
 // database) and the emulator's token and datacube endpoints.
@@ -103,6 +103,26 @@ describe('HTTPS transport, end to end', () => {
     const result = record(await https.invokeCold('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-03' } }));
     expect(result.timedOut).toBe(false);
     expect(replyOf(result)).toMatchObject({ ok: false, error: { code: 'DEADLINE_EXCEEDED' } });
+  });
+
+  test.each([
+    ['no leaseUntil', { token: 'stale', expiresAt: 0, leaseHolder: null, failure: null }],
+    ['a leaseUntil that is not a number', { token: 'stale', expiresAt: 0, leaseHolder: 'x', leaseUntil: 'x', failure: null }],
+    ['a lease far in the future', { token: null, expiresAt: 0, leaseHolder: 'x', leaseUntil: 9e15, failure: null }],
+    ['a token that is not a string', { token: 12345, expiresAt: 0, leaseHolder: null, leaseUntil: 0, failure: null }],
+  ])('a token document with %s does not block the transport', async (_name, fields) => {
+    putDocument(https, 'wechat_tokens', { _id: `access_token_${EMULATOR_APPID}`, kind: 'token', ...fields });
+    const result = record(await https.invokeCold('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-02' } }));
+    expect(replyOf(result)).toMatchObject({ ok: true, source: 'wechat' });
+    expect(https.emulator.countCalls({ apiName: STABLE_TOKEN })).toBe(1);
+    expect(result.logs.join('\n')).not.toMatch(/MaxListenersExceededWarning/);
+  });
+
+  test('waiting for another instance\'s lease polls without leaking abort listeners', async () => {
+    putDocument(https, 'wechat_tokens', { _id: `access_token_${EMULATOR_APPID}`, kind: 'token', token: null, expiresAt: 0, leaseHolder: 'other', leaseUntil: NOW.getTime() + 1500, failure: null });
+    const result = record(await https.invokeCold('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-02' } }));
+    expect(replyOf(result)).toMatchObject({ ok: true });
+    expect(result.logs.join('\n')).not.toMatch(/MaxListenersExceededWarning/);
   });
 
   test('no secret or token appears in any output of this suite', () => {

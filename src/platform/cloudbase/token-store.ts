@@ -2,6 +2,8 @@ import type { TokenRecord, TokenStore } from '../../wechat/https';
 import type { CloudDatabase } from './archive';
 
 const COLLECTION_NOT_EXIST = -502005;
+/** The longest a refresh lease can rightly last, in ms: leases are a few seconds; a minute is generous. */
+const MAX_LEASE_MS = 60_000;
 
 function errCodeOf(error: unknown): number | undefined {
   const code = (error as { errCode?: unknown } | null)?.errCode;
@@ -55,14 +57,26 @@ export function createCloudTokenStore(db: CloudDatabase, collection: string): To
         await ensureCollection();
       }
       if (Number(updated) === 1) return true;
-      if (seenToken !== null) return false;
-      try {
-        await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
-        return true;
-      } catch {
-        // Another instance created it first (a duplicate _id): it holds the lease.
-        return false;
+      const add = async () => {
+        try {
+          await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
+          return true;
+        } catch {
+          // Another instance created it first (a duplicate _id): it holds the lease.
+          return false;
+        }
+      };
+      if (seenToken === null && (await add())) return true;
+      // A document no instance could have written (another shape, or a lease beyond any refresh) would
+      // block every instance for ever: it is removed and the lease taken, as for the sync's lease.
+      const reply = await tokens().where({ _id: id }).limit(1).get();
+      const current = Array.isArray(reply.data) ? reply.data[0] : undefined;
+      const record = toRecord(current);
+      if (current !== undefined && (!record || record.leaseUntil > now + MAX_LEASE_MS)) {
+        await tokens().where({ _id: id }).remove();
+        return add();
       }
+      return false;
     },
 
     async complete(id, holder, update) {
