@@ -1,4 +1,5 @@
 import { InvocationContext, createTimeBudget } from '../budget';
+import { WeChatCallError } from '../wechat/client';
 import { ComponentSettings, readConfig } from '../config';
 import { AnalyticsError } from '../errors';
 import { createCloudComponentState } from '../platform/cloudbase/component-state';
@@ -9,6 +10,9 @@ import { ComponentApi, ComponentState, createComponentTransport } from '../wecha
 import type { ComponentEvent } from './events';
 import { openComponentPush } from './handle';
 import { HttpReply, refusalReply, successReply } from './http-event';
+
+/** api_query_auth's answers for an authorization code already used (61009) or expired (61010). */
+const USED_CODE_ERRORS: ReadonlySet<number> = new Set([61009, 61010]);
 
 /** The permission set the datacube calls need (开发管理与数据分析权限). */
 export const DATACUBE_FUNCSCOPE = 18;
@@ -164,7 +168,18 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
         return 'stored';
       case 'authorized':
       case 'updateauthorized': {
-        const granted = await budget.race(ports.api.queryAuth(message.authorizationCode, budget.signal), "WeChat's answer to api_query_auth");
+        let granted: Awaited<ReturnType<ComponentApi['queryAuth']>>;
+        try {
+          granted = await budget.race(ports.api.queryAuth(message.authorizationCode, budget.signal), "WeChat's answer to api_query_auth");
+        } catch (error) {
+          // WeChat pushes again when a reply is slow; the code is single-use (61009 once used). A push
+          // already stored (the authorizer updated since it was sent) is acknowledged, not failed for ever.
+          if (error instanceof WeChatCallError && USED_CODE_ERRORS.has(error.errCode)) {
+            const known = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
+            if (known && known.updatedAt >= message.createTime * 1000) return 'acknowledged';
+          }
+          throw error;
+        }
         if (granted.authorizerAppid !== message.authorizerAppid) {
           throw new Error('api_query_auth answered for another authorizer than the push names');
         }

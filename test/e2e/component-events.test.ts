@@ -172,6 +172,16 @@ describe('componentEvents, end to end', () => {
     });
   });
 
+  test('the same authorization pushed again (WeChat retries a slow reply) is acknowledged, not failed for ever', async () => {
+    await storeTicket();
+    const grant = authorize(EMULATOR_AUTHORIZER_APPID);
+    expect(replyOf(await push(grant.push))).toMatchObject({ statusCode: 200, body: 'success' });
+    const again = await push(grant.push);
+    expect(replyOf(again)).toMatchObject({ statusCode: 200, body: 'success' });
+    expect(pushLog(again)).toMatchObject({ result: 'acknowledged' });
+    expect(authorizers()).toEqual([expect.objectContaining({ authorizerAppid: EMULATOR_AUTHORIZER_APPID, status: 'authorized' })]);
+  });
+
   test('WeChat failing api_query_auth: 5xx and nothing stored, so that WeChat pushes again', async () => {
     await storeTicket();
     cloud.emulator.faults.failNext(QUERY_AUTH_API, -1);
