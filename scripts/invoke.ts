@@ -135,14 +135,15 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const timerMessage = values['timer-message'] === undefined ? {} : { message: values['timer-message'] };
   const caller: Caller = values.timer ? { kind: 'timer', ...timerMessage } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
 
+  const envFlags = parseEnvFlags(values.env ?? []);
   const options: InvokeCliOptions = {
     functionName,
     data,
     caller,
-    admins: values.admins ?? env.ANALYTICS_ADMIN_OPENIDS ?? DEFAULT_OPENID,
+    admins: values.admins ?? envFlags.ANALYTICS_ADMIN_OPENIDS ?? env.ANALYTICS_ADMIN_OPENIDS ?? DEFAULT_OPENID,
     mode: values.warm ? 'warm' : 'cold',
     functionsRoot: path.resolve(REPO_ROOT, values['functions-root'] ?? 'cloudfunctions'),
-    env: parseEnvFlags(values.env ?? []),
+    env: envFlags,
   };
   if (values.emulator !== undefined) {
     if (!/^https?:\/\//.test(values.emulator)) throw new UsageError('--emulator expects an http(s) URL');

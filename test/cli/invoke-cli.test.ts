@@ -180,3 +180,12 @@ describe('npm run invoke', () => {
     expect(stderr).toContain('Usage: npm run invoke');
   });
 });
+
+describe('--env', () => {
+  test('ANALYTICS_ADMIN_OPENIDS given with --env counts, unless --admins says otherwise', () => {
+    expect(parseInvokeArgs(['getMonthlyRetain', '--env', 'ANALYTICS_ADMIN_OPENIDS=oX'], {})?.admins).toBe('oX');
+    expect(parseInvokeArgs(['getMonthlyRetain', '--env', 'ANALYTICS_ADMIN_OPENIDS=oX', '--admins', 'oY'], {})?.admins).toBe('oY');
+    expect(parseInvokeArgs(['getMonthlyRetain', '--env', 'WECHAT_TRANSPORT=https'], {})?.env).toEqual({ WECHAT_TRANSPORT: 'https' });
+    expect(() => parseInvokeArgs(['getMonthlyRetain', '--env', 'lower=1'], {})).toThrow(/NAME=VALUE/);
+  });
+});
