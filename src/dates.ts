@@ -52,6 +52,11 @@ export function compareMonths(a: YearMonth, b: YearMonth): number {
   return startOf(a).diff(startOf(b), 'month');
 }
 
+/** The calendar day that `instant` falls on, on a clock in China: `YYYY-MM-DD`. */
+export function chinaDayOf(instant: Date): string {
+  return dayjs.utc(instant).add(CHINA_OFFSET_HOURS, 'hour').format('YYYY-MM-DD');
+}
+
 /** Every month from `from` to `to`, both included, in order; empty when `to` is before `from`. */
 export function monthsBetween(from: YearMonth, to: YearMonth): YearMonth[] {
   const count = compareMonths(to, from);

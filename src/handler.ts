@@ -217,7 +217,7 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
       const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
       const state = runtime.componentState(config);
       const work = state
-        ? () => syncAuthorizers(reports, months, monthly, state, appid ?? undefined)
+        ? () => syncAuthorizers(reports, months, monthly, state, appid !== null ? { kind: 'one', appid } : timer ? { kind: 'daily' } : { kind: 'all' })
         : () => syncArchive(reports, months, monthly);
       const summary = await syncUnderLease(work, months.length * reports.length, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
       const permanent = summary.failures.find((failure) => !failure.retryLater);
@@ -234,6 +234,7 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         deferred: summary.deferred,
         failures: summary.failures.map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
         authorizers: summary.authorizers?.length,
+        authorizersUpToDate: summary.authorizersUpToDate,
         authorizersNeedingReauth: summary.authorizers?.filter((entry) => entry.status === 'needs_reauth').map((entry) => entry.appid),
         durationMs: runtime.now().getTime() - budget.startedAt,
       });

@@ -132,6 +132,11 @@ export interface SyncSummary {
   failures: SyncFailure[];
   /** Third-party mode: what the run did for each authorizer it reached, in order. */
   authorizers?: AuthorizerSyncSummary[];
+  /**
+   * Third-party mode, timer runs: authorizers whose months an earlier run completed on the same
+   * China-time day; not read again, and not in `authorizers`.
+   */
+  authorizersUpToDate?: number;
 }
 
 /** What one sync run did for one authorizer (third-party mode). */

@@ -1,36 +1,76 @@
 import type { MonthlyContext } from '../archive/read-through';
 import type { AuthorizerSyncSummary, SyncSummary } from '../contract';
-import type { YearMonth } from '../dates';
+import { type YearMonth, chinaDayOf } from '../dates';
+import { describe } from '../reply';
 import type { ReportDefinition } from '../reports/report';
 import type { AuthorizerRecord, ComponentState } from '../wechat/component';
 import { syncArchive } from './sync';
 
-/** `authorizers` in a fair order: those after `cursor` first, then from the start (a ring). */
-export function afterCursor(authorizers: readonly AuthorizerRecord[], cursor: string | undefined): AuthorizerRecord[] {
-  if (cursor === undefined) return [...authorizers];
-  const next = authorizers.findIndex((authorizer) => authorizer.authorizerAppid > cursor);
-  return next < 0 ? [...authorizers] : [...authorizers.slice(next), ...authorizers.slice(0, next)];
+/** How a sync walks the authorizers. */
+export type AuthorizerWalk =
+  /**
+   * The timer's daily walk: authorizers already completed on this China-time day are left out, the rest
+   * go least recently synced first (never synced first), and each one completed is stamped.
+   */
+  | { kind: 'daily' }
+  /** Exactly these authorizers, in this order, stamped as in the daily walk (one shard of a fanned-out timer run). */
+  | { kind: 'shard'; appids: readonly string[] }
+  /** One authorizer (an admin's backfill): no stamp, since its months are not the daily window. */
+  | { kind: 'one'; appid: string }
+  /** Every authorizer in AppID order (an unrestricted admin's backfill): no stamp. */
+  | { kind: 'all' };
+
+/**
+ * The daily walk's order: every authorizer not completed on the China-time day of `now`, least recently
+ * synced first (never synced first, then by AppID), and how many were left out as done today. A stamp
+ * on another day (a broken one included) counts as not done; it is replaced when the authorizer is done.
+ */
+export function dailyOrder(authorizers: readonly AuthorizerRecord[], now: Date): { due: AuthorizerRecord[]; upToDate: number } {
+  const today = chinaDayOf(now);
+  const doneToday = (record: AuthorizerRecord) =>
+    record.status === 'authorized' && record.syncedAt !== undefined && chinaDayOf(new Date(record.syncedAt)) === today;
+  const due = authorizers.filter((record) => !doneToday(record));
+  due.sort((a, b) => (a.syncedAt ?? 0) - (b.syncedAt ?? 0) || (a.authorizerAppid < b.authorizerAppid ? -1 : a.authorizerAppid > b.authorizerAppid ? 1 : 0));
+  return { due, upToDate: authorizers.length - due.length };
+}
+
+/** The authorizers a walk covers, in order, and how many it left out as already done today. */
+async function choose(walk: AuthorizerWalk, state: ComponentState, base: MonthlyContext): Promise<{ chosen: AuthorizerRecord[]; upToDate: number }> {
+  if (walk.kind === 'shard') {
+    const records = await base.budget.race(Promise.all(walk.appids.map((appid) => state.readAuthorizer(appid))), 'The authorizers of this shard');
+    // An authorizer removed since the shard was planned is simply not synced.
+    const present = records.filter((record): record is AuthorizerRecord => record !== undefined);
+    const { due, upToDate } = dailyOrder(present, base.now());
+    return { chosen: due, upToDate };
+  }
+  const all = await base.budget.race(state.listAuthorizers(), 'The list of authorizers');
+  if (walk.kind === 'daily') {
+    const { due, upToDate } = dailyOrder(all, base.now());
+    return { chosen: due, upToDate };
+  }
+  return { chosen: walk.kind === 'one' ? all.filter((record) => record.authorizerAppid === walk.appid) : all, upToDate: 0 };
 }
 
 /**
  * The sync of a third-party platform: every authorised Mini Program's months, one authorizer after the
  * other, each with its own archive key and its own stopped APIs (one authorizer's 61007 or quota never
- * blocks another's months), within the invocation's time. The walk goes on where the last run stopped
- * (a cursor in the database, moved past each authorizer completed), so that every authorizer gets its
- * turn however many there are. Authorizers that must authorise again, or revoked, are listed, not asked.
- *
- * @param only - an authorizer to sync alone (an admin's backfill); the cursor is then left as it is
+ * blocks another's months), within the invocation's time. The timer's walk goes on where the last run
+ * stopped: each authorizer completed (nothing deferred) is stamped in the database, and the next run
+ * takes the least recently synced first and leaves out those done on the same China-time day, so that
+ * every authorizer gets its turn however many there are and no run re-reads what another finished.
+ * Authorizers that must authorise again, or revoked, are listed, not asked.
  */
 export async function syncAuthorizers(
   reports: readonly ReportDefinition<unknown>[],
   months: readonly YearMonth[],
   base: MonthlyContext,
   state: ComponentState,
-  only?: string,
+  walk: AuthorizerWalk,
 ): Promise<SyncSummary> {
   const summary: SyncSummary = { fetched: 0, skipped: 0, failed: 0, deferred: 0, failures: [], authorizers: [] };
-  const all = await base.budget.race(state.listAuthorizers(), 'The list of authorizers');
-  const chosen = only === undefined ? afterCursor(all, await base.budget.race(state.readCursor(), 'The sync cursor')) : all.filter((record) => record.authorizerAppid === only);
+  const { chosen, upToDate } = await choose(walk, state, base);
+  if (walk.kind === 'daily' || walk.kind === 'shard') summary.authorizersUpToDate = upToDate;
+  const stamps = walk.kind === 'daily' || walk.kind === 'shard';
   const perAuthorizer = months.length * reports.length;
   for (const authorizer of chosen) {
     const entry: AuthorizerSyncSummary = { appid: authorizer.authorizerAppid, status: authorizer.status, fetched: 0, skipped: 0, failed: 0, deferred: 0 };
@@ -48,7 +88,12 @@ export async function syncAuthorizers(
     summary.failed += result.failed;
     summary.deferred += result.deferred;
     summary.failures.push(...result.failures.map((failure) => ({ ...failure, appid: authorizer.authorizerAppid })));
-    if (only === undefined && result.deferred === 0) await base.budget.race(state.writeCursor(authorizer.authorizerAppid), 'The sync cursor').catch(() => undefined);
+    if (stamps && result.deferred === 0) {
+      // A lost stamp costs one more look at this authorizer's archive on the next run, nothing else.
+      await base.budget.race(state.markSynced(authorizer.authorizerAppid, base.now().getTime()), 'The sync stamp').catch((error: unknown) => {
+        base.log({ level: 'warn', event: 'sync_stamp_failed', appid: authorizer.authorizerAppid, error: describe(error) });
+      });
+    }
   }
   return summary;
 }

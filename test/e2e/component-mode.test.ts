@@ -102,25 +102,43 @@ describe('third-party mode, end to end', () => {
     // One authorizer's problems never block another's months, nor fail the run.
     expect(result.failed).toBeUndefined();
 
+    // The next run the same day: A and D were completed (D's quota failures wait for tomorrow's run) and
+    // are not read again; B and C are listed as needing a new authorisation, and nothing is asked.
+    cloud.emulator.resetCalls();
     const next = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
     const statuses = Object.fromEntries(next.data.authorizers.map((entry: { appid: string; status: string }) => [entry.appid, entry.status]));
-    expect(statuses).toEqual({ [A]: 'authorized', [B]: 'needs_reauth', [C]: 'needs_reauth', [D]: 'authorized' });
+    expect(statuses).toEqual({ [B]: 'needs_reauth', [C]: 'needs_reauth' });
+    expect(next.data.authorizersUpToDate).toBe(2);
+    expect(cloud.emulator.countCalls({ apiName: 'analysis.getMonthlyRetain' }) + cloud.emulator.countCalls({ apiName: 'analysis.getMonthlyVisitTrend' })).toBe(0);
   });
 
-  test('a run cut by its time limit goes on with the next authorizers on the next run', async () => {
+  test('a run cut by its time limit goes on with the authorizers it did not complete, and a day is walked once', async () => {
     setUpPlatform(cloud, [{ appid: A }, { appid: B }, { appid: D }]);
     cloud.emulator.faults.latency(150);
     const first = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT }));
     expect(first.data.deferred).toBeGreaterThan(0);
     cloud.emulator.faults.latency(0);
-    const order = (reply: { data: { authorizers: { appid: string; fetched: number }[] } }) => reply.data.authorizers.map((entry) => entry.appid);
+    const appids = (reply: { data: { authorizers: { appid: string }[] } }) => reply.data.authorizers.map((entry) => entry.appid);
+    const completedFirst: string[] = first.data.authorizers.filter((entry: { deferred: number }) => entry.deferred === 0).map((entry: { appid: string }) => entry.appid);
+    expect(completedFirst.length).toBeLessThan(3);
+    // The second run walks only what the first left, never-synced first, and re-reads nothing it did.
     const second = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
-    // The second run starts after the last authorizer the first one completed.
-    const completedFirst = first.data.authorizers.filter((entry: { deferred: number }) => entry.deferred === 0).map((entry: { appid: string }) => entry.appid);
-    expect(order(second)[0]).not.toBe(completedFirst[completedFirst.length - 1] ?? 'none');
-    expect(second.data.deferred).toBe(0);
+    expect(appids(second).sort()).toEqual([A, B, D].filter((appid) => !completedFirst.includes(appid)));
+    expect(second.data).toMatchObject({ deferred: 0, authorizersUpToDate: completedFirst.length });
     const documents = cloud.emulator.database.documents('analytics_monthly').filter((document) => String(document._id).includes('_'));
     expect(documents.length).toBe(72);
+    // Done for the day: a third run reads no authorizer's archive and asks WeChat nothing.
+    cloud.emulator.resetCalls();
+    const third = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT }));
+    expect(third.data).toMatchObject({ fetched: 0, skipped: 0, deferred: 0, authorizers: [], authorizersUpToDate: 3 });
+    // The next China-time day (10:00 in China is 02:00 UTC), every authorizer is walked again.
+    const tomorrow = new Date(NOW.getTime() + 24 * 3600_000);
+    cloud.setNow(tomorrow);
+    const { ticket } = cloud.emulator.component.issueTicket();
+    putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: tomorrow.getTime() });
+    const nextDay = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(appids(nextDay).sort()).toEqual([A, B, D]);
+    expect(nextDay.data).toMatchObject({ fetched: 0, skipped: 72, deferred: 0, authorizersUpToDate: 0 });
   });
 
   test('the whole flow: ticket push, authorisation push, a report call for that Mini Program, the sync', async () => {

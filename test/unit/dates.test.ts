@@ -1,5 +1,6 @@
 import {
   addMonths,
+  chinaDayOf,
   chinaMonthOf,
   daysInMonth,
   isMonthComplete,
@@ -88,6 +89,9 @@ describe('dates do not depend on the host time zone (run under UTC, America/New_
     expect(chinaMonthOf(new Date('2024-03-31T16:00:00.000Z'))).toBe('2024-04');
     expect(chinaMonthOf(new Date('2024-10-31T16:00:00.000Z'))).toBe('2024-11');
     expect(chinaMonthOf(new Date('2024-11-03T06:30:00.000Z'))).toBe('2024-11');
+    expect(chinaDayOf(new Date('2024-03-09T15:59:59.999Z'))).toBe('2024-03-09');
+    expect(chinaDayOf(new Date('2024-03-09T16:00:00.000Z'))).toBe('2024-03-10');
+    expect(chinaDayOf(new Date('2024-11-03T06:30:00.000Z'))).toBe('2024-11-03');
     expect(new Date(monthEndsAt('2024-02')).toISOString()).toBe('2024-02-29T16:00:00.000Z');
     expect(new Date(monthEndsAt('2024-10')).toISOString()).toBe('2024-10-31T16:00:00.000Z');
     expect(new Date(monthEndsAt('2024-12')).toISOString()).toBe('2024-12-31T16:00:00.000Z');

@@ -3,7 +3,6 @@ import type { CloudDatabase } from './archive';
 
 const COLLECTION_NOT_EXIST = -502005;
 const PAGE = 1000;
-const CURSOR_ID = 'sync_cursor';
 
 function errCodeOf(error: unknown): number | undefined {
   const code = (error as { errCode?: unknown } | null)?.errCode;
@@ -12,18 +11,21 @@ function errCodeOf(error: unknown): number | undefined {
 
 function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
-  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt } = document as Record<string, unknown>;
+  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt } = document as Record<string, unknown>;
   if (typeof authorizerAppid !== 'string' || typeof refreshToken !== 'string' || typeof updatedAt !== 'number') return undefined;
   if (!Array.isArray(funcs) || !funcs.every((id) => Number.isInteger(id))) return undefined;
   if (status !== 'authorized' && status !== 'needs_reauth' && status !== 'revoked') return undefined;
   if (problem !== null && typeof problem !== 'number') return undefined;
-  return { authorizerAppid, refreshToken, funcs: funcs as number[], status, problem, updatedAt };
+  const record: AuthorizerRecord = { authorizerAppid, refreshToken, funcs: funcs as number[], status, problem, updatedAt };
+  // A stamp that is not a plain time counts as never synced: the authorizer is synced again.
+  if (typeof syncedAt === 'number' && Number.isFinite(syncedAt)) record.syncedAt = syncedAt;
+  return record;
 }
 
 /**
  * The third-party platform's state in the CloudBase database: the newest ticket in `tokenCollection`
- * (`component_verify_ticket_<component appid>`), one document per authorizer (id: its AppID) and the
- * sync cursor in `authorizerCollection`. Both collections must allow no client access.
+ * (`component_verify_ticket_<component appid>`), one document per authorizer (id: its AppID, with the
+ * time of its last complete sync) in `authorizerCollection`. Both collections must allow no client access.
  */
 export function createCloudComponentState(db: CloudDatabase, tokenCollection: string, authorizerCollection: string): ComponentState {
   const readOne = async (collection: string, id: string): Promise<unknown> => {
@@ -86,12 +88,8 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
         if (page.length < PAGE) return found;
       }
     },
-    async readCursor() {
-      const document = (await readOne(authorizerCollection, CURSOR_ID)) as Record<string, unknown> | undefined;
-      return typeof document?.authorizerAppid === 'string' ? document.authorizerAppid : undefined;
-    },
-    async writeCursor(authorizerAppid) {
-      await write(authorizerCollection, CURSOR_ID, { kind: 'cursor', authorizerAppid });
+    async markSynced(authorizerAppid, syncedAt) {
+      await db.collection(authorizerCollection).where({ _id: authorizerAppid, kind: 'authorizer' }).update({ data: { syncedAt } });
     },
   };
 }

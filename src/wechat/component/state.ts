@@ -10,6 +10,12 @@ export interface AuthorizerRecord {
   problem: number | null;
   /** Epoch ms. */
   updatedAt: number;
+  /**
+   * Epoch ms of the last timer sync that completed this authorizer's months (nothing deferred);
+   * undefined when none has. The sync walks the least recently synced first, and skips those synced on
+   * the same China-time day.
+   */
+  syncedAt?: number;
 }
 
 /** Where the platform keeps its ticket and its authorizers. */
@@ -22,7 +28,9 @@ export interface ComponentState {
   writeAuthorizer(record: AuthorizerRecord): Promise<void>;
   /** Every authorizer, in a stable order (by AppID). */
   listAuthorizers(): Promise<AuthorizerRecord[]>;
-  /** Where the last sync run stopped (an authorizer AppID), for the next one to go on from. */
-  readCursor(): Promise<string | undefined>;
-  writeCursor(authorizerAppid: string): Promise<void>;
+  /**
+   * Records that a timer sync completed `authorizerAppid`'s months at `syncedAt` (epoch ms), without
+   * touching the rest of its document (a push may be changing it). No-op for an unknown authorizer.
+   */
+  markSynced(authorizerAppid: string, syncedAt: number): Promise<void>;
 }
