@@ -11,6 +11,8 @@ export interface CallerContext {
 export type Principal = { kind: 'admin'; openid: string } | { kind: 'timer' };
 
 const TIMER_SOURCE = 'wx_trigger';
+/** SOURCE of an invocation that a timer-started cloud function made with `cloud.callFunction`. */
+const TIMER_CHAIN_SOURCE = 'wx_trigger,scf';
 
 /**
  * True when the platform started this invocation from the function's timer trigger: SOURCE
@@ -21,13 +23,24 @@ export function isTimerRun(context: CallerContext): boolean {
 }
 
 /**
- * Decides from the platform's context alone whether the caller may read analytics: an admin listed
- * in `ANALYTICS_ADMIN_OPENIDS`, or the function's own timer. Throws `FORBIDDEN` otherwise.
+ * True when a cloud function of this environment that its timer started called this one
+ * (`cloud.callFunction`): SOURCE `wx_trigger,scf` (the platform joins the chain; a Mini Program's chain
+ * starts with `wx_client`) and no OPENID. This is how the sync's fan-out shards run; no event field
+ * can make a call look like one.
  */
-export function authorize(context: CallerContext, config: Pick<AnalyticsConfig, 'adminOpenids'>): Principal {
+export function isTimerChain(context: CallerContext): boolean {
+  return (context.OPENID ?? '') === '' && context.SOURCE === TIMER_CHAIN_SOURCE;
+}
+
+/**
+ * Decides from the platform's context alone whether the caller may read analytics: an admin listed
+ * in `ANALYTICS_ADMIN_OPENIDS`, or the function's own timer (with `acceptTimerChain`, also a run that a
+ * timer run started: the sync's shards). Throws `FORBIDDEN` otherwise.
+ */
+export function authorize(context: CallerContext, config: Pick<AnalyticsConfig, 'adminOpenids'>, acceptTimerChain = false): Principal {
   const openid = context.OPENID ?? '';
   if (openid === '') {
-    if (isTimerRun(context)) return { kind: 'timer' };
+    if (isTimerRun(context) || (acceptTimerChain && isTimerChain(context))) return { kind: 'timer' };
     throw new AnalyticsError(
       'FORBIDDEN',
       'Analytics are served to the Mini Program\'s admins and to the timer only; this caller has no OPENID.',

@@ -37,16 +37,18 @@ export interface TimeBudget {
 
 /**
  * The budget of an invocation that started at `startedAt` (epoch ms, by the injected clock `now`):
- * the context's remaining time (or its time limit, or 3 s) less {@link REPLY_MARGIN_MS}.
+ * the context's remaining time (or its time limit, or 3 s) less {@link REPLY_MARGIN_MS}, and never
+ * after `notAfter` (epoch ms) when given: the deadline of the run that started this one.
  */
-export function createTimeBudget(context: InvocationContext | undefined, startedAt: number, now: () => number): TimeBudget {
+export function createTimeBudget(context: InvocationContext | undefined, startedAt: number, now: () => number, notAfter?: number): TimeBudget {
   const remainingAtStart =
     typeof context?.getRemainingTimeInMillis === 'function'
       ? context.getRemainingTimeInMillis()
       : typeof context?.time_limit_in_ms === 'number'
         ? context.time_limit_in_ms
         : DEFAULT_TIME_LIMIT_MS;
-  const deadline = startedAt + Math.max((Number.isFinite(remainingAtStart) ? remainingAtStart : DEFAULT_TIME_LIMIT_MS) - REPLY_MARGIN_MS, 0);
+  const own = startedAt + Math.max((Number.isFinite(remainingAtStart) ? remainingAtStart : DEFAULT_TIME_LIMIT_MS) - REPLY_MARGIN_MS, 0);
+  const deadline = notAfter === undefined ? own : Math.max(Math.min(own, notAfter), startedAt);
   const remaining = () => Math.max(deadline - now(), 0);
   let controller: AbortController | undefined;
 

@@ -10,6 +10,8 @@ export interface AnalyticsConfig {
   syncMonths: number;
   /** `ANALYTICS_CONCURRENCY`: WeChat calls in flight at once (default 4, at most 10). */
   concurrency: number;
+  /** How the timer's sync fans out over several invocations of itself (third-party mode). */
+  fanOut: FanOutSettings;
   /** `WECHAT_TRANSPORT`: how WeChat is reached: `cloud` (default, the cloud call) or `https` (an access_token). */
   transport: WeChatTransport;
   /** Settings of the HTTPS transport; present when `transport` is `https`. */
@@ -21,6 +23,17 @@ export interface AnalyticsConfig {
    * `ANALYTICS_ADMIN_OPENIDS`. An admin listed without `@` may read every authorizer.
    */
   adminScopes: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** How the third-party sync shares a timer run's authorizers among invocations of the sync function. */
+export interface FanOutSettings {
+  /**
+   * `ANALYTICS_SYNC_SHARD_SIZE`: authorizers per invocation (default 50, at most 500). A timer run with
+   * more authorizers due than this starts one invocation per shard; 0 never fans out.
+   */
+  shardSize: number;
+  /** `ANALYTICS_SYNC_MAX_SHARDS`: invocations one timer run starts at most (default 20, at most 100). */
+  maxShards: number;
 }
 
 /** The third-party transport's settings. */
@@ -74,6 +87,10 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
     collection,
     syncMonths: readInteger(env, 'ANALYTICS_SYNC_MONTHS', 12, 1, 60),
     concurrency: readInteger(env, 'ANALYTICS_CONCURRENCY', 4, 1, 10),
+    fanOut: {
+      shardSize: readInteger(env, 'ANALYTICS_SYNC_SHARD_SIZE', 50, 0, 500),
+      maxShards: readInteger(env, 'ANALYTICS_SYNC_MAX_SHARDS', 20, 1, 100),
+    },
     ...readTransport(env),
   };
 }

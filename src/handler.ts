@@ -1,10 +1,10 @@
-import { CallerContext, Principal, authorize, authorizeAppid, isTimerRun } from './access';
+import { CallerContext, Principal, authorize, authorizeAppid, isTimerChain, isTimerRun } from './access';
 import { InstanceState, MonthlyContext, createInstanceState, serveMonths } from './archive/read-through';
 import type { ArchiveStore } from './archive/store';
 import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from './budget';
 import { ADMIN_OPENIDS_VARIABLE, AnalyticsConfig, readAdminOpenids, readConfig } from './config';
-import type { FailureReply, MonthReply, RangeReply, SyncReply } from './contract';
-import { monthsBetween } from './dates';
+import type { FailureReply, MonthReply, RangeReply, SyncReply, SyncSummary } from './contract';
+import { YearMonth, monthsBetween } from './dates';
 import { AnalyticsError, echo, invalidArgument } from './errors';
 import { createCloudArchive } from './platform/cloudbase/archive';
 import { createCloudComponentState } from './platform/cloudbase/component-state';
@@ -13,7 +13,8 @@ import type { CloudSdk } from './platform/cloudbase/sdk';
 import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
 import { AnalyticsRequest, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
-import { syncAuthorizers } from './sync/authorizers';
+import { FanOut, syncAuthorizers } from './sync/authorizers';
+import { hasShard, parseShardRequest, shardDeadlineOf } from './sync/fan-out';
 import { syncArchive, syncUnderLease } from './sync/sync';
 import type { WeChatClient } from './wechat/client';
 import { createWeChatClient } from './wechat/factory';
@@ -30,6 +31,14 @@ export interface HandlerDependencies {
   log?: Log;
   /** Stands in for the cloud database archive. */
   archive?: ArchiveStore;
+}
+
+/** What sets one kind of function's invocations apart. */
+interface RunOptions {
+  /** Also serve runs that a timer run started (`cloud.callFunction`): the sync's shards. */
+  acceptTimerChain?: boolean;
+  /** An earlier deadline (epoch ms) for this caller, e.g. a shard's, which must end before its timer run. */
+  notAfter?: (caller: CallerContext, startedAt: number) => number | undefined;
 }
 
 const logToConsole: Log = (entry) => console.log(JSON.stringify(entry));
@@ -64,7 +73,7 @@ function createRuntime(dependencies: HandlerDependencies) {
    * anything reaches WeChat. A broken configuration is told to admins (and fails a timer run); any
    * other caller is refused as if it were fine, and the detail goes to the log.
    */
-  function begin(caller: CallerContext, context: InvocationContext | undefined, startedAt: number, log: Log): Invocation {
+  function begin(caller: CallerContext, context: InvocationContext | undefined, startedAt: number, log: Log, options: RunOptions): Invocation {
     let current: AnalyticsConfig;
     try {
       current = config ??= readConfig(env);
@@ -77,9 +86,9 @@ function createRuntime(dependencies: HandlerDependencies) {
     }
     // With no admin configured every caller is refused alike; only the log says why.
     if (current.adminOpenids.size === 0) log({ level: 'warn', event: 'no_admins_configured', detail: `${ADMIN_OPENIDS_VARIABLE} is empty` });
-    const principal = authorize(caller, current);
+    const principal = authorize(caller, current, options.acceptTimerChain);
     archive ??= createCloudArchive(dependencies.cloud.database(), current.collection);
-    const budget = createTimeBudget(context, startedAt, () => now().getTime());
+    const budget = createTimeBudget(context, startedAt, () => now().getTime(), options.notAfter?.(caller, startedAt));
     transport ??= createWeChatClient(current, {
       cloud: dependencies.cloud,
       tokenStore: (collection) => createCloudTokenStore(dependencies.cloud.database(), collection),
@@ -115,14 +124,15 @@ function createRuntime(dependencies: HandlerDependencies) {
   async function run<Reply extends { ok: boolean }>(
     context: InvocationContext | undefined,
     work: (invocation: Invocation, timer: boolean, log: Log) => Promise<Reply>,
+    options: RunOptions = {},
   ): Promise<Reply | FailureReply> {
     const startedAt = now().getTime();
     const log = logFor(context);
     const caller = dependencies.cloud.getWXContext();
-    const timer = isTimerRun(caller);
+    const timer = isTimerRun(caller) || (options.acceptTimerChain === true && isTimerChain(caller));
     let reply: Reply | FailureReply;
     try {
-      reply = await work(begin(caller, context, startedAt, log), timer, log);
+      reply = await work(begin(caller, context, startedAt, log, options), timer, log);
     } catch (error) {
       reply = failureReply(error, log);
     }
@@ -142,6 +152,9 @@ function createRuntime(dependencies: HandlerDependencies) {
 
   return { now, run, componentState };
 }
+
+/** The sync function's name, when the platform's context does not give it. */
+const SYNC_FUNCTION_NAME = 'syncMonthlyAnalytics';
 
 const APPID = /^wx[0-9a-zA-Z]{16}$/;
 
@@ -206,20 +219,40 @@ export function createReportHandler<Data>(report: ReportDefinition<Data>, depend
 export function createSyncHandler(reports: readonly ReportDefinition<unknown>[], dependencies: HandlerDependencies) {
   const runtime = createRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<SyncReply> {
-    return runtime.run(context, async ({ principal, config, budget, monthly }, timer, log): Promise<SyncReply> => {
+    const work = async ({ principal, config, budget, monthly }: Invocation, timer: boolean, log: Log): Promise<SyncReply> => {
       const now = runtime.now();
+      const state = runtime.componentState(config);
+      // One of the shards a timer run started (see sync/fan-out.ts): its event says which authorizers.
+      const shardRun = timer && hasShard(event) && isTimerChain(dependencies.cloud.getWXContext());
       const { appid, rest } = takeAppid(timer ? {} : event, config, false);
       if (appid !== null) authorizeAppid(principal, appid, config);
       if (appid === null && principal.kind === 'admin' && config.adminScopes.has(principal.openid)) {
         throw invalidArgument('This admin may sync only its own Mini Programs: send { appid } with the backfill.');
       }
-      const months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
-      const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
-      const state = runtime.componentState(config);
-      const work = state
-        ? () => syncAuthorizers(reports, months, monthly, state, appid !== null ? { kind: 'one', appid } : timer ? { kind: 'daily' } : { kind: 'all' })
-        : () => syncArchive(reports, months, monthly);
-      const summary = await syncUnderLease(work, months.length * reports.length, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
+      let months: YearMonth[];
+      let summary: SyncSummary;
+      if (shardRun) {
+        if (!state) throw invalidArgument('A shard run is part of the third-party sync (WECHAT_TRANSPORT=component).');
+        const shard = parseShardRequest(event, now);
+        months = shard.months;
+        // It runs inside the lease of the timer run that started it, and ends before that run does.
+        summary = await syncAuthorizers(reports, months, monthly, state, { kind: 'shard', appids: shard.appids });
+      } else {
+        months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
+        const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
+        const name = context?.function_name ?? SYNC_FUNCTION_NAME;
+        const fanOut: FanOut | undefined =
+          timer && state
+            ? {
+                ...config.fanOut,
+                invoke: async (request) => (await dependencies.cloud.callFunction({ name, data: { shard: request } })).result,
+              }
+            : undefined;
+        const walk = state
+          ? () => syncAuthorizers(reports, months, monthly, state, appid !== null ? { kind: 'one', appid } : timer ? { kind: 'daily' } : { kind: 'all' }, fanOut)
+          : () => syncArchive(reports, months, monthly);
+        summary = await syncUnderLease(walk, months.length * reports.length, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
+      }
       const permanent = summary.failures.find((failure) => !failure.retryLater);
       log({
         level: permanent ? 'error' : summary.failed > 0 ? 'warn' : 'info',
@@ -235,11 +268,25 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         failures: summary.failures.map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
         authorizers: summary.authorizers?.length,
         authorizersUpToDate: summary.authorizersUpToDate,
+        shards: summary.shards,
+        shard: shardRun ? true : undefined,
         authorizersNeedingReauth: summary.authorizers?.filter((entry) => entry.status === 'needs_reauth').map((entry) => entry.appid),
         durationMs: runtime.now().getTime() - budget.startedAt,
       });
-      if (!permanent) return { ok: true, data: summary };
-      return { ok: false, error: permanent.error, data: summary };
+      if (permanent) return { ok: false, error: permanent.error, data: summary };
+      if (summary.shards && summary.shards.failed > 0) {
+        const error = new AnalyticsError(
+          'UPSTREAM_ERROR',
+          `${summary.shards.failed} of the ${summary.shards.started} shard invocations of this function failed; their Mini Programs are synced by the next run. Their logs say why.`,
+          { recovery: 'later' },
+        );
+        return { ok: false, error: error.toBody(), data: summary };
+      }
+      return { ok: true, data: summary };
+    };
+    return runtime.run(context, work, {
+      acceptTimerChain: true,
+      notAfter: (caller, startedAt) => (isTimerChain(caller) ? shardDeadlineOf(event, startedAt) : undefined),
     });
   };
 }

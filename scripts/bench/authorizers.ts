@@ -14,7 +14,8 @@ import { componentEnvironment } from '../emulator-environment';
  * `npm run bench:authorizers`: how a third-party platform's daily sync scales. N emulated authorizers,
  * the sync function run by its timer again and again (a warm instance, as the platform reuses one) until
  * nothing is deferred, at a given time limit: the runs, the WeChat calls and the time it takes, for the
- * first sync (empty archive), an ordinary day and the first day of a month. `BENCH_TRACE=1` prints each
+ * first sync (empty archive), an ordinary day and the first day of a month. `--latency MS` adds that much
+ * to every WeChat call (the emulator answers at once; WeChat does not). `BENCH_TRACE=1` prints each
  * run's duration and sync log line.
  */
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '', Message: '' };
@@ -37,16 +38,27 @@ interface Outcome {
 
 const appidOf = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;
 
-async function measure(authorizers: number, limitMs: number, months: number): Promise<Outcome[]> {
-  const scenarios: Scenario[] = [
-    { name: 'first sync, empty archive', now: new Date('2024-06-15T02:00:00Z') },
-    { name: 'next day, nothing new', now: new Date('2024-06-16T02:00:00Z') },
-    { name: '1st of the month: a new month and key 1', now: new Date('2024-07-01T02:00:00Z') },
-  ];
+const SCENARIOS: Scenario[] = [
+  { name: 'first sync, empty archive', now: new Date('2024-06-15T02:00:00Z') },
+  { name: 'next day, nothing new', now: new Date('2024-06-16T02:00:00Z') },
+  { name: '1st of the month: a new month and key 1', now: new Date('2024-07-01T02:00:00Z') },
+];
+
+interface Setting {
+  authorizers: number;
+  limitMs: number;
+  months: number;
+  /** Added to every WeChat call (datacube and tokens), ms. */
+  latencyMs: number;
+}
+
+async function measure({ authorizers, limitMs, months, latencyMs }: Setting): Promise<Outcome[]> {
+  const scenarios = SCENARIOS;
   let clock = scenarios[0]?.now ?? new Date();
   const emulator = await startEmulator({ functionsRoot: path.resolve(__dirname, '../../cloudfunctions'), now: () => clock });
   const outcomes: Outcome[] = [];
   try {
+    if (latencyMs > 0) emulator.faults.latency(latencyMs);
     emulator.database.createCollection('wechat_tokens');
     emulator.database.createCollection('wechat_authorizers');
     const put = (collection: string, document: Record<string, unknown> & { _id: string }) =>
@@ -114,17 +126,23 @@ async function measure(authorizers: number, limitMs: number, months: number): Pr
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { authorizers: { type: 'string', default: '1000' }, limits: { type: 'string', default: '3000,60000' }, months: { type: 'string', default: '12' } },
+    options: {
+      authorizers: { type: 'string', default: '1000' },
+      limits: { type: 'string', default: '3000,60000' },
+      months: { type: 'string', default: '12' },
+      latency: { type: 'string', default: '0' },
+    },
   });
   const authorizers = Number(values.authorizers);
   const months = Number(values.months);
+  const latencyMs = Number(values.latency);
   await buildFunctions();
-  console.log(`| authorizers | time limit | scenario | timer runs | datacube calls | token calls | wall time | billed time |`);
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(`| authorizers | time limit | WeChat latency | scenario | timer runs | datacube calls | token calls | wall time | billed time |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const limitMs of values.limits.split(',').map(Number)) {
-    for (const outcome of await measure(authorizers, limitMs, months)) {
+    for (const outcome of await measure({ authorizers, limitMs, months, latencyMs })) {
       console.log(
-        `| ${authorizers} | ${limitMs / 1000} s | ${outcome.scenario} | ${outcome.runs} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
+        `| ${authorizers} | ${limitMs / 1000} s | ${latencyMs} ms | ${outcome.scenario} | ${outcome.runs} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
       );
     }
   }

@@ -14,6 +14,16 @@ function refusal(context: { OPENID?: string; SOURCE?: string }, config = admins)
   throw new Error('authorized');
 }
 
+function refusal2(context: { OPENID?: string; SOURCE?: string }): string {
+  try {
+    authorize(context, admins, true);
+  } catch (error) {
+    if (error instanceof AnalyticsError) return error.code;
+    throw error;
+  }
+  return 'authorized';
+}
+
 describe('authorize', () => {
   test('serves a listed admin and the timer', () => {
     expect(authorize({ OPENID: 'oAdmin2', SOURCE: 'wx_client' }, admins)).toEqual({ kind: 'admin', openid: 'oAdmin2' });
@@ -38,6 +48,15 @@ describe('authorize', () => {
   test('callers without an OPENID other than the timer are refused', () => {
     expect(refusal({ SOURCE: 'scf' }).code).toBe('FORBIDDEN');
     expect(refusal({ SOURCE: 'wx_trigger,scf' }).code).toBe('FORBIDDEN');
+  });
+
+  test('only the sync accepts a run its own timer run started (its fan-out shards), and only from that chain', () => {
+    expect(authorize({ SOURCE: 'wx_trigger,scf' }, admins, true)).toEqual({ kind: 'timer' });
+    for (const SOURCE of ['scf', 'wx_client,scf', 'wx_http,scf', 'wx_trigger,scf,scf', 'scf,wx_trigger', 'wx_trigger, scf']) {
+      expect(refusal2({ SOURCE })).toBe('FORBIDDEN');
+    }
+    // A Mini Program user's chain carries its OPENID: served as that user, never as the timer.
+    expect(() => authorize({ OPENID: 'oStranger', SOURCE: 'wx_trigger,scf' }, admins, true)).toThrow(/not an analytics admin/);
     expect(refusal({}).code).toBe('FORBIDDEN');
   });
 

@@ -11,6 +11,12 @@ export interface CloudSdk extends CloudOpenApi {
   /** The caller as the platform saw it (`OPENID`, `SOURCE`…); the event cannot change it. */
   getWXContext(): CallerContext;
   database(): CloudDatabase;
+  /**
+   * Invokes a cloud function of the same environment and waits for its reply (`result`: what its `main`
+   * returned). The callee sees SOURCE `<this invocation's SOURCE>,scf`. Rejects with the SDK's error
+   * (`errCode`, `errMsg`) when the platform cannot run it.
+   */
+  callFunction(options: { name: string; data: Record<string, unknown> }): Promise<{ result?: unknown }>;
 }
 
 /** `wx-server-sdk`, initialised for whichever environment the function runs in. */
