@@ -50,7 +50,7 @@ export interface ComponentSettings {
   baseUrl: string;
   /** `WECHAT_TOKEN_COLLECTION`: tokens and the newest ticket (default `wechat_tokens`). */
   tokenCollection: string;
-  /** `WECHAT_AUTHORIZER_COLLECTION`: authorizers and the sync cursor (default `wechat_authorizers`). */
+  /** `WECHAT_AUTHORIZER_COLLECTION`: one document per authorizer, with its sync stamp (default `wechat_authorizers`). */
   authorizerCollection: string;
 }
 

@@ -8,6 +8,9 @@ import type { AuthorizerRecord, ComponentState } from '../wechat/component';
 import { SHARD_REPLY_MARGIN_MS, type ShardRequest, addSummary, parseShardReply, planShards } from './fan-out';
 import { syncArchive } from './sync';
 
+/** The least time, in ms, worth starting a shard with: less, and it could not even read its authorizers. */
+const MIN_SHARD_MS = 500;
+
 /** How the timer's daily walk fans out (see `fan-out.ts`); without it, one invocation walks them all. */
 export interface FanOut {
   shardSize: number;
@@ -139,8 +142,14 @@ async function runShards(
   const to = months[months.length - 1];
   const tally = { started: shards.length, replied: 0, failed: 0 };
   summary.shards = tally;
-  if (from === undefined || to === undefined) return;
   const deadline = base.budget.deadline - SHARD_REPLY_MARGIN_MS;
+  if (from === undefined || to === undefined || deadline - base.now().getTime() < MIN_SHARD_MS) {
+    // Too little time left for a shard to do anything: the next run starts them.
+    tally.started = 0;
+    summary.deferred += shards.flat().length * perAuthorizer;
+    for (const appid of shards.flat()) summary.authorizers?.push({ appid, status: 'authorized', fetched: 0, skipped: 0, failed: 0, deferred: perAuthorizer });
+    return;
+  }
   await Promise.all(
     shards.map(async (appids, index) => {
       try {

@@ -10,7 +10,7 @@ export interface TransportDependencies {
   cloud: CloudOpenApi;
   /** The shared token store in `collection`, for transports with tokens. */
   tokenStore: (collection: string) => TokenStore;
-  /** The third-party platform's ticket, authorizers and cursor. */
+  /** The third-party platform's ticket and authorizers. */
   componentState: (tokenCollection: string, authorizerCollection: string) => ComponentState;
   /** Epoch ms. */
   now: () => number;
