@@ -75,7 +75,7 @@ describe('componentEvents, end to end', () => {
     const late = await push(older.push);
     expect(replyOf(late)).toMatchObject({ statusCode: 200, body: 'success' });
     expect(tokens()).toEqual([expect.objectContaining({ _id: TICKET_ID, ticket: newer })]);
-    expect(pushLog(late)).toMatchObject({ infoType: 'component_verify_ticket', result: 'stored', status: 200, requestId: late.requestId });
+    expect(pushLog(late)).toMatchObject({ level: 'info', infoType: 'component_verify_ticket', result: 'older', status: 200, requestId: late.requestId });
   });
 
   test('an authorization is exchanged once and stored with its refresh token and permission sets', async () => {
