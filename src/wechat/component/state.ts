@@ -40,12 +40,15 @@ export interface ComponentState {
   /** The newest `component_verify_ticket` and when WeChat created it: its push's `CreateTime`, in epoch ms. */
   readTicket(componentAppid: string): Promise<{ ticket: string; createdAt: number } | undefined>;
   /**
-   * Stores `ticket`, pushed with `CreateTime` `createdAt` (epoch **ms**: `CreateTime` × 1000), unless the
-   * stored ticket's push is older by {@link isOlderPush}; atomic against a concurrent write.
+   * Stores `ticket`, pushed with `CreateTime` `createdAt` (epoch **ms**: `CreateTime` × 1000), unless its
+   * push is older than the stored ticket's ({@link isOlderPush}); atomic against a concurrent write.
    */
   writeTicket(componentAppid: string, ticket: string, createdAt: number): Promise<OrderedWrite>;
   readAuthorizer(authorizerAppid: string): Promise<AuthorizerRecord | undefined>;
-  /** Stores `record` as it is, whatever is stored (for the transport's own changes to a record it read). */
+  /**
+   * Stores `record` as it is, whatever is stored (the transport's changes to a record it read, which
+   * carries its `eventCreateTime` along); pushes use the ordered writes below.
+   */
   writeAuthorizer(record: AuthorizerRecord): Promise<void>;
   /**
    * Stores what an `authorized` / `updateauthorized` push created at `record.eventCreateTime` (seconds)
