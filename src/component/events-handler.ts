@@ -6,7 +6,7 @@ import { createCloudComponentState } from '../platform/cloudbase/component-state
 import type { CloudSdk } from '../platform/cloudbase/sdk';
 import { createCloudTokenStore } from '../platform/cloudbase/token-store';
 import { Log, describe } from '../reply';
-import { ComponentApi, ComponentState, createComponentTransport } from '../wechat/component';
+import { ComponentApi, ComponentState, createComponentTransport, isOlderPush } from '../wechat/component';
 import type { ComponentEvent } from './events';
 import { openComponentPush } from './handle';
 import { HttpReply, refusalReply, successReply } from './http-event';
@@ -36,7 +36,8 @@ const logToConsole: Log = (entry) => console.log(JSON.stringify(entry));
 /** What one push did, for its log line. */
 interface Outcome {
   reply: HttpReply;
-  result: 'stored' | 'acknowledged' | 'refused' | 'failed' | 'not_configured';
+  /** `older`: the push is older than the stored state ({@link isOlderPush}), which it left unchanged; answered `success`. */
+  result: 'stored' | 'acknowledged' | 'older' | 'refused' | 'failed' | 'not_configured';
   infoType?: string;
   authorizerAppid?: string;
   detail?: string;
@@ -64,6 +65,11 @@ function variableOf(error: unknown): string | undefined {
  *   so that a Mini Program that did not grant data analysis is listed but not asked;
  * - `unauthorized`: a known authorizer is marked `revoked` (its archived months stay);
  * - any other InfoType: acknowledged.
+ *
+ * The stored state follows the pushes' `CreateTime`, not their arrival (WeChat retries, so pushes come
+ * late and out of order): a push older than the stored ticket or authorizer ({@link isOlderPush}; the
+ * same `CreateTime` is not older) changes nothing, is answered `success` and logged as `older`, and an
+ * older authorization's code is not exchanged. The check and the write are one conditional update.
  *
  * Replies: 200 `success`; 4xx for a refused push (nothing stored); 500 when the function is not configured
  * for the third-party mode or could not store the push (database, WeChat, time limit): WeChat pushes
@@ -144,7 +150,8 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     const budget = createTimeBudget(context, startedAt, () => now().getTime());
     try {
       const result = await store(message, current, wire(current), budget);
-      return { reply: successReply(), result, infoType, authorizerAppid };
+      const detail = result === 'older' ? `CreateTime ${message.createTime} is older than the stored state's: nothing changed` : undefined;
+      return { reply: successReply(), result, infoType, authorizerAppid, ...(detail === undefined ? {} : { detail }) };
     } catch (error) {
       return {
         reply: plainReply(500, 'The push could not be stored; WeChat will push it again.'),
@@ -164,10 +171,13 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
   ): Promise<Outcome['result']> {
     switch (message.kind) {
       case 'component_verify_ticket':
-        await budget.race(ports.state.writeTicket(current.componentAppid, message.ticket, message.createTime * 1000), 'storing the ticket');
-        return 'stored';
+        return await budget.race(ports.state.writeTicket(current.componentAppid, message.ticket, message.createTime * 1000), 'storing the ticket');
       case 'authorized':
       case 'updateauthorized': {
+        // An older push than the stored state is dropped before its code is exchanged: the call is not
+        // free, and the code may be used already.
+        const known = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
+        if (isOlderPush(message.createTime, known?.eventCreateTime)) return 'older';
         let granted: Awaited<ReturnType<ComponentApi['queryAuth']>>;
         try {
           granted = await budget.race(ports.api.queryAuth(message.authorizationCode, budget.signal), "WeChat's answer to api_query_auth");
@@ -175,8 +185,8 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
           // WeChat pushes again when a reply is slow; the code is single-use (61009 once used). A push
           // already stored (the authorizer updated since it was sent) is acknowledged, not failed for ever.
           if (error instanceof WeChatCallError && USED_CODE_ERRORS.has(error.errCode)) {
-            const known = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
-            if (known && known.updatedAt >= message.createTime * 1000) return 'acknowledged';
+            const stored = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
+            if (stored && ((stored.eventCreateTime ?? 0) >= message.createTime || stored.updatedAt >= message.createTime * 1000)) return 'acknowledged';
           }
           throw error;
         }
@@ -184,24 +194,25 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
           throw new Error('api_query_auth answered for another authorizer than the push names');
         }
         const datacube = granted.funcs.includes(DATACUBE_FUNCSCOPE);
-        await budget.race(
-          ports.state.writeAuthorizer({
+        return await budget.race(
+          ports.state.storeAuthorization({
             authorizerAppid: granted.authorizerAppid,
             refreshToken: granted.refreshToken,
             funcs: granted.funcs,
             status: datacube ? 'authorized' : 'needs_reauth',
             problem: datacube ? null : FUNCSCOPE_NOT_GRANTED,
             updatedAt: now().getTime(),
+            eventCreateTime: message.createTime,
           }),
           'storing the authorizer',
         );
-        return 'stored';
       }
       case 'unauthorized': {
-        const record = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
-        if (!record) return 'acknowledged';
-        await budget.race(ports.state.writeAuthorizer({ ...record, status: 'revoked', problem: null, updatedAt: now().getTime() }), 'storing the authorizer');
-        return 'stored';
+        const written = await budget.race(
+          ports.state.revokeAuthorizer(message.authorizerAppid, message.createTime, now().getTime()),
+          'storing the authorizer',
+        );
+        return written === 'unknown' ? 'acknowledged' : written;
       }
       case 'other':
         return 'acknowledged';

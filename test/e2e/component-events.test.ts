@@ -13,7 +13,7 @@ import {
   type HttpAccessEvent,
 } from '@wx-monthly-analytics/cloudbase-emulator';
 import type { Caller, InvokeResult } from '@wx-monthly-analytics/function-runner';
-import { replyOf, startTestCloud, useTestCloud } from '../helpers/cloud';
+import { putDocument, replyOf, startTestCloud, useTestCloud } from '../helpers/cloud';
 
 // 10:00 on 15 June 2024 in China.
 const NOW = new Date('2024-06-15T02:00:00Z');
@@ -75,7 +75,7 @@ describe('componentEvents, end to end', () => {
     const late = await push(older.push);
     expect(replyOf(late)).toMatchObject({ statusCode: 200, body: 'success' });
     expect(tokens()).toEqual([expect.objectContaining({ _id: TICKET_ID, ticket: newer })]);
-    expect(pushLog(late)).toMatchObject({ infoType: 'component_verify_ticket', result: 'stored', status: 200, requestId: late.requestId });
+    expect(pushLog(late)).toMatchObject({ level: 'info', infoType: 'component_verify_ticket', result: 'older', status: 200, requestId: late.requestId });
   });
 
   test('an authorization is exchanged once and stored with its refresh token and permission sets', async () => {
@@ -194,6 +194,105 @@ describe('componentEvents, end to end', () => {
     // WeChat's next attempt of the same push is stored.
     expect(replyOf(await push(grant.push))).toMatchObject({ statusCode: 200, body: 'success' });
     expect(authorizers()).toEqual([expect.objectContaining({ _id: EMULATOR_AUTHORIZER_APPID, status: 'authorized' })]);
+  });
+
+  describe('pushes that arrive out of order: the stored state follows their CreateTime', () => {
+    /** `seconds` after NOW: the clock at which the emulator makes a push (its CreateTime). */
+    const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+    const createTime = (seconds: number) => Math.floor(at(seconds).getTime() / 1000);
+    /** api_query_auth calls (a component token cached by the warm instance before a reset adds a stale call). */
+    const exchanges = () => cloud.emulator.countCalls({ apiName: QUERY_AUTH_API });
+
+    test('unauthorized (t=200), then the authorized of t=100 pushed again: still revoked, its code not exchanged', async () => {
+      await storeTicket();
+      cloud.setNow(at(100));
+      const grant = authorize(EMULATOR_AUTHORIZER_APPID);
+      // Stored, but WeChat did not get the reply in time: it pushes the same message again later.
+      expect(replyOf(await push(grant.push))).toMatchObject({ statusCode: 200, body: 'success' });
+      cloud.setNow(at(200));
+      expect(replyOf(await push(cloud.emulator.component.revoke(EMULATOR_AUTHORIZER_APPID).push))).toMatchObject({ statusCode: 200, body: 'success' });
+      const exchanged = exchanges();
+      expect(exchanged).toBeGreaterThan(0);
+
+      const late = await push(grant.push);
+      expect(replyOf(late)).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(pushLog(late)).toMatchObject({ level: 'info', infoType: 'authorized', authorizerAppid: EMULATOR_AUTHORIZER_APPID, result: 'older', status: 200 });
+      expect(pushLog(late)?.detail).toContain('older');
+      expect(exchanges()).toBe(exchanged);
+      expect(authorizers()).toEqual([expect.objectContaining({ _id: EMULATOR_AUTHORIZER_APPID, status: 'revoked', eventCreateTime: createTime(200) })]);
+    });
+
+    test('the ticket of t=200, then the ticket of t=100: the newer stays', async () => {
+      cloud.setNow(at(100));
+      const older = cloud.emulator.component.issueTicket();
+      credentials.add(older.ticket);
+      cloud.setNow(at(200));
+      const newer = await storeTicket();
+
+      const late = await push(older.push);
+      expect(replyOf(late)).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(pushLog(late)).toMatchObject({ level: 'info', infoType: 'component_verify_ticket', result: 'older' });
+      expect(tokens()).toEqual([expect.objectContaining({ _id: TICKET_ID, ticket: newer, createdAt: createTime(200) * 1000 })]);
+    });
+
+    test('authorized (t=100), unauthorized (t=200), authorized (t=300): authorised again with the new refresh token', async () => {
+      await storeTicket();
+      cloud.setNow(at(100));
+      expect(replyOf(await push(authorize(EMULATOR_AUTHORIZER_APPID).push))).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(authorizers()).toEqual([expect.objectContaining({ status: 'authorized', eventCreateTime: createTime(100) })]);
+      cloud.setNow(at(200));
+      expect(replyOf(await push(cloud.emulator.component.revoke(EMULATOR_AUTHORIZER_APPID).push))).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(authorizers()).toEqual([expect.objectContaining({ status: 'revoked', eventCreateTime: createTime(200) })]);
+
+      cloud.setNow(at(300));
+      const exchanged = exchanges();
+      const again = await push(authorize(EMULATOR_AUTHORIZER_APPID).push);
+      expect(replyOf(again)).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(pushLog(again)).toMatchObject({ result: 'stored' });
+      expect(exchanges()).toBe(exchanged + 1);
+      expect(authorizers()).toEqual([
+        expect.objectContaining({
+          _id: EMULATOR_AUTHORIZER_APPID,
+          refreshToken: cloud.emulator.component.refreshToken(EMULATOR_AUTHORIZER_APPID),
+          status: 'authorized',
+          problem: null,
+          eventCreateTime: createTime(300),
+        }),
+      ]);
+    });
+
+    test('an authorizer stored before pushes were ordered (no eventCreateTime) counts as oldest', async () => {
+      await storeTicket();
+      const grant = authorize(EMULATOR_AUTHORIZER_APPID);
+      putDocument(cloud, AUTHORIZERS, {
+        _id: EMULATOR_AUTHORIZER_APPID,
+        kind: 'authorizer',
+        authorizerAppid: EMULATOR_AUTHORIZER_APPID,
+        refreshToken: 'refreshtoken@@@stored-before',
+        funcs: [18],
+        status: 'revoked',
+        problem: null,
+        updatedAt: at(600).getTime(),
+      });
+      expect(replyOf(await push(grant.push))).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(authorizers()).toEqual([
+        expect.objectContaining({ refreshToken: cloud.emulator.component.refreshToken(EMULATOR_AUTHORIZER_APPID), status: 'authorized', eventCreateTime: createTime(0) }),
+      ]);
+    });
+
+    test('tickets pushed at once to separate instances: the newest is kept', async () => {
+      const issued = [300, 100, 400, 200].map((seconds) => {
+        cloud.setNow(at(seconds));
+        const ticket = cloud.emulator.component.issueTicket();
+        credentials.add(ticket.ticket);
+        return ticket;
+      });
+      const results = await Promise.all(
+        issued.map(async (ticket) => record(await cloud.invokeCold('componentEvents', { caller: HTTP, rawEvent: ticket.push as unknown as Record<string, unknown> }))),
+      );
+      for (const result of results) expect(replyOf(result)).toMatchObject({ statusCode: 200, body: 'success' });
+      expect(tokens()).toEqual([expect.objectContaining({ _id: TICKET_ID, ticket: issued[2]?.ticket, createdAt: createTime(400) * 1000 })]);
+    });
   });
 
   test('a push with no time left in the invocation to store it: 5xx, nothing stored', async () => {

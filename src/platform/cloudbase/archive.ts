@@ -14,7 +14,13 @@ export interface CloudDatabase {
       remove(): Promise<unknown>;
     };
   };
-  command: { in(values: unknown[]): unknown; lt(value: unknown): unknown };
+  command: {
+    in(values: unknown[]): unknown;
+    lt(value: unknown): unknown;
+    lte(value: unknown): unknown;
+    exists(value: boolean): unknown;
+    or(...conditions: unknown[]): unknown;
+  };
   createCollection(name: string): Promise<unknown>;
 }
 

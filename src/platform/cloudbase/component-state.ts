@@ -1,7 +1,9 @@
-import type { AuthorizerRecord, ComponentState } from '../../wechat/component';
+import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../../wechat/component';
 import type { CloudDatabase } from './archive';
 
 const COLLECTION_NOT_EXIST = -502005;
+/** Rounds of an ordered write (a conditional update, then a read) before a document that keeps changing fails the push. */
+const ORDERED_WRITE_ATTEMPTS = 4;
 const PAGE = 1000;
 
 function errCodeOf(error: unknown): number | undefined {
@@ -11,7 +13,7 @@ function errCodeOf(error: unknown): number | undefined {
 
 function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
-  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt } = document as Record<string, unknown>;
+  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt, eventCreateTime } = document as Record<string, unknown>;
   if (typeof authorizerAppid !== 'string' || typeof refreshToken !== 'string' || typeof updatedAt !== 'number') return undefined;
   if (!Array.isArray(funcs) || !funcs.every((id) => Number.isInteger(id))) return undefined;
   if (status !== 'authorized' && status !== 'needs_reauth' && status !== 'revoked') return undefined;
@@ -19,6 +21,7 @@ function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   const record: AuthorizerRecord = { authorizerAppid, refreshToken, funcs: funcs as number[], status, problem, updatedAt };
   // A stamp that is not a plain time counts as never synced: the authorizer is synced again.
   if (typeof syncedAt === 'number' && Number.isFinite(syncedAt)) record.syncedAt = syncedAt;
+  if (typeof eventCreateTime === 'number') record.eventCreateTime = eventCreateTime;
   return record;
 }
 
@@ -48,21 +51,80 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
     }
   };
 
+  /**
+   * Writes `data` into document `id` unless the push it comes from, created at `at`, is older than the
+   * push the document reflects (its number `field`, in `at`'s unit; absent: oldest): {@link isOlderPush}.
+   * The check and the write are one conditional update (`field` ≤ `at`, or absent), so that two pushes
+   * cannot interleave between them. When it updates nothing, a read tells why: the push is `older`; the
+   * document is missing (added when `create`, else `missing`; an add that loses to a concurrent one is
+   * compared with it in the next round); or it changed in between (tried again).
+   */
+  const writeUnlessOlder = async (
+    collection: string,
+    id: string,
+    field: string,
+    at: number,
+    data: Record<string, unknown>,
+    create: boolean,
+  ): Promise<OrderedWrite | 'missing'> => {
+    const _ = db.command;
+    let failure: unknown = new Error(`the document ${id} kept changing while a push was being stored`);
+    for (let attempt = 0; attempt < ORDERED_WRITE_ATTEMPTS; attempt += 1) {
+      try {
+        const reply = await db
+          .collection(collection)
+          .where({ _id: id, [field]: _.or(_.lte(at), _.exists(false)) })
+          .update({ data });
+        if (Number(reply.stats?.updated) === 1) return 'stored';
+      } catch (error) {
+        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
+      }
+      const current = (await readOne(collection, id)) as Record<string, unknown> | undefined;
+      if (current === undefined) {
+        if (!create) return 'missing';
+        try {
+          await db.collection(collection).add({ data: { _id: id, ...data } });
+          return 'stored';
+        } catch (error) {
+          // Another push added it first (a duplicate _id): the next round compares with it.
+          failure = error;
+          if (errCodeOf(error) === COLLECTION_NOT_EXIST) await db.createCollection(collection).catch(() => undefined);
+          continue;
+        }
+      }
+      const stored = current[field];
+      if (typeof stored === 'number' && isOlderPush(at, stored)) return 'older';
+      // Written by a push of the same time with the same data (nothing updated), or changed in between.
+      if (stored === at) return 'stored';
+    }
+    throw failure;
+  };
+
   return {
     async readTicket(componentAppid) {
       const document = (await readOne(tokenCollection, `component_verify_ticket_${componentAppid}`)) as Record<string, unknown> | undefined;
       return typeof document?.ticket === 'string' && typeof document.createdAt === 'number' ? { ticket: document.ticket, createdAt: document.createdAt } : undefined;
     },
     async writeTicket(componentAppid, ticket, createdAt) {
-      const current = await this.readTicket(componentAppid);
-      if (current && current.createdAt > createdAt) return;
-      await write(tokenCollection, `component_verify_ticket_${componentAppid}`, { kind: 'ticket', ticket, createdAt });
+      const id = `component_verify_ticket_${componentAppid}`;
+      const result = await writeUnlessOlder(tokenCollection, id, 'createdAt', createdAt, { kind: 'ticket', ticket, createdAt }, true);
+      return result === 'missing' ? 'stored' : result; // never missing: it is created
     },
     async readAuthorizer(authorizerAppid) {
       return toAuthorizer(await readOne(authorizerCollection, authorizerAppid));
     },
     async writeAuthorizer(record) {
       await write(authorizerCollection, record.authorizerAppid, { kind: 'authorizer', ...record });
+    },
+    async storeAuthorization(record) {
+      const data = { kind: 'authorizer', ...record };
+      const result = await writeUnlessOlder(authorizerCollection, record.authorizerAppid, 'eventCreateTime', record.eventCreateTime, data, true);
+      return result === 'missing' ? 'stored' : result; // never missing: it is created
+    },
+    async revokeAuthorizer(authorizerAppid, eventCreateTime, updatedAt) {
+      const revoked = { status: 'revoked', problem: null, updatedAt, eventCreateTime };
+      const result = await writeUnlessOlder(authorizerCollection, authorizerAppid, 'eventCreateTime', eventCreateTime, revoked, false);
+      return result === 'missing' ? 'unknown' : result;
     },
     async listAuthorizers() {
       const found: AuthorizerRecord[] = [];

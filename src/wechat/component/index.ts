@@ -8,7 +8,8 @@ import { SharedTokenCache, TokenStore } from '../https/token-cache';
 import { REAUTHORIZE_CODES } from './errors';
 import type { AuthorizerRecord, ComponentState } from './state';
 
-export type { AuthorizerRecord, ComponentState } from './state';
+export type { AuthorizerRecord, ComponentState, OrderedWrite } from './state';
+export { isOlderPush } from './state';
 
 /** The platform's own settings. */
 export interface ComponentSettings {

@@ -8,7 +8,7 @@ export interface AuthorizerRecord {
   status: 'authorized' | 'needs_reauth' | 'revoked';
   /** The WeChat code that made it `needs_reauth`, if any. */
   problem: number | null;
-  /** Epoch ms. */
+  /** When the document was last written, by the function's clock: epoch ms. */
   updatedAt: number;
   /**
    * Epoch ms of the last timer sync that completed this authorizer's months (nothing deferred);
@@ -16,16 +16,59 @@ export interface AuthorizerRecord {
    * the same China-time day.
    */
   syncedAt?: number;
+  /**
+   * `CreateTime` of the newest push the record reflects (the `authorized`, `updateauthorized` or
+   * `unauthorized` that set its status): Unix time in seconds, by WeChat's clock, unlike `updatedAt`.
+   * Absent from documents written before pushes were ordered: they count as older than any push.
+   */
+  eventCreateTime?: number;
 }
+
+/**
+ * Whether a push created at `pushed` is older than the stored state, which reflects a push created at
+ * `stored` (both in the same unit: seconds for an authorizer's `eventCreateTime`, ms for the ticket's
+ * `createdAt`). WeChat retries a push it got no `success` for, so pushes arrive late and out of order:
+ * the stored state follows the pushes' own order, not their arrival. An older push changes nothing.
+ * A push of the same `CreateTime` is not older: it is applied, as the later arrival (WeChat's
+ * `CreateTime` has one-second resolution, so two different pushes can share it); the same push
+ * delivered again writes the same state, or, for an authorization, finds its code used (61009).
+ * No stored time (nothing stored, or a document written before pushes were ordered) is oldest.
+ */
+export function isOlderPush(pushed: number, stored: number | undefined): boolean {
+  return stored !== undefined && pushed < stored;
+}
+
+/** What a write ordered by {@link isOlderPush} did: `stored`, or `older` (the push was older: nothing changed). */
+export type OrderedWrite = 'stored' | 'older';
 
 /** Where the platform keeps its ticket and its authorizers. */
 export interface ComponentState {
-  /** The newest `component_verify_ticket` and when WeChat created it (epoch ms). */
+  /** The newest `component_verify_ticket` and when WeChat created it: its push's `CreateTime`, in epoch ms. */
   readTicket(componentAppid: string): Promise<{ ticket: string; createdAt: number } | undefined>;
-  /** Keeps `ticket` unless a newer one is stored. */
-  writeTicket(componentAppid: string, ticket: string, createdAt: number): Promise<void>;
+  /**
+   * Stores `ticket`, pushed with `CreateTime` `createdAt` (epoch **ms**: `CreateTime` × 1000), unless its
+   * push is older than the stored ticket's ({@link isOlderPush}); atomic against a concurrent write.
+   */
+  writeTicket(componentAppid: string, ticket: string, createdAt: number): Promise<OrderedWrite>;
   readAuthorizer(authorizerAppid: string): Promise<AuthorizerRecord | undefined>;
+  /**
+   * Stores `record` as it is, whatever is stored (the transport's changes to a record it read, which
+   * carries its `eventCreateTime` along); pushes use the ordered writes below.
+   */
   writeAuthorizer(record: AuthorizerRecord): Promise<void>;
+  /**
+   * Stores what an `authorized` / `updateauthorized` push created at `record.eventCreateTime` (seconds)
+   * gave, creating the document if missing, unless the stored record reflects a push it is older than
+   * ({@link isOlderPush}); atomic against a concurrent push for the same authorizer.
+   */
+  storeAuthorization(record: AuthorizerRecord & { eventCreateTime: number }): Promise<OrderedWrite>;
+  /**
+   * Marks a stored authorizer `revoked` by an `unauthorized` push created at `eventCreateTime` (Unix
+   * seconds; `updatedAt` in epoch ms), keeping the rest of its record, unless the stored record reflects
+   * a push it is older than ({@link isOlderPush}); atomic like {@link storeAuthorization}. `unknown` when
+   * no such authorizer is stored (nothing is written).
+   */
+  revokeAuthorizer(authorizerAppid: string, eventCreateTime: number, updatedAt: number): Promise<OrderedWrite | 'unknown'>;
   /** Every authorizer, in a stable order (by AppID). */
   listAuthorizers(): Promise<AuthorizerRecord[]>;
   /**
