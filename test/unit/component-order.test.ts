@@ -206,6 +206,27 @@ describe('createCloudComponentState: writes ordered by CreateTime', () => {
     expect(read(AUTHORIZERS, APPID)).toEqual(authorizer(t(300)));
   });
 
+  test('updateAuthorizer (a rotated refresh token, needs_reauth) changes only the record of the same push', async () => {
+    const { state, put, read } = setup();
+    put(AUTHORIZERS, { ...authorizer(t(100)), syncedAt: NOW.getTime() });
+    const record = await state.readAuthorizer(APPID);
+    if (!record) throw new Error('not stored');
+    // Learnt under the push of t(100): stored, the rest (sync stamp included) kept.
+    await expect(state.updateAuthorizer(record, { refreshToken: 'refreshtoken@@@rotated', updatedAt: NOW.getTime() + 1 })).resolves.toBe(true);
+    expect(read(AUTHORIZERS, APPID)).toEqual({ ...authorizer(t(100)), syncedAt: NOW.getTime(), refreshToken: 'refreshtoken@@@rotated', updatedAt: NOW.getTime() + 1 });
+    // A newer unauthorized arrives meanwhile: what was learnt under t(100) never overwrites it.
+    await state.revokeAuthorizer(APPID, t(200), NOW.getTime() + 2);
+    const revoked = read(AUTHORIZERS, APPID);
+    await expect(state.updateAuthorizer(record, { status: 'needs_reauth', problem: 61023 })).resolves.toBe(false);
+    expect(read(AUTHORIZERS, APPID)).toEqual(revoked);
+    // A document from before pushes were ordered matches a record read without the field.
+    put(AUTHORIZERS, authorizer(undefined));
+    const old = await state.readAuthorizer(APPID);
+    if (!old) throw new Error('not stored');
+    await expect(state.updateAuthorizer(old, { status: 'needs_reauth', problem: 61003 })).resolves.toBe(true);
+    expect(read(AUTHORIZERS, APPID)).toMatchObject({ status: 'needs_reauth', problem: 61003 });
+  });
+
   test('writeTicket: an older ticket never replaces a newer one; createdAt is CreateTime in ms', async () => {
     const { state, read } = setup();
     await expect(state.writeTicket(EMULATOR_COMPONENT_APPID, 'ticket@@@200', t(200) * 1000)).resolves.toBe('stored');

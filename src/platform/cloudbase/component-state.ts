@@ -40,16 +40,6 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
       throw error;
     }
   };
-  const write = async (collection: string, id: string, data: Record<string, unknown>) => {
-    const set = () => db.collection(collection).doc(id).set({ data });
-    try {
-      await set();
-    } catch (error) {
-      if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
-      await db.createCollection(collection).catch(() => undefined);
-      await set();
-    }
-  };
 
   /**
    * Writes `data` into document `id` unless the push it comes from, created at `at`, is older than the
@@ -113,8 +103,14 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
     async readAuthorizer(authorizerAppid) {
       return toAuthorizer(await readOne(authorizerCollection, authorizerAppid));
     },
-    async writeAuthorizer(record) {
-      await write(authorizerCollection, record.authorizerAppid, { kind: 'authorizer', ...record });
+    async updateAuthorizer(record, fields) {
+      const _ = db.command;
+      const samePush = record.eventCreateTime === undefined ? _.exists(false) : record.eventCreateTime;
+      const reply = await db
+        .collection(authorizerCollection)
+        .where({ _id: record.authorizerAppid, kind: 'authorizer', eventCreateTime: samePush })
+        .update({ data: fields });
+      return Number(reply.stats?.updated) === 1;
     },
     async storeAuthorization(record) {
       const data = { kind: 'authorizer', ...record };

@@ -102,7 +102,7 @@ export function createComponentTransport(options: ComponentTransportOptions): { 
   }
 
   async function markNeedsReauth(record: AuthorizerRecord, problem: number): Promise<void> {
-    await options.state.writeAuthorizer({ ...record, status: 'needs_reauth', problem, updatedAt: options.now() }).catch(() => undefined);
+    await options.state.updateAuthorizer(record, { status: 'needs_reauth', problem, updatedAt: options.now() }).catch(() => undefined);
   }
 
   const authorizerCaches = new Map<string, SharedTokenCache>();
@@ -128,7 +128,7 @@ export function createComponentTransport(options: ComponentTransportOptions): { 
             }
             const rotated = reply.authorizer_refresh_token;
             if (typeof rotated === 'string' && rotated !== '' && rotated !== record.refreshToken) {
-              await options.state.writeAuthorizer({ ...record, refreshToken: rotated, updatedAt: options.now() });
+              await options.state.updateAuthorizer(record, { refreshToken: rotated, updatedAt: options.now() });
             }
             return tokenOf(reply, 'authorizer_access_token');
           },

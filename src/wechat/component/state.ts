@@ -52,10 +52,13 @@ export interface ComponentState {
   writeTicket(componentAppid: string, ticket: string, createdAt: number): Promise<OrderedWrite>;
   readAuthorizer(authorizerAppid: string): Promise<AuthorizerRecord | undefined>;
   /**
-   * Stores `record` as it is, whatever is stored (the transport's changes to a record it read, which
-   * carries its `eventCreateTime` along); pushes use the ordered writes below.
+   * Changes `fields` of the authorizer `record` was read from (a rotated refresh token, or
+   * `needs_reauth`), only while the stored document still reflects the same push (its
+   * `eventCreateTime`): a newer `authorized` or `unauthorized` stored in between is never overwritten by
+   * what was learnt under the older one. Leaves the rest of the document (its sync stamp included) as it
+   * is. False when nothing was changed.
    */
-  writeAuthorizer(record: AuthorizerRecord): Promise<void>;
+  updateAuthorizer(record: AuthorizerRecord, fields: Partial<Pick<AuthorizerRecord, 'refreshToken' | 'status' | 'problem' | 'updatedAt'>>): Promise<boolean>;
   /**
    * Stores what an `authorized` / `updateauthorized` push created at `record.eventCreateTime` (seconds)
    * gave, creating the document if missing, unless the stored record reflects a push it is older than
