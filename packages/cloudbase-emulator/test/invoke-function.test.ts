@@ -26,7 +26,7 @@ async function start(options: EmulatorOptions = {}): Promise<Emulator> {
   return emulator;
 }
 
-async function sdkFailure(promise: Promise<unknown>): Promise<SdkError> {
+async function sdkFailure(promise: unknown): Promise<SdkError> {
   try {
     await promise;
   } catch (error) {
@@ -180,7 +180,7 @@ test('concurrent calls reach the hook at once', async () => {
     },
   });
   const replies = await Promise.all([1, 2, 3].map((cursor) => cloud.callFunction({ name: 'syncMonthlyAnalytics', data: { cursor } })));
-  expect(replies.map((reply) => reply.result)).toEqual([{ cursor: 1 }, { cursor: 2 }, { cursor: 3 }]);
+  expect(replies.map((reply) => (reply as { result: unknown }).result)).toEqual([{ cursor: 1 }, { cursor: 2 }, { cursor: 3 }]);
   expect(most).toBe(3);
 });
 

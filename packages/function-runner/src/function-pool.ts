@@ -147,6 +147,10 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
         let started: FunctionProcess;
         try {
           started = await FunctionProcess.start(instances.deployment);
+        } catch (error) {
+          // The slot is free again: a call waiting for one may try.
+          instances.waiting.shift()?.();
+          throw error;
         } finally {
           instances.starting -= 1;
         }
