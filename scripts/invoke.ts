@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
-import { invokeCold, listFunctionFolders, startWarm, type Caller, type FunctionDeployment, type InvokeRequest, type InvokeResult } from '@wx-monthly-analytics/function-runner';
+import {
+  createFunctionPool,
+  invokeCold,
+  listFunctionFolders,
+  startWarm,
+  type Caller,
+  type FunctionDeployment,
+  type FunctionPool,
+  type InvokeRequest,
+  type InvokeResult,
+} from '@wx-monthly-analytics/function-runner';
 
 export const DEFAULT_OPENID = 'oDemoAdmin0000000000000000001';
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -24,12 +34,14 @@ Other:
                                 {emulator} stands for the emulator's URL (WECHAT_API_BASE_URL={emulator})
   --emulator URL                use a running emulator at URL (the function talks to URL/functions/<name>;
                                 a URL containing "{name}" is used as-is with the name filled in);
-                                default: start one in-process
+                                default: start one in-process, where the function's cloud.callFunction
+                                runs the called function of --functions-root (with the same variables
+                                and --timeout) in a process of its own
   --cold | --warm               fresh process (default) or a warm instance
   --now ISO-DATE                the clock at the start of the invocation: the function's and the
                                 in-process emulator's (a running emulator keeps its own: start it
                                 with --now, or POST {"now": ISO-DATE} to URL/control/clock)
-  --timeout MS                  time limit (default 3000)
+  --timeout MS                  time limit (default 3000), also of the functions it calls
   --functions-root DIR          folder holding the built functions (default cloudfunctions)
   --help
 
@@ -255,8 +267,11 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
   }
 
   let closeEmulator: (() => Promise<void>) | undefined;
+  let nestedCalls: FunctionPool | undefined;
   let contextUrl: string;
   let emulatorUrl: string;
+  // The function's variables, known once the emulator's address is: the functions it calls get the same.
+  let functionEnv: Record<string, string> = {};
   if (options.emulatorUrl !== undefined) {
     emulatorUrl = options.emulatorUrl.replace(/\/+$/, '');
     contextUrl = runningEmulatorContextUrl(options.emulatorUrl, options.functionName);
@@ -267,7 +282,19 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
       );
     }
   } else {
-    const emulator = await startEmulator({ port: 0, functionsRoot: options.functionsRoot, ...(options.now ? { now: clockFrom(options.now) } : {}) });
+    const clock = options.now ? clockFrom(options.now) : undefined;
+    nestedCalls = createFunctionPool({
+      functionsRoot: options.functionsRoot,
+      env: () => functionEnv,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(clock ? { now: clock } : {}),
+    });
+    const emulator = await startEmulator({
+      port: 0,
+      functionsRoot: options.functionsRoot,
+      invokeFunction: nestedCalls.invokeFunction,
+      ...(clock ? { now: clock } : {}),
+    });
     closeEmulator = () => emulator.close();
     contextUrl = emulator.contextUrl(options.functionName);
     emulatorUrl = emulator.url;
@@ -278,9 +305,16 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
     if (options.now) request.now = options.now;
     if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
     const extraEnv = Object.fromEntries(Object.entries(options.env).map(([name, value]) => [name, value.split('{emulator}').join(emulatorUrl)]));
-    const deployment: FunctionDeployment = { functionDir, contextUrl, env: { ...extraEnv, ANALYTICS_ADMIN_OPENIDS: options.admins } };
-    return report(options, await invokeOnce(deployment, request, options.mode));
+    functionEnv = { ...extraEnv, ANALYTICS_ADMIN_OPENIDS: options.admins };
+    const deployment: FunctionDeployment = { functionDir, contextUrl, env: functionEnv };
+    const result = await invokeOnce(deployment, request, options.mode);
+    for (const nested of nestedCalls?.invocations ?? []) {
+      const outcome = nested.result.timedOut ? 'timed out' : nested.result.failed ? `failed: ${nested.result.failed.errorMessage}` : 'replied';
+      process.stderr.write(`  called ${nested.name} (pid ${nested.result.pid}, ${Math.round(nested.result.durationMs)} ms): ${outcome}\n`);
+    }
+    return report(options, result);
   } finally {
+    await nestedCalls?.close();
     await closeEmulator?.();
   }
 }

@@ -1,7 +1,7 @@
 import path from 'path';
 import { buildFunctions } from './build';
 import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
-import { Caller, InvokeResult, WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
+import { Caller, InvokeResult, WarmInstance, createFunctionPool, startWarm } from '@wx-monthly-analytics/function-runner';
 import { addMonths, lastCompleteMonth } from '../src/dates';
 
 const FUNCTIONS_ROOT = path.resolve(__dirname, '../cloudfunctions');
@@ -47,14 +47,17 @@ function heading(text: string): void {
 async function main(): Promise<void> {
   const built = await buildFunctions();
   console.log(`Built ${built.map(({ name }) => name).join(', ')}.`);
-  const emulator = await startEmulator({ functionsRoot: FUNCTIONS_ROOT });
+  const env = { ANALYTICS_ADMIN_OPENIDS: DEMO_ADMIN };
+  // A function's cloud.callFunction runs the called function in warm instances of its own, as in the cloud.
+  const nestedCalls = createFunctionPool({ functionsRoot: FUNCTIONS_ROOT, env });
+  const emulator = await startEmulator({ functionsRoot: FUNCTIONS_ROOT, invokeFunction: nestedCalls.invokeFunction });
   const instances: WarmInstance[] = [];
   try {
     const start = async (name: string) => {
       const instance = await startWarm({
         functionDir: path.join(FUNCTIONS_ROOT, name),
         contextUrl: emulator.contextUrl(name),
-        env: { ANALYTICS_ADMIN_OPENIDS: DEMO_ADMIN },
+        env,
       });
       instances.push(instance);
       return instance;
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     console.log(`\n${fromArchive} of ${months.length} months from the archive; WeChat calls for this dashboard: ${emulator.countCalls()}.`);
   } finally {
     await Promise.all(instances.map((instance) => instance.close()));
+    await nestedCalls.close();
     await emulator.close();
   }
 }

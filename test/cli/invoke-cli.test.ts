@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { clockFrom } from '@wx-monthly-analytics/cloudbase-emulator';
@@ -137,7 +137,7 @@ describe('npm run invoke', () => {
   it('exits 2 on an unknown function and lists the functions that exist', () => {
     const { exitCode, stderr } = runCli('whoamI', ...fixtures);
     expect(exitCode).toBe(2);
-    expect(stderr).toBe('invoke: no function "whoamI" in packages/function-runner/test/fixtures; the functions are: edge-cases, fails, hangs, sdk-probe, whoami\n');
+    expect(stderr).toBe('invoke: no function "whoamI" in packages/function-runner/test/fixtures; the functions are: edge-cases, fails, hangs, sdk-probe, sleeps, whoami\n');
     expect(stderr).not.toContain('npm run build');
   });
 
@@ -171,6 +171,32 @@ describe('npm run invoke', () => {
     expect(stderr).not.toContain('61501');
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, source: 'wechat', data: { month: '2099-05' } });
+  });
+
+  it('serves the function\'s cloud.callFunction in-process: the called function runs with the same variables and clock', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'invoke-cli-nested-'));
+    try {
+      symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+      const write = (name: string, source: string) => {
+        mkdirSync(path.join(root, 'functions', name), { recursive: true });
+        writeFileSync(path.join(root, 'functions', name, 'index.js'), source);
+      };
+      const sdk = "const cloud = require('wx-server-sdk');\ncloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });\n";
+      write('caller', `${sdk}exports.main = async () => (await cloud.callFunction({ name: 'callee', data: { cursor: 7 } })).result;\n`);
+      write(
+        'callee',
+        `${sdk}exports.main = async (event) => ({ event, SOURCE: cloud.getWXContext().SOURCE, admins: process.env.ANALYTICS_ADMIN_OPENIDS, now: new Date().toISOString() });\n`,
+      );
+      const { exitCode, stdout, stderr } = runCli('caller', '--timer', '--functions-root', path.join(root, 'functions'), '--admins', 'oA', '--now', '2024-06-15T02:00:00Z');
+      expect(exitCode).toBe(0);
+      const reply = JSON.parse(stdout);
+      expect(reply).toMatchObject({ event: { cursor: 7 }, SOURCE: 'wx_trigger,scf', admins: 'oA' });
+      expect(Date.parse(reply.now) - Date.parse('2024-06-15T02:00:00Z')).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(reply.now) - Date.parse('2024-06-15T02:00:00Z')).toBeLessThan(20_000);
+      expect(stderr).toMatch(/called callee \(pid \d+, \d+ ms\): replied/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with the usage on an unknown flag', () => {

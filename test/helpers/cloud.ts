@@ -2,7 +2,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import os from 'os';
 import path from 'path';
 import { Emulator, documentKey, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
-import { Caller, InvokeRequest, InvokeResult, WarmInstance, invokeCold, startWarm } from '@wx-monthly-analytics/function-runner';
+import {
+  Caller,
+  FunctionPool,
+  InvokeRequest,
+  InvokeResult,
+  WarmInstance,
+  createFunctionPool,
+  invokeCold,
+  startWarm,
+} from '@wx-monthly-analytics/function-runner';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const FUNCTIONS_ROOT = path.join(REPO_ROOT, 'cloudfunctions');
@@ -12,6 +21,16 @@ export const STRANGER: Caller = { kind: 'miniprogram', openid: 'oStranger0000000
 export const TIMER: Caller = { kind: 'timer', triggerName: 'dailyMonthlyAnalyticsSync' };
 
 export type FunctionName = 'getMonthlyRetain' | 'getMonthlyVisitTrend' | 'syncMonthlyAnalytics' | 'componentEvents';
+/** A product function, or another folder of `functionsRoot` (a test's throwaway function). */
+export type AnyFunctionName = FunctionName | (string & Record<never, never>);
+
+/** How functions' `cloud.callFunction` is served (see {@link TestCloudOptions.nestedCalls}). */
+export interface NestedCallsOptions {
+  /** Time limit of a called function's invocation, per function; default 3000 ms (the platform's). */
+  timeoutMs?: Partial<Record<AnyFunctionName, number>>;
+  /** Warm instances per called function, at most; default function-runner's (8). */
+  maxInstancesPerFunction?: number;
+}
 
 export interface TestCloudOptions {
   /** The clock of the emulator and of every function, until moved with `setNow`. */
@@ -21,17 +40,30 @@ export interface TestCloudOptions {
    * of the running emulator when a variable needs its address (WECHAT_API_BASE_URL, say).
    */
   env?: Record<string, string> | ((emulator: Emulator) => Record<string, string>);
+  /** A function's own variables on top of `env`, for its direct and its nested invocations alike. */
+  functionEnv?: Partial<Record<AnyFunctionName, Record<string, string>>>;
   /** Edits a copy of a function's config.json before anything runs. */
-  editConfig?: Partial<Record<FunctionName, (config: Record<string, unknown>) => Record<string, unknown>>>;
+  editConfig?: Partial<Record<AnyFunctionName, (config: Record<string, unknown>) => Record<string, unknown>>>;
+  /** The folder of built functions, default cloudfunctions/ (a test's temp folder of throwaway functions). */
+  functionsRoot?: string;
+  /**
+   * Serve `cloud.callFunction` from inside the functions: each call runs the named folder of the functions
+   * root in a function process of its own (function-runner's pool: warm instances, one call each), with
+   * that function's env, the clock and its time limit. Off by default: a call then gets CloudBase's
+   * answer for a missing function.
+   */
+  nestedCalls?: boolean | NestedCallsOptions;
 }
 
 /** The emulator and warm instances of the built functions, with one clock for both. */
 export interface TestCloud {
   emulator: Emulator;
+  /** With `nestedCalls`: the function processes serving `cloud.callFunction` (what they ran, their pids). */
+  nestedCalls: FunctionPool | undefined;
   /** Calls a function (warm: one process per function for the whole test file). */
-  invoke(name: FunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
+  invoke(name: AnyFunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
   /** Calls a function in a fresh process. */
-  invokeCold(name: FunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
+  invokeCold(name: AnyFunctionName, request: Omit<InvokeRequest, 'now'>): Promise<InvokeResult>;
   /** Moves the clocks of the emulator and of the functions. */
   setNow(now: Date): void;
   /** Back to a clean state between tests: the clocks at `now`, no fault, no recorded call, an empty database. */
@@ -41,31 +73,46 @@ export interface TestCloud {
 
 /**
  * Starts the emulator on port 0 and runs the built functions against it through the real wx-server-sdk.
- * With `editConfig`, the functions run from a copy of cloudfunctions/ whose config.json is edited.
+ * With `editConfig`, the functions run from a copy of the functions root whose config.json is edited.
  */
 export async function startTestCloud(options: TestCloudOptions): Promise<TestCloud> {
-  let functionsRoot = FUNCTIONS_ROOT;
+  const sourceRoot = options.functionsRoot ?? FUNCTIONS_ROOT;
+  let functionsRoot = sourceRoot;
   let scratch: string | undefined;
   if (options.editConfig) {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'analytics-e2e-'));
     functionsRoot = path.join(scratch, 'cloudfunctions');
-    cpSync(FUNCTIONS_ROOT, functionsRoot, { recursive: true });
+    cpSync(sourceRoot, functionsRoot, { recursive: true });
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
     for (const [name, edit] of Object.entries(options.editConfig)) {
+      if (!edit) continue;
       const file = path.join(functionsRoot, name, 'config.json');
       writeFileSync(file, JSON.stringify(edit(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
     }
   }
   let now = options.now;
-  const emulator = await startEmulator({ functionsRoot, now: () => now });
-  const env = { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...(typeof options.env === 'function' ? options.env(emulator) : options.env) };
-  const deployment = (name: FunctionName) => ({
+  // Set once the emulator runs (env may need its address); a called function's env is read at its first call.
+  let env: Record<string, string> = {};
+  const envOf = (name: AnyFunctionName): Record<string, string> => ({ ...env, ...options.functionEnv?.[name] });
+  const nested = options.nestedCalls === true ? {} : options.nestedCalls || undefined;
+  const nestedCalls =
+    nested &&
+    createFunctionPool({
+      functionsRoot,
+      env: envOf,
+      timeoutMs: (name) => nested.timeoutMs?.[name],
+      now: () => now,
+      ...(nested.maxInstancesPerFunction === undefined ? {} : { maxInstancesPerFunction: nested.maxInstancesPerFunction }),
+    });
+  const emulator = await startEmulator({ functionsRoot, now: () => now, ...(nestedCalls ? { invokeFunction: nestedCalls.invokeFunction } : {}) });
+  env = { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...(typeof options.env === 'function' ? options.env(emulator) : options.env) };
+  const deployment = (name: AnyFunctionName) => ({
     functionDir: path.join(functionsRoot, name),
     contextUrl: emulator.contextUrl(name),
-    env,
+    env: envOf(name),
   });
-  const warm = new Map<FunctionName, Promise<WarmInstance>>();
-  const instance = (name: FunctionName) => {
+  const warm = new Map<AnyFunctionName, Promise<WarmInstance>>();
+  const instance = (name: AnyFunctionName) => {
     let started = warm.get(name);
     if (!started) {
       started = startWarm(deployment(name));
@@ -76,6 +123,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
 
   return {
     emulator,
+    nestedCalls,
     invoke: async (name, request) => (await instance(name)).invoke({ ...request, now }),
     invokeCold: (name, request) => invokeCold(deployment(name), { ...request, now }),
     setNow(next) {
@@ -92,6 +140,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
     },
     async close() {
       await Promise.all([...warm.values()].map(async (started) => (await started).close()));
+      await nestedCalls?.close();
       await emulator.close();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     },

@@ -21,8 +21,9 @@ then saves the database to --data-file (loaded at start when it exists).
 
   --now ISO-DATE      the emulator's clock starts there and advances (default: the real clock)
   --fault SPEC        the next TIMES (default 1) calls of API answer ERRCODE, e.g. getMonthlyRetain=45009,
-                      analysis.getMonthlyVisitTrend=61503:2, *=-1, cgi-bin/stable_token=-1 (repeatable;
-                      * does not reach the token endpoints cgi-bin/stable_token and cgi-bin/token)
+                      analysis.getMonthlyVisitTrend=61503:2, *=-1, cgi-bin/stable_token=-1, invokeFunction=-504002
+                      (repeatable; * does not reach the token endpoints cgi-bin/stable_token and cgi-bin/token
+                      nor invokeFunction, cloud.callFunction, which this command answers as a missing function)
 
 While it runs, on the same address:
   POST   /control/faults  {"api": "getMonthlyRetain", "errcode": 45009, "times": 1}

@@ -1,7 +1,8 @@
 import type http from 'http';
 import { readBody } from './request-body';
 import { COMPONENT_APIS, type ComponentPush } from './component';
-import { EMULATED_APIS } from './open-api';
+import { INVOKE_FUNCTION_API } from './functions';
+import { CLOUDBASE_ERROR_CODES, EMULATED_APIS } from './open-api';
 import { TOKEN_APIS } from './tokens';
 import type { OpenApiCall } from './types';
 
@@ -39,20 +40,29 @@ export function clockFrom(start: Date): () => Date {
 /**
  * The open API a fault names: `*` (any), a full name (`analysis.getMonthlyRetain`), or an emulated API's
  * method alone (`getMonthlyRetain`); or a token endpoint (`cgi-bin/stable_token`, `cgi-bin/token`,
- * `cgi-bin/component/api_component_token` …, with or without a leading `/`). Throws RangeError for a name it cannot place.
+ * `cgi-bin/component/api_component_token` …, with or without a leading `/`); or `cloud.callFunction`'s
+ * action (`functions.invokeFunction` or `invokeFunction`). Throws RangeError for a name it cannot place.
  */
 export function resolveFaultApi(name: string): string {
   const trimmed = name.trim();
   const tokenApi = [...TOKEN_APIS, ...COMPONENT_APIS].find((api) => api === trimmed.replace(/^\//, ''));
   if (tokenApi !== undefined) return tokenApi;
+  if (trimmed === INVOKE_FUNCTION_API || trimmed === INVOKE_FUNCTION_API.split('.').pop()) return INVOKE_FUNCTION_API;
   if (trimmed === '*' || EMULATED_APIS.includes(trimmed)) return trimmed;
   const match = EMULATED_APIS.find((api) => api.split('.').pop() === trimmed);
   if (match === undefined) {
     throw new RangeError(
-      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, or ${[...TOKEN_APIS, ...COMPONENT_APIS].join(', ')}`,
+      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, invokeFunction, or ${[...TOKEN_APIS, ...COMPONENT_APIS].join(', ')}`,
     );
   }
   return match;
+}
+
+/** Throws RangeError when `errcode` is not an answer `apiName` can give: invokeFunction fails only with CloudBase's codes. */
+export function checkFaultCode(apiName: string, errcode: number): void {
+  if (apiName === INVOKE_FUNCTION_API && !CLOUDBASE_ERROR_CODES.has(errcode)) {
+    throw new RangeError(`invokeFunction fails with a CloudBase code (${[...CLOUDBASE_ERROR_CODES.keys()].join(', ')}), got ${errcode}`);
+  }
 }
 
 function checkedFault(apiName: string, errcode: unknown, times: unknown): FaultSpec {
@@ -62,7 +72,9 @@ function checkedFault(apiName: string, errcode: unknown, times: unknown): FaultS
   if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) {
     throw new RangeError(`times must be a positive integer, got ${JSON.stringify(times)}`);
   }
-  return { apiName: resolveFaultApi(apiName), errcode, times };
+  const resolved = resolveFaultApi(apiName);
+  checkFaultCode(resolved, errcode);
+  return { apiName: resolved, errcode, times };
 }
 
 /** Reads `API=ERRCODE` or `API=ERRCODE:TIMES` (e.g. `getMonthlyRetain=45009`, `*=-1:3`); throws RangeError. */

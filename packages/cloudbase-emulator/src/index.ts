@@ -10,9 +10,10 @@ import {
   EMULATOR_COMPONENT_APPSECRET,
   EMULATOR_COMPONENT_TOKEN,
 } from './component';
-import { clockFrom, resolveFaultApi } from './control';
+import { checkFaultCode, clockFrom, resolveFaultApi } from './control';
 import { DocumentStore } from './database';
 import { FaultPlan } from './faults';
+import { functionContextUrl, INVOKE_FUNCTION_API } from './functions';
 import { EMULATED_APIS } from './open-api';
 import { listen } from './server';
 import { EMULATOR_APP_SECRET, EMULATOR_APPID, TOKEN_APIS, TokenAuthority } from './tokens';
@@ -67,6 +68,15 @@ export {
 } from './component';
 export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
 export {
+  FUNCTION_NOT_FOUND_MESSAGE,
+  FUNCTIONS_EXECUTE_FAIL,
+  functionContextUrl,
+  INVOKE_FUNCTION_API,
+  type InvokeFunctionHook,
+  type InvokeFunctionOutcome,
+  type InvokeFunctionRequest,
+} from './functions';
+export {
   ACCESS_TOKEN_API,
   EMULATOR_APP_SECRET,
   EMULATOR_APPID,
@@ -104,7 +114,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let clock: () => Date = options.now ?? (() => new Date());
   const calls: OpenApiCall[] = [];
   const overrides = new Map<string, string>();
-  const faults = new FaultPlan([...TOKEN_APIS, ...COMPONENT_APIS]);
+  const faults = new FaultPlan([...TOKEN_APIS, ...COMPONENT_APIS, INVOKE_FUNCTION_API]);
   const tokens = new TokenAuthority(options.apps ?? [{ appid: EMULATOR_APPID, secret: EMULATOR_APP_SECRET }], () => clock(), accessToken);
   const component = new ComponentAuthority(
     options.component ?? {
@@ -129,10 +139,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       now: () => clock(),
       replyOverride: (apiName, month) => overrides.get(`${apiName} ${month}`),
       record: (call) => calls.push(call),
+      ...(options.invokeFunction ? { invokeFunction: options.invokeFunction } : {}),
       ...(options.control
         ? {
             control: {
-              failNext: (apiName: string, errcode: number, times: number) => faults.failNext(apiName, errcode, times),
+              failNext: (apiName: string, errcode: number, times: number) => {
+                checkFaultCode(apiName, errcode);
+                faults.failNext(apiName, errcode, times);
+              },
               clearFaults: () => faults.clear(),
               rejectIp: (ip: string | null) => tokens.rejectIp(ip),
               rejectComponentIp: (ip: string | null) => component.rejectIp(ip),
@@ -169,6 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         (call) =>
           (apiName === undefined || call.apiName === apiName) &&
           (filter.functionName === undefined || call.functionName === filter.functionName) &&
+          (filter.targetFunction === undefined || call.targetFunction === filter.targetFunction) &&
           (filter.transport === undefined || call.transport === filter.transport),
       ).length;
     },
@@ -177,7 +192,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     faults: {
       // Short names (getMonthlyRetain) are resolved and unknown ones refused, as on the command line.
-      failNext: (apiName, errcode, times) => faults.failNext(resolveFaultApi(apiName), errcode, times),
+      failNext: (apiName, errcode, times) => {
+        const resolved = resolveFaultApi(apiName);
+        checkFaultCode(resolved, errcode);
+        faults.failNext(resolved, errcode, times);
+      },
       latency: (ms, apiName) => faults.latency(ms, apiName === undefined ? undefined : resolveFaultApi(apiName)),
       malformedNext: (apiName, times) => faults.malformedNext(resolveFaultApi(apiName), times),
       dropNext: (apiName, times) => faults.dropNext(resolveFaultApi(apiName), times),
@@ -209,14 +228,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     close: () => server.close(),
   };
-}
-
-/**
- * The URL a function's `TCB_CONTEXT_CNFG` points at on the emulator at `emulatorUrl`: the path names the
- * function, so the emulator knows whose config.json to read.
- */
-export function functionContextUrl(emulatorUrl: string, functionName: string): string {
-  return `${emulatorUrl.replace(/\/+$/, '')}/functions/${encodeURIComponent(functionName)}`;
 }
 
 /** Placeholder credentials and environment id the emulator accepts (it checks none of them). */

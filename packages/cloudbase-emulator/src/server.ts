@@ -6,6 +6,18 @@ import { CONTROL_PREFIX, handleControlRequest, type EmulatorControl } from './co
 import { handleDatabaseAction, type DocumentStore } from './database';
 import type { FaultPlan } from './faults';
 import {
+  functionContextUrl,
+  hookAnswer,
+  INVOKE_FUNCTION_API,
+  invokeFaultAnswer,
+  LATEST_QUALIFIER,
+  MALFORMED_INVOKE_REPLY,
+  missingFunctionAnswer,
+  parseInvokeRequest,
+  type InvokeFunctionAnswer,
+  type InvokeFunctionHook,
+} from './functions';
+import {
   API_NOT_FOUND_ERRCODE,
   answerMonthlyQuery,
   EMULATED_APIS,
@@ -49,6 +61,8 @@ export interface ServerContext {
   record(call: OpenApiCall): void;
   /** When set, the control endpoints under /control/ answer (see handleControlRequest). */
   readonly control?: EmulatorControl;
+  /** Runs the functions `cloud.callFunction` names; without it every function is missing. */
+  readonly invokeFunction?: InvokeFunctionHook;
 }
 
 /** A listening emulator server. */
@@ -97,6 +111,8 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
   const sockets = new Set<Socket>();
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; finish: () => void }>();
   let closing = false;
+  /** `http://127.0.0.1:PORT` once listening. */
+  let baseUrl = '';
 
   const delay = (ms: number): Promise<void> =>
     ms <= 0 || closing
@@ -223,6 +239,52 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     await answer(res, call, outcome, fault?.kind);
   }
 
+  async function handleInvokeFunction(req: http.IncomingMessage, res: http.ServerResponse, request: Record<string, unknown>, callerFunction: string | null): Promise<void> {
+    const at = context.now();
+    const header = req.headers['x-tcb-source'];
+    const source = Array.isArray(header) ? header.join(',') : (header ?? '');
+    const parsed = parseInvokeRequest(request);
+    const targetFunction = parsed.name;
+    const fault = context.faults.take(INVOKE_FUNCTION_API);
+    let outcome: InvokeFunctionAnswer;
+    if (fault) outcome = invokeFaultAnswer(fault);
+    else if (!parsed.ok) outcome = parsed.answer;
+    else if (parsed.qualifier !== undefined && parsed.qualifier !== LATEST_QUALIFIER) outcome = missingFunctionAnswer(parsed.name, parsed.qualifier);
+    else if (!context.invokeFunction) outcome = missingFunctionAnswer(parsed.name);
+    else {
+      const { name, data } = parsed;
+      try {
+        outcome = hookAnswer(await context.invokeFunction({ name, data, source, callerFunction, contextUrl: functionContextUrl(baseUrl, name) }), name);
+      } catch (error) {
+        outcome = { kind: 'cloudbase', errcode: -501001, code: 'SYS_ERR', message: `emulator error: ${(error as Error)?.message ?? String(error)}` };
+      }
+    }
+    context.record({
+      functionName: callerFunction,
+      apiName: INVOKE_FUNCTION_API,
+      transport: 'cloud',
+      ...(targetFunction === undefined ? {} : { targetFunction }),
+      errcode: outcome.errcode,
+      at,
+      ...(fault ? { fault: fault.kind } : {}),
+    });
+    await delay(context.faults.latencyFor(INVOKE_FUNCTION_API));
+    switch (outcome.kind) {
+      case 'drop':
+        res.socket?.destroy();
+        return;
+      case 'malformed':
+        send(res, 200, GATEWAY_JSON_CONTENT_TYPE, MALFORMED_INVOKE_REPLY);
+        return;
+      case 'cloudbase':
+        sendCloudBaseError(res, outcome.code, outcome.message);
+        return;
+      case 'result':
+        send(res, 200, GATEWAY_JSON_CONTENT_TYPE, JSON.stringify({ data: { response_data: outcome.responseData }, requestId: nextRequestId() }));
+        return;
+    }
+  }
+
   function handleDatabaseCall(res: http.ServerResponse, request: Record<string, unknown>): void {
     let reply: { status: number; json: unknown };
     try {
@@ -256,6 +318,10 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     const action = (request as { action?: unknown } | null)?.action;
     if (typeof action === 'string' && action.startsWith('database.')) {
       handleDatabaseCall(res, request as Record<string, unknown>);
+      return;
+    }
+    if (action === INVOKE_FUNCTION_API) {
+      await handleInvokeFunction(req, res, request as Record<string, unknown>, functionNameOf(url.pathname));
       return;
     }
     throw new WireFormatError(`unsupported action ${JSON.stringify(action ?? null)}`);
@@ -292,6 +358,7 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       const { port: boundPort } = server.address() as AddressInfo;
+      baseUrl = `http://127.0.0.1:${boundPort}`;
       resolve({
         port: boundPort,
         close: () =>

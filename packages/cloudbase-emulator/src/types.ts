@@ -1,5 +1,6 @@
 import type { ComponentConfig, EmulatorComponent } from './component';
 import type { DocumentStore } from './database';
+import type { InvokeFunctionHook } from './functions';
 import type { EmulatorApp, EmulatorTokens } from './tokens';
 
 /** Options of {@link startEmulator}. */
@@ -36,20 +37,29 @@ export interface EmulatorOptions {
    * `control.ts`), as `npm run emulator` does; default false.
    */
   control?: boolean;
+  /**
+   * Runs the function a cloud function names in `cloud.callFunction` (the gateway's
+   * `functions.invokeFunction`), e.g. function-runner's `createFunctionPool(…).invokeFunction`. Without
+   * it, and when it answers `{ notFound: true }`, the call gets CloudBase's answer for a missing function.
+   */
+  invokeFunction?: InvokeFunctionHook;
 }
 
 /** How the emulator answered a call when a fault was injected. */
 export type InjectedFault = 'fail' | 'malformed' | 'drop';
 
-/** One open-API call that reached the emulator. */
+/** One open-API call (or `cloud.callFunction`) that reached the emulator. */
 export interface OpenApiCall {
-  /** The cloud function named by the request path, `null` for HTTPS calls or a path naming none. */
+  /** The cloud function named by the request path (the caller), `null` for HTTPS calls or a path naming none. */
   functionName: string | null;
   /**
-   * The open API, the token endpoint (`'cgi-bin/stable_token'`, `'cgi-bin/token'`) or the third-party
-   * platform's (`'cgi-bin/component/api_component_token'` …).
+   * The open API, the token endpoint (`'cgi-bin/stable_token'`, `'cgi-bin/token'`), the third-party
+   * platform's (`'cgi-bin/component/api_component_token'` …), or `'functions.invokeFunction'` for a
+   * `cloud.callFunction`.
    */
   apiName: string;
+  /** For `functions.invokeFunction`: the function called (`function_name`, when the request had one). */
+  targetFunction?: string;
   transport: 'cloud' | 'https';
   /**
    * The AppID a token endpoint request named; for the third-party platform's endpoints the component's
@@ -61,6 +71,9 @@ export interface OpenApiCall {
   /**
    * 0 for success, else the code the caller gets: WeChat's errcode, the gateway's (-604101 …), -501007 for a
    * request the gateway could not read, -601001 for a malformed reply, -501001 for a dropped connection.
+   * For `functions.invokeFunction`, the number wx-server-sdk's table gives the CloudBase code answered
+   * (-504002 FUNCTIONS_EXECUTE_FAIL, -501007 INVALID_PARAM …; wx-server-sdk 4.0.2 itself reports errCode -1
+   * with that `code`).
    */
   errcode: number;
   /** The emulator's clock when the call arrived. */
@@ -73,19 +86,21 @@ export interface OpenApiCall {
 export interface CallFilter {
   apiName?: string;
   functionName?: string;
+  targetFunction?: string;
   transport?: 'cloud' | 'https';
 }
 
-/** The faults an {@link Emulator} can inject into open-API calls, on both transports. */
+/** The faults an {@link Emulator} can inject into open-API calls, on both transports, and into `cloud.callFunction`. */
 export interface EmulatorFaults {
   /**
    * The next `times` (default 1) calls of `apiName` (`'*'`: any open API; the token endpoints
-   * `'cgi-bin/stable_token'` and `'cgi-bin/token'` only by name) answer `errcode`: positive codes and -1
-   * as WeChat's `{errcode, errmsg}`, -501xxx…-504xxx as the CloudBase JSON error the SDK maps to that code,
-   * other negative codes (-604103 …) as the gateway's `CommOpenApiResp.errorCode`.
+   * `'cgi-bin/stable_token'` and `'cgi-bin/token'` and `'invokeFunction'` only by name) answer `errcode`:
+   * positive codes and -1 as WeChat's `{errcode, errmsg}`, -501xxx…-504xxx as the CloudBase JSON error the
+   * SDK maps to that code, other negative codes (-604103 …) as the gateway's `CommOpenApiResp.errorCode`.
+   * `invokeFunction` takes only the CloudBase codes (-504002 FUNCTIONS_EXECUTE_FAIL …); the function is not run.
    */
   failNext(apiName: string | '*', errcode: number, times?: number): void;
-  /** Delays answers by `ms` for `apiName` (default: every open API, not the token endpoints); 0 clears. */
+  /** Delays answers by `ms` for `apiName` (default: every open API, not the token endpoints nor invokeFunction); 0 clears. */
   latency(ms: number, apiName?: string): void;
   /** The next `times` calls of `apiName` get JSON the SDK cannot parse (it reports -601001). */
   malformedNext(apiName: string | '*', times?: number): void;

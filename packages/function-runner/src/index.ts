@@ -4,6 +4,16 @@ import { planInvocation, resolveDeployment } from './invocation';
 import type { FunctionDeployment, InvokeRequest, InvokeResult, WarmInstance } from './types';
 
 export { listFunctionFolders } from './function-folders';
+export {
+  createFunctionPool,
+  DEFAULT_MAX_INSTANCES_PER_FUNCTION,
+  FUNCTIONS_EXECUTE_FAIL,
+  type FunctionPool,
+  type FunctionPoolOptions,
+  type NestedCallOutcome,
+  type NestedCallRequest,
+  type PooledInvocation,
+} from './function-pool';
 export type { Caller, FunctionDeployment, InvocationFailure, InvokeRequest, InvokeResult, WarmInstance } from './types';
 export {
   DEFAULT_APPID,
