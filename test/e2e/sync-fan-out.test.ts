@@ -1,0 +1,136 @@
+import { componentEnvironment } from '../../scripts/emulator-environment';
+import { EMULATOR_COMPONENT_APPID, type Emulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { ADMIN_OPENID, RETAIN_API, TIMER, TREND_API, type TestCloud, putDocument, replyOf, startTestCloud } from '../helpers/cloud';
+
+// The third-party sync fanned out over invocations of itself: the timer run starts one shard per group
+// of ANALYTICS_SYNC_SHARD_SIZE authorizers with cloud.callFunction, through the real wx-server-sdk, the
+// emulator's functions.invokeFunction and function-runner's pool (each shard in a process of its own).
+const NOW = new Date('2024-06-15T02:00:00Z');
+const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '2024-06-15T02:00:00Z', Message: '' };
+const LIMIT_MS = 15_000;
+const appidOf = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;
+const APPIDS = [1, 2, 3, 4, 5].map(appidOf);
+const INVOKE = 'functions.invokeFunction';
+
+const componentEnv = (emulator: Emulator) => ({ ...componentEnvironment(emulator.url), ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID });
+
+function setUpPlatform(cloud: TestCloud, appids: readonly string[]) {
+  const { ticket } = cloud.emulator.component.issueTicket();
+  putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: NOW.getTime() });
+  for (const appid of appids) {
+    cloud.emulator.component.authorize(appid);
+    putDocument(cloud, 'wechat_authorizers', {
+      _id: appid,
+      kind: 'authorizer',
+      authorizerAppid: appid,
+      refreshToken: cloud.emulator.component.refreshToken(appid) ?? '',
+      funcs: [18],
+      status: 'authorized',
+      problem: null,
+      updatedAt: NOW.getTime(),
+    });
+  }
+}
+
+const datacubeCalls = (cloud: TestCloud) => cloud.emulator.countCalls({ apiName: RETAIN_API }) + cloud.emulator.countCalls({ apiName: TREND_API });
+const stamped = (cloud: TestCloud) =>
+  cloud.emulator.database
+    .documents('wechat_authorizers')
+    .filter((document) => typeof document.syncedAt === 'number')
+    .map((document) => document._id)
+    .sort();
+const shardRequest = (appids: string[], deadline: number) => ({ shard: { appids, from: '2023-06', to: '2024-05', deadline } });
+
+describe('the third-party sync fanned out over shards', () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud({
+      now: NOW,
+      env: componentEnv,
+      functionEnv: { syncMonthlyAnalytics: { ANALYTICS_SYNC_SHARD_SIZE: '2' } },
+      nestedCalls: { timeoutMs: { syncMonthlyAnalytics: LIMIT_MS } },
+    });
+  });
+  afterAll(() => cloud.close());
+  beforeEach(() => cloud.reset(NOW));
+
+  test('a timer run starts one shard per 2 authorizers, each in its own invocation, and adds up their replies', async () => {
+    setUpPlatform(cloud, APPIDS);
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: LIMIT_MS });
+    const reply = replyOf(result);
+    expect(reply).toMatchObject({ ok: true, data: { fetched: 120, failed: 0, deferred: 0, shards: { started: 3, replied: 3, failed: 0 } } });
+    expect(reply.data.authorizers.map((entry: { appid: string }) => entry.appid).sort()).toEqual(APPIDS);
+    // The timer run itself asked WeChat nothing: the shards did, each for its own authorizers.
+    expect(cloud.emulator.countCalls({ apiName: INVOKE, functionName: 'syncMonthlyAnalytics' })).toBe(3);
+    expect(datacubeCalls(cloud)).toBe(120);
+    expect(new Set(cloud.nestedCalls?.pids).size).toBeGreaterThanOrEqual(2);
+    expect(stamped(cloud)).toEqual(APPIDS);
+    const archived = cloud.emulator.database.documents('analytics_monthly').filter((document) => String(document._id).startsWith('wx'));
+    expect(archived).toHaveLength(120);
+
+    // Done for the day: the next timer run starts no shard and asks nothing.
+    cloud.emulator.resetCalls();
+    const again = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: LIMIT_MS }));
+    expect(again.data).toMatchObject({ fetched: 0, deferred: 0, authorizersUpToDate: 5, authorizers: [] });
+    expect(again.data.shards).toBeUndefined();
+    expect(cloud.emulator.countCalls({ apiName: INVOKE })).toBe(0);
+    expect(datacubeCalls(cloud)).toBe(0);
+  });
+
+  test('a shard that fails fails the timer run, and every month the other shards stored stays stored', async () => {
+    setUpPlatform(cloud, APPIDS);
+    // CloudBase cannot run the first shard invocation (-504002 FUNCTIONS_EXECUTE_FAIL).
+    cloud.emulator.faults.failNext('invokeFunction', -504002);
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: LIMIT_MS });
+    expect(result.failed?.errorMessage).toMatch(/1 of the 3 shard invocations/);
+    const log = result.logs.find((line) => line.includes('"sync_shard_failed"'));
+    expect(log).toBeDefined();
+    expect(stamped(cloud)).toHaveLength(3);
+    const archived = cloud.emulator.database.documents('analytics_monthly').filter((document) => String(document._id).startsWith('wx'));
+    expect(archived).toHaveLength(72);
+    // The next run takes the two left first, alone (they fit in one invocation): nothing is lost.
+    cloud.emulator.resetCalls();
+    const next = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: LIMIT_MS }));
+    expect(next.data).toMatchObject({ fetched: 48, deferred: 0, authorizersUpToDate: 3 });
+    expect(cloud.emulator.countCalls({ apiName: INVOKE })).toBe(0);
+  });
+
+  test('only a run a timer run started is served as a shard; the event grants nothing', async () => {
+    setUpPlatform(cloud, APPIDS);
+    const request = shardRequest([APPIDS[0] ?? ''], NOW.getTime() + 5_000);
+    for (const caller of [
+      { kind: 'function' as const, source: 'scf' },
+      { kind: 'function' as const, source: 'wx_client,scf' },
+      { kind: 'http' as const },
+    ]) {
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller, data: request }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+    // An admin may not send a shard either: its fields are not a backfill's.
+    const admin = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: { kind: 'miniprogram', openid: ADMIN_OPENID }, data: request }));
+    expect(admin).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(datacubeCalls(cloud)).toBe(0);
+
+    // From the timer's chain, the shard syncs exactly its authorizers, within the deadline it was given.
+    const chain = { kind: 'function' as const, source: 'wx_trigger,scf' };
+    const shard = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: request, timeoutMs: LIMIT_MS }));
+    expect(shard).toMatchObject({ ok: true, data: { fetched: 24, deferred: 0 } });
+    expect(shard.data.authorizers.map((entry: { appid: string }) => entry.appid)).toEqual([APPIDS[0]]);
+    expect(stamped(cloud)).toEqual([APPIDS[0]]);
+    // A broken shard request fails the invocation (monitoring shows it) and costs no WeChat call.
+    cloud.emulator.resetCalls();
+    const broken = await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: shardRequest(['wx1'], NOW.getTime() + 5_000) });
+    expect(broken.failed?.errorMessage).toMatch(/shard.appids/);
+    expect(datacubeCalls(cloud)).toBe(0);
+  });
+
+  test('a shard ends by the deadline its timer run gave it', async () => {
+    setUpPlatform(cloud, APPIDS);
+    cloud.emulator.faults.latency(100);
+    const chain = { kind: 'function' as const, source: 'wx_trigger,scf' };
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: shardRequest(APPIDS, NOW.getTime() + 1_500), timeoutMs: LIMIT_MS });
+    const reply = replyOf(result);
+    expect(reply.data.deferred).toBeGreaterThan(0);
+    expect(result.durationMs).toBeLessThan(2_500);
+  });
+});
