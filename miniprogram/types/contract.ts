@@ -137,6 +137,11 @@ export interface SyncSummary {
    * China-time day; not read again, and not in `authorizers`.
    */
   authorizersUpToDate?: number;
+  /**
+   * Third-party mode, a timer run that fanned out: the invocations it started (one per shard of
+   * authorizers), how many replied in time (their figures are in this summary) and how many failed.
+   */
+  shards?: { started: number; replied: number; failed: number };
 }
 
 /** What one sync run did for one authorizer (third-party mode). */

@@ -3,7 +3,7 @@ import {
   documentKey,
   startEmulator,
 } from '@wx-monthly-analytics/cloudbase-emulator';
-import { startWarm } from '@wx-monthly-analytics/function-runner';
+import { createFunctionPool, startWarm } from '@wx-monthly-analytics/function-runner';
 import path from 'path';
 import { parseArgs } from 'util';
 import { performance } from 'perf_hooks';
@@ -15,7 +15,9 @@ import { componentEnvironment } from '../emulator-environment';
  * the sync function run by its timer again and again (a warm instance, as the platform reuses one) until
  * nothing is deferred, at a given time limit: the runs, the WeChat calls and the time it takes, for the
  * first sync (empty archive), an ordinary day and the first day of a month. `--latency MS` adds that much
- * to every WeChat call (the emulator answers at once; WeChat does not). `BENCH_TRACE=1` prints each
+ * to every WeChat call (the emulator answers at once; WeChat does not); `--shard-size N` lets the timer
+ * runs fan out (ANALYTICS_SYNC_SHARD_SIZE; 0, the default here, keeps each run in one invocation).
+ * `BENCH_TRACE=1` prints each
  * run's duration and sync log line.
  */
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '', Message: '' };
@@ -29,12 +31,17 @@ interface Outcome {
   scenario: string;
   limitMs: number;
   runs: number;
+  /** Invocations of the shards the timer runs started. */
+  shardInvocations: number;
   datacubeCalls: number;
   tokenCalls: number;
   wallMs: number;
   /** Sum of the invocations' own durations. */
   billedMs: number;
 }
+
+/** ANALYTICS_SYNC_MAX_SHARDS, and the warm instances the shards may use. */
+const MAX_SHARDS = 20;
 
 const appidOf = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;
 
@@ -50,12 +57,25 @@ interface Setting {
   months: number;
   /** Added to every WeChat call (datacube and tokens), ms. */
   latencyMs: number;
+  /** ANALYTICS_SYNC_SHARD_SIZE: 0 keeps every run in one invocation. */
+  shardSize: number;
 }
 
-async function measure({ authorizers, limitMs, months, latencyMs }: Setting): Promise<Outcome[]> {
+async function measure({ authorizers, limitMs, months, latencyMs, shardSize }: Setting): Promise<Outcome[]> {
   const scenarios = SCENARIOS;
   let clock = scenarios[0]?.now ?? new Date();
-  const emulator = await startEmulator({ functionsRoot: path.resolve(__dirname, '../../cloudfunctions'), now: () => clock });
+  const functionsRoot = path.resolve(__dirname, '../../cloudfunctions');
+  let env: Record<string, string> = {};
+  // The shards (cloud.callFunction of the sync itself) run in warm instances of their own, as on the platform.
+  const shards = createFunctionPool({ functionsRoot, env: () => env, timeoutMs: limitMs, now: () => clock, maxInstancesPerFunction: MAX_SHARDS });
+  const emulator = await startEmulator({ functionsRoot, now: () => clock, invokeFunction: shards.invokeFunction });
+  env = {
+    ANALYTICS_ADMIN_OPENIDS: 'oBench',
+    ANALYTICS_SYNC_MONTHS: String(months),
+    ANALYTICS_SYNC_SHARD_SIZE: String(shardSize),
+    ANALYTICS_SYNC_MAX_SHARDS: String(MAX_SHARDS),
+    ...componentEnvironment(emulator.url),
+  };
   const outcomes: Outcome[] = [];
   try {
     if (latencyMs > 0) emulator.faults.latency(latencyMs);
@@ -80,11 +100,7 @@ async function measure({ authorizers, limitMs, months, latencyMs }: Setting): Pr
     const sync = await startWarm({
       functionDir: path.resolve(__dirname, '../../cloudfunctions/syncMonthlyAnalytics'),
       contextUrl: emulator.contextUrl('syncMonthlyAnalytics'),
-      env: {
-        ANALYTICS_ADMIN_OPENIDS: 'oBench',
-        ANALYTICS_SYNC_MONTHS: String(months),
-        ...componentEnvironment(emulator.url),
-      },
+      env,
     });
     try {
       for (const scenario of scenarios) {
@@ -93,6 +109,7 @@ async function measure({ authorizers, limitMs, months, latencyMs }: Setting): Pr
         const { ticket } = emulator.component.issueTicket();
         put('wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: clock.getTime() });
         emulator.resetCalls();
+        const shardsBefore = shards.invocations.length;
         const startedAt = performance.now();
         let runs = 0;
         let billedMs = 0;
@@ -113,12 +130,15 @@ async function measure({ authorizers, limitMs, months, latencyMs }: Setting): Pr
           0,
         );
         const datacubeCalls = emulator.countCalls({ apiName: 'analysis.getMonthlyRetain' }) + emulator.countCalls({ apiName: 'analysis.getMonthlyVisitTrend' });
-        outcomes.push({ scenario: scenario.name, limitMs, runs, datacubeCalls, tokenCalls, wallMs: performance.now() - startedAt, billedMs });
+        const shardRuns = shards.invocations.slice(shardsBefore);
+        billedMs += shardRuns.reduce((sum, run) => sum + run.result.durationMs, 0);
+        outcomes.push({ scenario: scenario.name, limitMs, runs, shardInvocations: shardRuns.length, datacubeCalls, tokenCalls, wallMs: performance.now() - startedAt, billedMs });
       }
     } finally {
       await sync.close();
     }
   } finally {
+    await shards.close();
     await emulator.close();
   }
   return outcomes;
@@ -131,18 +151,20 @@ async function main(): Promise<void> {
       limits: { type: 'string', default: '3000,60000' },
       months: { type: 'string', default: '12' },
       latency: { type: 'string', default: '0' },
+      'shard-size': { type: 'string', default: '0' },
     },
   });
   const authorizers = Number(values.authorizers);
   const months = Number(values.months);
   const latencyMs = Number(values.latency);
+  const shardSize = Number(values['shard-size']);
   await buildFunctions();
-  console.log(`| authorizers | time limit | WeChat latency | scenario | timer runs | datacube calls | token calls | wall time | billed time |`);
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(`| authorizers | time limit | WeChat latency | shard size | scenario | timer runs | shard invocations | datacube calls | token calls | wall time | billed time |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const limitMs of values.limits.split(',').map(Number)) {
-    for (const outcome of await measure({ authorizers, limitMs, months, latencyMs })) {
+    for (const outcome of await measure({ authorizers, limitMs, months, latencyMs, shardSize })) {
       console.log(
-        `| ${authorizers} | ${limitMs / 1000} s | ${latencyMs} ms | ${outcome.scenario} | ${outcome.runs} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
+        `| ${authorizers} | ${limitMs / 1000} s | ${latencyMs} ms | ${shardSize || 'no fan-out'} | ${outcome.scenario} | ${outcome.runs} | ${outcome.shardInvocations} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
       );
     }
   }
