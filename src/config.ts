@@ -28,11 +28,11 @@ export interface AnalyticsConfig {
 /** How the third-party sync shares a timer run's authorizers among invocations of the sync function. */
 export interface FanOutSettings {
   /**
-   * `ANALYTICS_SYNC_SHARD_SIZE`: authorizers per invocation (default 50, at most 500). A timer run with
+   * `ANALYTICS_SYNC_SHARD_SIZE`: authorizers per invocation (default 20, at most 500). A timer run with
    * more authorizers due than this starts one invocation per shard; 0 never fans out.
    */
   shardSize: number;
-  /** `ANALYTICS_SYNC_MAX_SHARDS`: invocations one timer run starts at most (default 20, at most 100). */
+  /** `ANALYTICS_SYNC_MAX_SHARDS`: invocations one timer run starts at most (default 50, at most 100). */
   maxShards: number;
 }
 
@@ -88,8 +88,8 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
     syncMonths: readInteger(env, 'ANALYTICS_SYNC_MONTHS', 12, 1, 60),
     concurrency: readInteger(env, 'ANALYTICS_CONCURRENCY', 4, 1, 10),
     fanOut: {
-      shardSize: readInteger(env, 'ANALYTICS_SYNC_SHARD_SIZE', 50, 0, 500),
-      maxShards: readInteger(env, 'ANALYTICS_SYNC_MAX_SHARDS', 20, 1, 100),
+      shardSize: readInteger(env, 'ANALYTICS_SYNC_SHARD_SIZE', 20, 0, 500),
+      maxShards: readInteger(env, 'ANALYTICS_SYNC_MAX_SHARDS', 50, 1, 100),
     },
     ...readTransport(env),
   };

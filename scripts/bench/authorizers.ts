@@ -119,7 +119,7 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize }: S
           billedMs += result.durationMs;
           if (process.env.BENCH_TRACE) process.stderr.write(`run ${runs}: ${Math.round(result.durationMs)} ms ${result.logs.filter((line) => line.includes('"sync"')).join(' ').slice(0, 300)}\n`);
           const reply = result.reply as { ok?: boolean; data?: { deferred: number; failed: number } } | undefined;
-          if (!reply?.ok || !reply.data) throw new Error(`run ${runs} failed: ${JSON.stringify(result.failed ?? reply)}\n${result.logs.slice(-3).join('\n')}`);
+          if (!reply?.ok || !reply.data) throw new Error(`run ${runs} failed: ${JSON.stringify(result.failed ?? reply)}\n${result.logs.filter((line) => line.includes("shard")).concat(result.logs.slice(-3)).join("\n")}`);
           if (reply.data.failed > 0) throw new Error(`run ${runs} failed months: ${JSON.stringify(reply.data).slice(0, 600)}`);
           if (reply.data.deferred === 0) break;
           if (runs > 2000) throw new Error('more than 2,000 runs');

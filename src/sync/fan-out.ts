@@ -31,15 +31,21 @@ const LONGEST_INVOCATION_MS = 900_000;
 const APPID = /^wx[0-9a-zA-Z]{16}$/;
 
 /**
- * Splits the authorised ones of `due` (in walk order) into shards of `shardSize`, at most `maxShards`
- * of them; undefined when they fit in one invocation (or `shardSize` is 0): no fan-out.
+ * Splits the authorised ones of `due` (in walk order) into shards: as many as groups of `shardSize` they
+ * make, at most `maxShards`, each as large as the others within one (so a remainder never makes a small
+ * last shard); undefined when they fit in one invocation (or `shardSize` is 0): no fan-out. Those beyond
+ * `maxShards × shardSize` wait for the next run.
  */
 export function planShards(due: readonly AuthorizerRecord[], settings: { shardSize: number; maxShards: number }): string[][] | undefined {
   const appids = due.filter((record) => record.status === 'authorized').map((record) => record.authorizerAppid);
   if (settings.shardSize === 0 || appids.length <= settings.shardSize) return undefined;
+  const count = Math.min(settings.maxShards, Math.ceil(appids.length / settings.shardSize));
+  const taken = appids.slice(0, count * settings.shardSize);
   const shards: string[][] = [];
-  for (let start = 0; start < appids.length && shards.length < settings.maxShards; start += settings.shardSize) {
-    shards.push(appids.slice(start, start + settings.shardSize));
+  for (let index = 0, start = 0; index < count; index += 1) {
+    const size = Math.floor(taken.length / count) + (index < taken.length % count ? 1 : 0);
+    shards.push(taken.slice(start, start + size));
+    start += size;
   }
   return shards;
 }

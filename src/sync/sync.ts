@@ -93,8 +93,22 @@ export async function syncUnderLease(
   try {
     return await work();
   } finally {
-    await context.budget.race(context.archive.releaseLease(SYNC_LEASE, holder), 'The sync lease').catch((error: unknown) => {
+    // Given back even when the work ran to the deadline: within part of the reply margin, after which
+    // the lease simply runs out at leaseUntil.
+    await withinMs(context.archive.releaseLease(SYNC_LEASE, holder), Math.max(context.budget.remaining(), RELEASE_GRACE_MS), 'The sync lease').catch((error: unknown) => {
       context.log({ level: 'warn', event: 'sync_lease_release_failed', error: describe(error) });
     });
   }
+}
+
+/** Milliseconds of the reply margin that giving the lease back may take once the deadline has passed. */
+const RELEASE_GRACE_MS = 200;
+
+/** `work`, or a DEADLINE_EXCEEDED rejection after `ms` milliseconds. */
+function withinMs<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AnalyticsError('DEADLINE_EXCEEDED', `${what} did not arrive in time.`, { recovery: 'later' })), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

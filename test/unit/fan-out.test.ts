@@ -33,6 +33,12 @@ describe('planShards', () => {
 
   test('shards of the authorised only, in walk order, at most maxShards', () => {
     const due = [record(1), record(2, 'needs_reauth'), record(3), record(4), record(5), record(6), record(7), record(8)];
+    // 7 authorised in groups of 3: three shards of 3, 2 and 2, never a last one of 1.
+    expect(planShards(due, { shardSize: 3, maxShards: 5 })).toEqual([
+      [appid(1), appid(3), appid(4)],
+      [appid(5), appid(6)],
+      [appid(7), appid(8)],
+    ]);
     expect(planShards(due, { shardSize: 2, maxShards: 5 })).toEqual([
       [appid(1), appid(3)],
       [appid(4), appid(5)],
