@@ -16,7 +16,8 @@ import { componentEnvironment } from '../emulator-environment';
  * nothing is deferred, at a given time limit: the runs, the WeChat calls and the time it takes, for the
  * first sync (empty archive), an ordinary day and the first day of a month. `--latency MS` adds that much
  * to every WeChat call (the emulator answers at once; WeChat does not); `--shard-size N` lets the timer
- * runs fan out (ANALYTICS_SYNC_SHARD_SIZE; 0, the default here, keeps each run in one invocation).
+ * runs fan out (ANALYTICS_SYNC_SHARD_SIZE; 0, the default here, keeps each run in one invocation);
+ * `--db-latency MS` delays every database action.
  * `BENCH_TRACE=1` prints each
  * run's duration and sync log line.
  */
@@ -59,9 +60,11 @@ interface Setting {
   latencyMs: number;
   /** ANALYTICS_SYNC_SHARD_SIZE: 0 keeps every run in one invocation. */
   shardSize: number;
+  /** Added to every database action, ms. */
+  databaseLatencyMs: number;
 }
 
-async function measure({ authorizers, limitMs, months, latencyMs, shardSize }: Setting): Promise<Outcome[]> {
+async function measure({ authorizers, limitMs, months, latencyMs, shardSize, databaseLatencyMs }: Setting): Promise<Outcome[]> {
   const scenarios = SCENARIOS;
   let clock = scenarios[0]?.now ?? new Date();
   const functionsRoot = path.resolve(__dirname, '../../cloudfunctions');
@@ -79,6 +82,7 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize }: S
   const outcomes: Outcome[] = [];
   try {
     if (latencyMs > 0) emulator.faults.latency(latencyMs);
+    if (databaseLatencyMs > 0) emulator.faults.latency(databaseLatencyMs, 'database');
     emulator.database.createCollection('wechat_tokens');
     emulator.database.createCollection('wechat_authorizers');
     const put = (collection: string, document: Record<string, unknown> & { _id: string }) =>
@@ -152,19 +156,21 @@ async function main(): Promise<void> {
       months: { type: 'string', default: '12' },
       latency: { type: 'string', default: '0' },
       'shard-size': { type: 'string', default: '0' },
+      'db-latency': { type: 'string', default: '0' },
     },
   });
   const authorizers = Number(values.authorizers);
   const months = Number(values.months);
   const latencyMs = Number(values.latency);
   const shardSize = Number(values['shard-size']);
+  const databaseLatencyMs = Number(values['db-latency']);
   await buildFunctions();
-  console.log(`| authorizers | time limit | WeChat latency | shard size | scenario | timer runs | shard invocations | datacube calls | token calls | wall time | billed time |`);
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  console.log(`| authorizers | time limit | WeChat latency | database latency | shard size | scenario | timer runs | shard invocations | datacube calls | token calls | wall time | billed time |`);
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const limitMs of values.limits.split(',').map(Number)) {
-    for (const outcome of await measure({ authorizers, limitMs, months, latencyMs, shardSize })) {
+    for (const outcome of await measure({ authorizers, limitMs, months, latencyMs, shardSize, databaseLatencyMs })) {
       console.log(
-        `| ${authorizers} | ${limitMs / 1000} s | ${latencyMs} ms | ${shardSize || 'no fan-out'} | ${outcome.scenario} | ${outcome.runs} | ${outcome.shardInvocations} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
+        `| ${authorizers} | ${limitMs / 1000} s | ${latencyMs} ms | ${databaseLatencyMs} ms | ${shardSize || 'no fan-out'} | ${outcome.scenario} | ${outcome.runs} | ${outcome.shardInvocations} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
       );
     }
   }

@@ -50,9 +50,10 @@ export function dailyOrder(authorizers: readonly AuthorizerRecord[], now: Date):
 /** The authorizers a walk covers, in order, and how many it left out as already done today. */
 async function choose(walk: AuthorizerWalk, state: ComponentState, base: MonthlyContext): Promise<{ chosen: AuthorizerRecord[]; upToDate: number }> {
   if (walk.kind === 'shard') {
-    const records = await base.budget.race(Promise.all(walk.appids.map((appid) => state.readAuthorizer(appid))), 'The authorizers of this shard');
     // An authorizer removed since the shard was planned is simply not synced.
-    const present = records.filter((record): record is AuthorizerRecord => record !== undefined);
+    const present = await base.budget.race(state.readAuthorizers(walk.appids), 'The authorizers of this shard');
+    const order = new Map(walk.appids.map((appid, index) => [appid, index]));
+    present.sort((a, b) => (order.get(a.authorizerAppid) ?? 0) - (order.get(b.authorizerAppid) ?? 0));
     const { due, upToDate } = dailyOrder(present, base.now());
     return { chosen: due, upToDate };
   }
@@ -82,10 +83,21 @@ export async function syncAuthorizers(
   fanOut?: FanOut,
 ): Promise<SyncSummary> {
   const summary: SyncSummary = { fetched: 0, skipped: 0, failed: 0, deferred: 0, failures: [], authorizers: [] };
-  const { chosen, upToDate } = await choose(walk, state, base);
+  const perAuthorizer = months.length * reports.length;
+  let picked: Awaited<ReturnType<typeof choose>>;
+  try {
+    picked = await choose(walk, state, base);
+  } catch (error) {
+    // A shard whose time ran out before its authorizers arrived did nothing: all of them are deferred
+    // (the timer run's next run takes them), which is not a failure.
+    if (walk.kind !== 'shard' || !(error instanceof AnalyticsError) || error.code !== 'DEADLINE_EXCEEDED') throw error;
+    base.log({ level: 'warn', event: 'sync_shard_out_of_time', authorizers: walk.appids.length });
+    summary.deferred = walk.appids.length * perAuthorizer;
+    return summary;
+  }
+  const { chosen, upToDate } = picked;
   if (walk.kind === 'daily' || walk.kind === 'shard') summary.authorizersUpToDate = upToDate;
   const stamps = walk.kind === 'daily' || walk.kind === 'shard';
-  const perAuthorizer = months.length * reports.length;
   const shards = walk.kind === 'daily' && fanOut ? planShards(chosen, fanOut) : undefined;
   if (shards && fanOut) {
     await runShards(shards, chosen, months, perAuthorizer, base, fanOut, summary);

@@ -133,4 +133,15 @@ describe('the third-party sync fanned out over shards', () => {
     expect(reply.data.deferred).toBeGreaterThan(0);
     expect(result.durationMs).toBeLessThan(2_500);
   });
+
+  test('a shard whose time runs out before its authorizers arrive defers them all, without failing', async () => {
+    setUpPlatform(cloud, APPIDS);
+    cloud.emulator.faults.latency(2_000, 'database');
+    const chain = { kind: 'function' as const, source: 'wx_trigger,scf' };
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: shardRequest(APPIDS, NOW.getTime() + 1_000), timeoutMs: LIMIT_MS });
+    expect(replyOf(result)).toMatchObject({ ok: true, data: { fetched: 0, failed: 0, deferred: 120 } });
+    expect(result.logs.some((line) => line.includes('"sync_shard_out_of_time"'))).toBe(true);
+    expect(result.durationMs).toBeLessThan(1_900);
+    expect(datacubeCalls(cloud)).toBe(0);
+  });
 });

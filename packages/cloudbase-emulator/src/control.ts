@@ -1,6 +1,7 @@
 import type http from 'http';
 import { readBody } from './request-body';
 import { COMPONENT_APIS, type ComponentPush } from './component';
+import { DATABASE_LATENCY } from './faults';
 import { INVOKE_FUNCTION_API } from './functions';
 import { CLOUDBASE_ERROR_CODES, EMULATED_APIS } from './open-api';
 import { TOKEN_APIS } from './tokens';
@@ -48,11 +49,12 @@ export function resolveFaultApi(name: string): string {
   const tokenApi = [...TOKEN_APIS, ...COMPONENT_APIS].find((api) => api === trimmed.replace(/^\//, ''));
   if (tokenApi !== undefined) return tokenApi;
   if (trimmed === INVOKE_FUNCTION_API || trimmed === INVOKE_FUNCTION_API.split('.').pop()) return INVOKE_FUNCTION_API;
+  if (trimmed === DATABASE_LATENCY) return DATABASE_LATENCY;
   if (trimmed === '*' || EMULATED_APIS.includes(trimmed)) return trimmed;
   const match = EMULATED_APIS.find((api) => api.split('.').pop() === trimmed);
   if (match === undefined) {
     throw new RangeError(
-      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, invokeFunction, or ${[...TOKEN_APIS, ...COMPONENT_APIS].join(', ')}`,
+      `unknown API "${name}": use *, a full name such as analysis.getMonthlyRetain, one of ${EMULATED_APIS.map((api) => api.split('.').pop()).join(', ')}, invokeFunction, database (latency only), or ${[...TOKEN_APIS, ...COMPONENT_APIS].join(', ')}`,
     );
   }
   return match;
@@ -60,6 +62,7 @@ export function resolveFaultApi(name: string): string {
 
 /** Throws RangeError when `errcode` is not an answer `apiName` can give: invokeFunction fails only with CloudBase's codes. */
 export function checkFaultCode(apiName: string, errcode: number): void {
+  if (apiName === DATABASE_LATENCY) throw new RangeError('the database takes a latency only, not an error code');
   if (apiName === INVOKE_FUNCTION_API && !CLOUDBASE_ERROR_CODES.has(errcode)) {
     throw new RangeError(`invokeFunction fails with a CloudBase code (${[...CLOUDBASE_ERROR_CODES.keys()].join(', ')}), got ${errcode}`);
   }

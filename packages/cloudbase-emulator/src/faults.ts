@@ -8,6 +8,11 @@ interface ScheduledFault {
 }
 
 const ANY_API = '*';
+/**
+ * The name that delays every database action (`latency(ms, 'database')`), as a CloudBase database round
+ * trip takes time; `'*'` never reaches it.
+ */
+export const DATABASE_LATENCY = 'database';
 
 function requireCount(times: number): number {
   if (!Number.isInteger(times) || times < 1) throw new RangeError(`times must be a positive integer, got ${times}`);

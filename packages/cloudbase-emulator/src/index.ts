@@ -12,7 +12,7 @@ import {
 } from './component';
 import { checkFaultCode, clockFrom, resolveFaultApi } from './control';
 import { DocumentStore } from './database';
-import { FaultPlan } from './faults';
+import { DATABASE_LATENCY, FaultPlan } from './faults';
 import { functionContextUrl, INVOKE_FUNCTION_API } from './functions';
 import { EMULATED_APIS } from './open-api';
 import { listen } from './server';
@@ -99,6 +99,13 @@ export const DEFAULT_ACCESS_TOKEN = 'local-access-token';
 /** Default largest request body, 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** A fault's API for a one-shot fault: the database takes a latency only. */
+function oneShotApi(apiName: string): string {
+  const resolved = resolveFaultApi(apiName);
+  if (resolved === DATABASE_LATENCY) throw new RangeError('the database takes a latency only (latency(ms, "database")), not one-shot faults');
+  return resolved;
+}
+
 /**
  * Starts the emulator of the CloudBase gateway (open API and database) and of WeChat's HTTPS monthly
  * analytics API, listening on 127.0.0.1 only.
@@ -114,7 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let clock: () => Date = options.now ?? (() => new Date());
   const calls: OpenApiCall[] = [];
   const overrides = new Map<string, string>();
-  const faults = new FaultPlan([...TOKEN_APIS, ...COMPONENT_APIS, INVOKE_FUNCTION_API]);
+  const faults = new FaultPlan([...TOKEN_APIS, ...COMPONENT_APIS, INVOKE_FUNCTION_API, DATABASE_LATENCY]);
   const tokens = new TokenAuthority(options.apps ?? [{ appid: EMULATOR_APPID, secret: EMULATOR_APP_SECRET }], () => clock(), accessToken);
   const component = new ComponentAuthority(
     options.component ?? {
@@ -193,13 +200,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: {
       // Short names (getMonthlyRetain) are resolved and unknown ones refused, as on the command line.
       failNext: (apiName, errcode, times) => {
-        const resolved = resolveFaultApi(apiName);
+        const resolved = oneShotApi(apiName);
         checkFaultCode(resolved, errcode);
         faults.failNext(resolved, errcode, times);
       },
       latency: (ms, apiName) => faults.latency(ms, apiName === undefined ? undefined : resolveFaultApi(apiName)),
-      malformedNext: (apiName, times) => faults.malformedNext(resolveFaultApi(apiName), times),
-      dropNext: (apiName, times) => faults.dropNext(resolveFaultApi(apiName), times),
+      malformedNext: (apiName, times) => faults.malformedNext(oneShotApi(apiName), times),
+      dropNext: (apiName, times) => faults.dropNext(oneShotApi(apiName), times),
       clear: () => faults.clear(),
     },
     tokens: {

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'net';
 import { COMPONENT_API_PATHS, type ComponentAuthority } from './component';
 import { CONTROL_PREFIX, handleControlRequest, type EmulatorControl } from './control';
 import { handleDatabaseAction, type DocumentStore } from './database';
-import type { FaultPlan } from './faults';
+import { DATABASE_LATENCY, type FaultPlan } from './faults';
 import {
   functionContextUrl,
   hookAnswer,
@@ -285,7 +285,8 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     }
   }
 
-  function handleDatabaseCall(res: http.ServerResponse, request: Record<string, unknown>): void {
+  async function handleDatabaseCall(res: http.ServerResponse, request: Record<string, unknown>): Promise<void> {
+    await delay(context.faults.latencyFor(DATABASE_LATENCY));
     let reply: { status: number; json: unknown };
     try {
       reply = handleDatabaseAction(context.database, request);
@@ -317,7 +318,7 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     }
     const action = (request as { action?: unknown } | null)?.action;
     if (typeof action === 'string' && action.startsWith('database.')) {
-      handleDatabaseCall(res, request as Record<string, unknown>);
+      await handleDatabaseCall(res, request as Record<string, unknown>);
       return;
     }
     if (action === INVOKE_FUNCTION_API) {

@@ -100,7 +100,10 @@ export interface EmulatorFaults {
    * `invokeFunction` takes only the CloudBase codes (-504002 FUNCTIONS_EXECUTE_FAIL …); the function is not run.
    */
   failNext(apiName: string | '*', errcode: number, times?: number): void;
-  /** Delays answers by `ms` for `apiName` (default: every open API, not the token endpoints nor invokeFunction); 0 clears. */
+  /**
+   * Delays answers by `ms` for `apiName` (default: every open API, not the token endpoints nor
+   * invokeFunction; `'database'`: every database action); 0 clears.
+   */
   latency(ms: number, apiName?: string): void;
   /** The next `times` calls of `apiName` get JSON the SDK cannot parse (it reports -601001). */
   malformedNext(apiName: string | '*', times?: number): void;

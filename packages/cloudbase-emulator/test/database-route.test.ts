@@ -75,3 +75,24 @@ test('save() without a data file does nothing', async () => {
   const emulator = await start();
   await expect(emulator.save()).resolves.toBeUndefined();
 });
+
+test('a database latency delays every database action, and nothing else; the database takes no one-shot fault', async () => {
+  const emulator = await start();
+  const db = cloud.database();
+  await db.createCollection('monthly');
+  emulator.faults.latency(300, 'database');
+  let startedAt = Date.now();
+  await db.collection('monthly').doc('2024-03').set({ data: { visitUv: 1 } });
+  expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+  emulator.faults.latency(0, 'database');
+  startedAt = Date.now();
+  await documentsOf(db.collection('monthly'));
+  expect(Date.now() - startedAt).toBeLessThan(290);
+  // A latency for every open API ('*') does not reach the database.
+  emulator.faults.latency(300);
+  startedAt = Date.now();
+  await documentsOf(db.collection('monthly'));
+  expect(Date.now() - startedAt).toBeLessThan(290);
+  expect(() => emulator.faults.failNext('database', -502005)).toThrow(/latency only/);
+  expect(() => emulator.faults.dropNext('database')).toThrow(/latency only/);
+});

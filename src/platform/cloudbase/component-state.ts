@@ -122,6 +122,20 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
       const result = await writeUnlessOlder(authorizerCollection, authorizerAppid, 'eventCreateTime', eventCreateTime, revoked, false);
       return result === 'missing' ? 'unknown' : result;
     },
+    async readAuthorizers(authorizerAppids) {
+      try {
+        const reply = await db
+          .collection(authorizerCollection)
+          .where({ _id: db.command.in([...authorizerAppids]), kind: 'authorizer' })
+          .limit(authorizerAppids.length)
+          .get();
+        const documents: unknown[] = Array.isArray(reply.data) ? reply.data : [];
+        return documents.map(toAuthorizer).filter((record): record is AuthorizerRecord => record !== undefined && authorizerAppids.includes(record.authorizerAppid));
+      } catch (error) {
+        if (errCodeOf(error) === COLLECTION_NOT_EXIST) return [];
+        throw error;
+      }
+    },
     async listAuthorizers() {
       const found: AuthorizerRecord[] = [];
       for (let offset = 0; ; offset += PAGE) {

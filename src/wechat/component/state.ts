@@ -51,6 +51,8 @@ export interface ComponentState {
    */
   writeTicket(componentAppid: string, ticket: string, createdAt: number): Promise<OrderedWrite>;
   readAuthorizer(authorizerAppid: string): Promise<AuthorizerRecord | undefined>;
+  /** The stored authorizers among `authorizerAppids` (at most 500), in one query; unknown ones are left out. */
+  readAuthorizers(authorizerAppids: readonly string[]): Promise<AuthorizerRecord[]>;
   /**
    * Changes `fields` of the authorizer `record` was read from (a rotated refresh token, or
    * `needs_reauth`), only while the stored document still reflects the same push (its
