@@ -7,11 +7,11 @@
  * `utcOffset(480).startOf('month')` are avoided on purpose: on a host with daylight saving they give
  * wrong month boundaries (open upstream issues).
  *
- * Parsing is strict without dayjs's `customParseFormat` plugin (3 ms of a cold start, and a format
- * compiled on every parse): a regular expression admits only the written shape, dayjs reads the
- * digits, and the text must be what dayjs formats back (`2024-13` or `20230229` roll over, so they do
- * not). Months already checked are compared and moved as month numbers (year × 12 + month), which is
- * what the functions do on every call.
+ * Parsing is strict without dayjs's `customParseFormat` plugin (a millisecond of a cold start, and a
+ * format compiled on every parse): a regular expression admits only the written shape, dayjs reads the
+ * digits, and it must read back the same year, month and day (`2024-13` and `20230229` roll over, and
+ * `0050` reads as 1950, so they do not). Months already checked are compared and moved as month numbers
+ * (year × 12 + month): the functions do that on every call.
  */
 import dayjs, { Dayjs } from 'dayjs';
 import utc from 'dayjs/plugin/utc';
@@ -29,7 +29,6 @@ export interface MonthDates {
 
 /** China's offset from UTC, in hours (no daylight saving since 1991). */
 const CHINA_OFFSET_HOURS = 8;
-const MONTH_FORMAT = 'YYYY-MM';
 
 /** The first day of a checked `month`, 00:00 UTC, as a UTC-mode dayjs. */
 function startOf(month: YearMonth): Dayjs {
@@ -52,7 +51,8 @@ export function daysInMonth(year: number, month: number): number {
 
 /** The month that `instant` falls in, on a clock in China. */
 export function chinaMonthOf(instant: Date): YearMonth {
-  return dayjs.utc(instant).add(CHINA_OFFSET_HOURS, 'hour').format(MONTH_FORMAT);
+  const china = dayjs.utc(instant).add(CHINA_OFFSET_HOURS, 'hour');
+  return fromOrdinal(china.year() * 12 + china.month());
 }
 
 /** `month` moved by `count` months (negative goes back). */
@@ -117,7 +117,7 @@ export function parseYearMonth(text: string): YearMonth | undefined {
   if (!match) return undefined;
   const month = `${match[1]}-${match[2]}`;
   const parsed = startOf(month);
-  return parsed.isValid() && parsed.format(MONTH_FORMAT) === month ? month : undefined;
+  return parsed.year() === Number(match[1]) && parsed.month() + 1 === Number(match[2]) ? month : undefined;
 }
 
 /** A real calendar date written `yyyymmdd`. */
@@ -131,7 +131,8 @@ export function parseCompactDate(text: string): CalendarDate | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
   if (!match) return undefined;
   const parsed = dayjs.utc(`${match[1]}-${match[2]}-${match[3]}`);
-  return parsed.isValid() && parsed.format('YYYYMMDD') === text ? { month: parsed.format(MONTH_FORMAT), day: parsed.date() } : undefined;
+  const same = parsed.year() === Number(match[1]) && parsed.month() + 1 === Number(match[2]) && parsed.date() === Number(match[3]);
+  return same ? { month: `${match[1]}-${match[2]}`, day: parsed.date() } : undefined;
 }
 
 /** The `count` newest complete months at `now`, oldest first. */
