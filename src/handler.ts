@@ -121,10 +121,14 @@ function createRuntime(dependencies: HandlerDependencies) {
     const caller = dependencies.cloud.getWXContext();
     const timer = isTimerRun(caller);
     let reply: Reply | FailureReply;
+    let invocation: Invocation | undefined;
     try {
-      reply = await work(begin(caller, context, startedAt, log), timer, log);
+      invocation = begin(caller, context, startedAt, log);
+      reply = await work(invocation, timer, log);
     } catch (error) {
       reply = failureReply(error, log);
+    } finally {
+      invocation?.budget.end();
     }
     if (timer && !reply.ok) {
       const failure = reply as FailureReply;
