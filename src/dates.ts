@@ -12,6 +12,9 @@
  * digits, and it must read back the same year, month and day (`2024-13` and `20230229` roll over, and
  * `0050` reads as 1950, so they do not). Months already checked are compared and moved as month numbers
  * (year × 12 + month): the functions do that on every call.
+ *
+ * A warm instance asks about the same few months on every call, so what dayjs answered is kept: whether
+ * a text is a month, when a month ends, and which instants the current China month spans.
  */
 import dayjs, { Dayjs } from 'dayjs';
 import utc from 'dayjs/plugin/utc';
@@ -29,6 +32,22 @@ export interface MonthDates {
 
 /** China's offset from UTC, in hours (no daylight saving since 1991). */
 const CHINA_OFFSET_HOURS = 8;
+
+/** Months (or month texts) whose answers are kept, at most; beyond that they are computed every time. */
+const REMEMBERED_MONTHS = 1000;
+
+/** `compute` whose answers are kept, for {@link REMEMBERED_MONTHS} keys. */
+function remembered<Value extends number | boolean>(compute: (key: string) => Value): (key: string) => Value {
+  const answers = new Map<string, Value>();
+  return (key) => {
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = compute(key);
+      if (answers.size < REMEMBERED_MONTHS) answers.set(key, answer);
+    }
+    return answer;
+  };
+}
 
 /** The first day of a checked `month`, 00:00 UTC, as a UTC-mode dayjs. */
 function startOf(month: YearMonth): Dayjs {
@@ -49,10 +68,17 @@ export function daysInMonth(year: number, month: number): number {
   return startOf(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`).daysInMonth();
 }
 
+/** The China month asked for last, and the instants it spans (epoch ms, `to` excluded). */
+let currentMonth: { month: YearMonth; from: number; to: number } | undefined;
+
 /** The month that `instant` falls in, on a clock in China. */
 export function chinaMonthOf(instant: Date): YearMonth {
+  const time = instant.getTime();
+  if (currentMonth && time >= currentMonth.from && time < currentMonth.to) return currentMonth.month;
   const china = dayjs.utc(instant).add(CHINA_OFFSET_HOURS, 'hour');
-  return fromOrdinal(china.year() * 12 + china.month());
+  const month = fromOrdinal(china.year() * 12 + china.month());
+  currentMonth = { month, from: monthEndsAt(addMonths(month, -1)), to: monthEndsAt(month) };
+  return month;
 }
 
 /** `month` moved by `count` months (negative goes back). */
@@ -96,9 +122,9 @@ export function isRetentionFinal(month: YearMonth, now: Date): boolean {
 export const EARLIEST_MONTH: YearMonth = '2017-01';
 
 /** Epoch milliseconds at which `month` ends: midnight China time (UTC+8) starting the month after it. */
-export function monthEndsAt(month: YearMonth): number {
-  return startOf(addMonths(month, 1)).subtract(CHINA_OFFSET_HOURS, 'hour').valueOf();
-}
+export const monthEndsAt: (month: YearMonth) => number = remembered((month) =>
+  startOf(addMonths(month, 1)).subtract(CHINA_OFFSET_HOURS, 'hour').valueOf(),
+);
 
 /** The `yyyymmdd` pair WeChat expects for one natural month. */
 export function monthDates(month: YearMonth): MonthDates {
@@ -116,9 +142,14 @@ export function parseYearMonth(text: string): YearMonth | undefined {
   const match = /^(\d{4})-?(\d{2})$/.exec(text);
   if (!match) return undefined;
   const month = `${match[1]}-${match[2]}`;
-  const parsed = startOf(month);
-  return parsed.year() === Number(match[1]) && parsed.month() + 1 === Number(match[2]) ? month : undefined;
+  return isRealMonth(month) ? month : undefined;
 }
+
+/** True when dayjs reads `YYYY-MM` back as that same year and month. */
+const isRealMonth = remembered((month) => {
+  const parsed = startOf(month);
+  return parsed.year() === Number(month.slice(0, 4)) && parsed.month() + 1 === Number(month.slice(5, 7));
+});
 
 /** A real calendar date written `yyyymmdd`. */
 export interface CalendarDate {
