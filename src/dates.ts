@@ -128,8 +128,8 @@ export const monthEndsAt: (month: YearMonth) => number = remembered((month) =>
 
 /** The `yyyymmdd` pair WeChat expects for one natural month. */
 export function monthDates(month: YearMonth): MonthDates {
-  const first = startOf(month);
-  return { beginDate: first.format('YYYYMMDD'), endDate: first.endOf('month').format('YYYYMMDD') };
+  const compact = refDateOf(month);
+  return { beginDate: `${compact}01`, endDate: `${compact}${String(startOf(month).daysInMonth()).padStart(2, '0')}` };
 }
 
 /** WeChat's `refDate` (`YYYYMM`) for a month. */
