@@ -33,6 +33,12 @@ export interface TimeBudget {
    * whichever comes first. `what` names the work in the message, e.g. "WeChat's answer for 2024-05".
    */
   race<T>(work: Promise<T>, what: string): Promise<T>;
+  /**
+   * The invocation is over: the timer behind {@link TimeBudget.signal} is cleared, so that nothing of
+   * the invocation runs in a later one of the same instance. Past the deadline the signal is aborted
+   * now, as that timer would have (before it, no call of the invocation is still running).
+   */
+  end(): void;
 }
 
 /**
@@ -51,6 +57,7 @@ export function createTimeBudget(context: InvocationContext | undefined, started
   const deadline = notAfter === undefined ? own : Math.max(Math.min(own, notAfter), startedAt);
   const remaining = () => Math.max(deadline - now(), 0);
   let controller: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   return {
     startedAt,
@@ -60,7 +67,8 @@ export function createTimeBudget(context: InvocationContext | undefined, started
       if (!controller) {
         controller = new AbortController();
         const abort = controller;
-        setTimeout(() => abort.abort(deadlineError('the call')), remaining()).unref?.();
+        timer = setTimeout(() => abort.abort(deadlineError('the call')), remaining());
+        timer.unref?.();
       }
       return controller.signal;
     },
@@ -83,6 +91,12 @@ export function createTimeBudget(context: InvocationContext | undefined, started
           },
         );
       });
+    },
+    end() {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      if (remaining() <= 0 && controller && !controller.signal.aborted) controller.abort(deadlineError('the call'));
     },
   };
 }

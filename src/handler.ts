@@ -131,10 +131,14 @@ function createRuntime(dependencies: HandlerDependencies) {
     const caller = dependencies.cloud.getWXContext();
     const timer = isTimerRun(caller) || (options.acceptTimerChain === true && isTimerChain(caller));
     let reply: Reply | FailureReply;
+    let invocation: Invocation | undefined;
     try {
-      reply = await work(begin(caller, context, startedAt, log, options), timer, log);
+      invocation = begin(caller, context, startedAt, log, options);
+      reply = await work(invocation, timer, log);
     } catch (error) {
       reply = failureReply(error, log);
+    } finally {
+      invocation?.budget.end();
     }
     if (timer && !reply.ok) {
       const failure = reply as FailureReply;

@@ -8,6 +8,8 @@ export async function mapWithConcurrency<Item, Result>(
   limit: number,
   task: (item: Item, index: number) => Promise<Result>,
 ): Promise<Result[]> {
+  // One item (a single-month call): the same outcome without a worker.
+  if (items.length === 1) return [await task(items[0] as Item, 0)];
   const results = new Array<Result>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;

@@ -17,9 +17,15 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const BASELINE_DIR = path.join(__dirname, 'baseline');
 /**
  * The floor: what no function can beat on this machine and runtime. `floorNode` does nothing (a Node
- * process and the runtime); `floorPost` makes one raw HTTP POST to the gateway (an archive read, no SDK).
+ * process and the runtime); `floorPost` makes one raw HTTP POST to the gateway (an archive read, no SDK);
+ * `floorSdkRead` reads the archived month (retain_2024-05) through wx-server-sdk as our functions do,
+ * with no check: what an archived call costs through the SDK.
  */
-export const FLOOR_DIRS = { floorNode: path.join(__dirname, 'floor', 'node'), floorPost: path.join(__dirname, 'floor', 'post') } as const;
+export const FLOOR_DIRS = {
+  floorNode: path.join(__dirname, 'floor', 'node'),
+  floorPost: path.join(__dirname, 'floor', 'post'),
+  floorSdkRead: path.join(__dirname, 'floor', 'sdk-read'),
+} as const;
 
 /** 10:00 on 15 June 2024 in China: 2024-05 is the last complete month. */
 export const NOW = new Date('2024-06-15T02:00:00Z');

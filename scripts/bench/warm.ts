@@ -10,12 +10,15 @@ export interface WarmResults {
   oursFetched: number[];
   /** The floor of one gateway round trip: one raw HTTP POST (an archive read) from a warm process, no SDK. */
   floorPost: number[];
+  /** The floor of an archived call through wx-server-sdk: getWXContext and the read by _id, nothing checked. */
+  floorSdkRead: number[];
   /** WeChat calls per call of each kind (the same on every round). */
   wechatCallsPerCall: { baseline: number; oursArchived: number; oursFetched: number };
 }
 
-type Kind = 'baseline' | 'oursArchived' | 'oursFetched' | 'floorPost';
-const KINDS: readonly Kind[] = ['baseline', 'oursArchived', 'oursFetched', 'floorPost'];
+type Kind = 'baseline' | 'oursArchived' | 'oursFetched' | 'floorPost' | 'floorSdkRead';
+const KINDS: readonly Kind[] = ['baseline', 'oursArchived', 'oursFetched', 'floorPost', 'floorSdkRead'];
+const FLOORS: readonly Kind[] = ['floorPost', 'floorSdkRead'];
 
 const OURS_REQUEST: InvokeRequest = { caller: ADMIN, data: { month: MONTH }, now: NOW };
 const BASELINE_REQUEST: InvokeRequest = { caller: ADMIN, data: { ...MONTH_DATES }, now: NOW };
@@ -32,20 +35,22 @@ async function timedCall(lab: Lab, instance: WarmInstance, request: InvokeReques
 }
 
 /**
- * One warm process each of the baseline, getMonthlyRetain and the raw-POST floor; after `warmup` uncounted
+ * One warm process each of the baseline, getMonthlyRetain and the two floors; after `warmup` uncounted
  * rounds, `calls` rounds each of: baseline call, our call served from the archive, our call after the
- * archive was emptied, one raw POST.
+ * archive was emptied (which archives the month again), one raw POST, one read through the SDK.
  */
 export async function measureWarmCalls(lab: Lab, calls: number, warmup: number): Promise<WarmResults> {
   const baseline = await lab.startWarm('baseline');
   const ours = await lab.startWarm('getMonthlyRetain');
   const floor = await lab.startWarm('floorPost');
+  const sdkRead = await lab.startWarm('floorSdkRead');
   try {
     const results: WarmResults = {
       baseline: [],
       oursArchived: [],
       oursFetched: [],
       floorPost: [],
+      floorSdkRead: [],
       wechatCallsPerCall: { baseline: 0, oursArchived: 0, oursFetched: 0 },
     };
     lab.emptyArchive();
@@ -58,8 +63,8 @@ export async function measureWarmCalls(lab: Lab, calls: number, warmup: number):
         measured[kind] =
           kind === 'baseline'
             ? await timedCall(lab, baseline, BASELINE_REQUEST)
-            : kind === 'floorPost'
-              ? await timedCall(lab, floor, FLOOR_REQUEST, 'floor')
+            : kind === 'floorPost' || kind === 'floorSdkRead'
+              ? await timedCall(lab, kind === 'floorPost' ? floor : sdkRead, FLOOR_REQUEST, 'floor')
               : await timedCall(lab, ours, OURS_REQUEST, kind === 'oursArchived' ? 'archive' : 'wechat');
       }
       if (round < warmup) continue;
@@ -67,11 +72,11 @@ export async function measureWarmCalls(lab: Lab, calls: number, warmup: number):
         const call = measured[kind];
         if (!call) throw new Error(`no ${kind} call in round ${round}`);
         results[kind].push(call.durationMs);
-        if (kind !== 'floorPost') results.wechatCallsPerCall[kind] = call.wechatCalls;
+        if (!FLOORS.includes(kind)) results.wechatCallsPerCall[kind as keyof WarmResults['wechatCallsPerCall']] = call.wechatCalls;
       }
     }
     return results;
   } finally {
-    await Promise.all([baseline.close(), ours.close(), floor.close()]);
+    await Promise.all([baseline.close(), ours.close(), floor.close(), sdkRead.close()]);
   }
 }

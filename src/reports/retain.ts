@@ -22,10 +22,28 @@ export function normalizeRetentionSeries(raw: unknown, field: string): Retention
   points.sort((a, b) => a.key - b.key);
   if (points.some((point, index) => index > 0 && points[index - 1]?.key === point.key)) throw unexpectedReply(`${field} repeats a key`);
   const base = points.find((point) => point.key === 0)?.value;
-  return points.map((point) => ({
-    ...point,
-    rate: base === undefined || base === 0 ? null : point.key === 0 ? 1 : point.value / base,
-  }));
+  return points.map((point) => ({ ...point, rate: rateOf(point.key, point.value, base) }));
+}
+
+/** The rate of a point: its value against key 0's (`base`); 1 for key 0; `null` when there is no base or it is 0. */
+function rateOf(key: number, value: number, base: number | undefined): number | null {
+  return base === undefined || base === 0 ? null : key === 0 ? 1 : value / base;
+}
+
+/**
+ * True when `series` (keys already checked whole and not negative, numbers finite) is exactly what
+ * {@link normalizeRetentionSeries} makes of its own keys and values: in key order, no key twice, no
+ * negative value, and each rate the one its value gives.
+ */
+function isNormalizedSeries(series: readonly RetentionPoint[]): boolean {
+  const base = series.find((point) => point.key === 0)?.value;
+  for (let index = 0; index < series.length; index += 1) {
+    const point = series[index] as RetentionPoint;
+    const previous = series[index - 1];
+    if (point.value < 0 || (previous !== undefined && previous.key >= point.key)) return false;
+    if (point.rate !== rateOf(point.key, point.value, base)) return false;
+  }
+  return true;
 }
 
 const hasKeyOne = (series: RetentionPoint[]) => series.some((point) => point.key === 1);
@@ -66,20 +84,7 @@ export function parseStoredRetention(value: unknown, month: YearMonth): MonthlyR
   const complete = hasKeyOne(visitUvNew) && hasKeyOne(visitUv);
   if (value.complete !== complete) return undefined;
   // The rates must be the ones the values give: a stored copy that disagrees with itself is not trusted.
-  for (const [stored, field] of [[visitUvNew, 'visitUvNew'], [visitUv, 'visitUv']] as const) {
-    let recomputed: RetentionPoint[];
-    try {
-      recomputed = normalizeRetentionSeries(stored.map(({ key, value: count }) => ({ key, value: count })), field);
-    } catch {
-      return undefined;
-    }
-    if (recomputed.length !== stored.length) return undefined;
-    for (let index = 0; index < stored.length; index += 1) {
-      const expected = recomputed[index];
-      const actual = stored[index];
-      if (!expected || !actual || expected.key !== actual.key || expected.rate !== actual.rate) return undefined;
-    }
-  }
+  if (!isNormalizedSeries(visitUvNew) || !isNormalizedSeries(visitUv)) return undefined;
   return { month, refDate: refDateOf(month), visitUvNew, visitUv, complete };
 }
 

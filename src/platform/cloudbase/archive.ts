@@ -56,9 +56,10 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       const ids = months.map((month) => archiveId(kind, month, appid));
       let documents: unknown;
       try {
+        // One month (every single-month call) is an equality on _id: the SDK encodes and signs less than for `in`.
         const reply = await db
           .collection(collection)
-          .where({ _id: db.command.in(ids) })
+          .where({ _id: ids.length === 1 ? ids[0] : db.command.in(ids) })
           .limit(Math.max(ids.length, 1))
           .get();
         documents = reply.data;

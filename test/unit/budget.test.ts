@@ -1,0 +1,50 @@
+import { AnalyticsError } from '../../src/errors';
+import { REPLY_MARGIN_MS, createTimeBudget } from '../../src/budget';
+
+describe('time budget', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const budgetOf = (timeLimitMs: number) => {
+    const startedAt = Date.now();
+    return createTimeBudget({ time_limit_in_ms: timeLimitMs }, startedAt, () => Date.now());
+  };
+
+  test('the signal aborts at the deadline with DEADLINE_EXCEEDED', () => {
+    const budget = budgetOf(3000);
+    const { signal } = budget;
+    jest.advanceTimersByTime(3000 - REPLY_MARGIN_MS - 1);
+    expect(signal.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(AnalyticsError);
+    expect((signal.reason as AnalyticsError).code).toBe('DEADLINE_EXCEEDED');
+  });
+
+  test('end() leaves no timer behind, and aborts nothing before the deadline', () => {
+    const budget = budgetOf(3000);
+    const { signal } = budget;
+    expect(jest.getTimerCount()).toBe(1);
+    budget.end();
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(10_000);
+    expect(signal.aborted).toBe(false);
+  });
+
+  test('end() past the deadline aborts the signal as its timer would have', () => {
+    const budget = budgetOf(3000);
+    const { signal } = budget;
+    jest.setSystemTime(Date.now() + 3000);
+    expect(signal.aborted).toBe(false);
+    budget.end();
+    expect(jest.getTimerCount()).toBe(0);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as AnalyticsError).code).toBe('DEADLINE_EXCEEDED');
+  });
+
+  test('end() without a signal read does nothing', () => {
+    const budget = budgetOf(3000);
+    budget.end();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
