@@ -249,7 +249,9 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
           timer && state
             ? {
                 ...config.fanOut,
-                invoke: async (request) => (await dependencies.cloud.callFunction({ name, data: { shard: request } })).result,
+                // The SDK would give up after 15 s; a shard of a longer run answers by this run's deadline.
+                invoke: async (request) =>
+                  (await dependencies.cloud.callFunction({ name, data: { shard: request }, timeout: Math.max(budget.remaining(), 0) + REPLY_MARGIN_MS })).result,
               }
             : undefined;
         const walk = state
