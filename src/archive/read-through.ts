@@ -102,14 +102,7 @@ export async function fetchAndArchive<Data>(
   if (shared) return context.budget.race(shared, `WeChat's answer for ${month}`).catch((error: unknown) => failed(error));
 
   const startedAt = context.now().getTime();
-  if (startedAt + context.timing.slowestFetchMs >= context.budget.deadline) {
-    return {
-      ok: false,
-      error: new AnalyticsError('DEADLINE_EXCEEDED', `${month} was not fetched: this call ran out of time. Call again to get it.`, {
-        recovery: 'later',
-      }),
-    };
-  }
+  if (startedAt + context.timing.slowestFetchMs >= context.budget.deadline) return { ok: false, error: outOfTime(month) };
   const fetching = fetchOnce(report, month, context, previous).finally(() => {
     context.instance.inflight.delete(key);
     context.timing.slowestFetchMs = Math.max(context.timing.slowestFetchMs, context.now().getTime() - startedAt);
@@ -118,6 +111,10 @@ export async function fetchAndArchive<Data>(
   const result = await fetching;
   if (!result.ok && result.error.scope === 'api') context.stopped.set(report.api, result.error);
   return result;
+}
+
+function outOfTime(month: YearMonth): AnalyticsError {
+  return new AnalyticsError('DEADLINE_EXCEEDED', `${month} was not fetched: this call ran out of time. Call again to get it.`, { recovery: 'later' });
 }
 
 function failed(error: unknown): FetchResult<never> {
@@ -137,6 +134,8 @@ async function fetchOnce<Data>(
     data = report.normalize(reply, month);
   } catch (error) {
     if (error instanceof WeChatCallError) {
+      // A request cut at the deadline (its signal aborted) did not fail: it ran out of time.
+      if (context.budget.remaining() <= 0) return { ok: false, error: outOfTime(month) };
       return { ok: false, error: fromWeChatError(error, { api: report.api, month, functionName: context.functionName }) };
     }
     return failed(error);

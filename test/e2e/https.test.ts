@@ -105,6 +105,16 @@ describe('HTTPS transport, end to end', () => {
     expect(replyOf(result)).toMatchObject({ ok: false, error: { code: 'DEADLINE_EXCEEDED' } });
   });
 
+  test('a datacube request cut at the deadline is out of time, not a failure: a view replies DEADLINE_EXCEEDED, the sync defers', async () => {
+    https.emulator.faults.latency(3500, RETAIN);
+    const view = record(await https.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-03' } }));
+    expect(view.timedOut).toBe(false);
+    expect(replyOf(view)).toMatchObject({ ok: false, error: { code: 'DEADLINE_EXCEEDED' } });
+    const sync = replyOf(record(await https.invoke('syncMonthlyAnalytics', { caller: TIMER })));
+    expect(sync.data.failed).toBe(0);
+    expect(sync.data.deferred).toBeGreaterThan(0);
+  });
+
   test.each([
     ['no leaseUntil', { token: 'stale', expiresAt: 0, leaseHolder: null, failure: null }],
     ['a leaseUntil that is not a number', { token: 'stale', expiresAt: 0, leaseHolder: 'x', leaseUntil: 'x', failure: null }],
