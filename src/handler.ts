@@ -13,7 +13,7 @@ import type { CloudSdk } from './platform/cloudbase/sdk';
 import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
 import { AnalyticsRequest, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
-import { FanOut, syncAuthorizers } from './sync/authorizers';
+import { FanOut, isPlatformFailure, syncAuthorizers } from './sync/authorizers';
 import { hasShard, parseShardRequest, shardDeadlineOf } from './sync/fan-out';
 import { syncArchive, syncUnderLease } from './sync/sync';
 import type { WeChatClient } from './wechat/client';
@@ -140,7 +140,8 @@ function createRuntime(dependencies: HandlerDependencies) {
     } finally {
       invocation?.budget.end();
     }
-    if (timer && !reply.ok) {
+    // A shard replies its failure to the timer run that started it, which adds it up and fails.
+    if (timer && !reply.ok && isTimerRun(caller)) {
       const failure = reply as FailureReply;
       log({ level: 'error', event: 'timer_run_failed', error: failure.error.code, message: failure.error.message });
       throw new TimerRunFailed({ ok: false, error: failure.error });
@@ -259,7 +260,10 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
           : () => syncArchive(reports, months, monthly);
         summary = await syncUnderLease(walk, months.length * reports.length, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
       }
-      const permanent = summary.failures.find((failure) => !failure.retryLater);
+      // A failure that is ours fails the run: one no later run can fix, or, in third-party mode, one of
+      // the platform's own (its ticket, its configuration). An authorizer's own problems (48001, a
+      // revoked authorisation, its quota) are in the summary, not a failed run.
+      const permanent = summary.failures.find((failure) => (state ? isPlatformFailure(failure) : !failure.retryLater));
       log({
         level: permanent ? 'error' : summary.failed > 0 ? 'warn' : 'info',
         event: 'sync',

@@ -1,5 +1,5 @@
 import type { MonthlyContext } from '../archive/read-through';
-import type { AuthorizerSyncSummary, SyncSummary } from '../contract';
+import type { AuthorizerSyncSummary, SyncFailure, SyncSummary } from '../contract';
 import { type YearMonth, chinaDayOf } from '../dates';
 import { AnalyticsError } from '../errors';
 import { describe } from '../reply';
@@ -36,14 +36,17 @@ export type AuthorizerWalk =
 /**
  * The daily walk's order: every authorizer not completed on the China-time day of `now`, least recently
  * synced first (never synced first, then by AppID), and how many were left out as done today. A stamp
- * on another day (a broken one included) counts as not done; it is replaced when the authorizer is done.
+ * on another day counts as not done, and one in the future as never synced; it is replaced when the
+ * authorizer is done.
  */
 export function dailyOrder(authorizers: readonly AuthorizerRecord[], now: Date): { due: AuthorizerRecord[]; upToDate: number } {
   const today = chinaDayOf(now);
   const doneToday = (record: AuthorizerRecord) =>
     record.status === 'authorized' && record.syncedAt !== undefined && chinaDayOf(new Date(record.syncedAt)) === today;
   const due = authorizers.filter((record) => !doneToday(record));
-  due.sort((a, b) => (a.syncedAt ?? 0) - (b.syncedAt ?? 0) || (a.authorizerAppid < b.authorizerAppid ? -1 : a.authorizerAppid > b.authorizerAppid ? 1 : 0));
+  // A stamp in the future (a clock gone wrong, a broken document) counts as never synced: first in line.
+  const key = (record: AuthorizerRecord) => (record.syncedAt === undefined || record.syncedAt > now.getTime() ? 0 : record.syncedAt);
+  due.sort((a, b) => key(a) - key(b) || (a.authorizerAppid < b.authorizerAppid ? -1 : a.authorizerAppid > b.authorizerAppid ? 1 : 0));
   return { due, upToDate: authorizers.length - due.length };
 }
 
@@ -57,7 +60,12 @@ async function choose(walk: AuthorizerWalk, state: ComponentState, base: Monthly
     const { due, upToDate } = dailyOrder(present, base.now());
     return { chosen: due, upToDate };
   }
-  const all = await base.budget.race(state.listAuthorizers(), 'The list of authorizers');
+  const unreadable: string[] = [];
+  const all = await base.budget.race(state.listAuthorizers((id) => unreadable.push(id)), 'The list of authorizers');
+  if (unreadable.length > 0) {
+    // Never synced until its document is fixed (or the Mini Program authorises again): say so each run.
+    base.log({ level: 'warn', event: 'authorizer_unreadable', count: unreadable.length, ids: unreadable.slice(0, 20) });
+  }
   if (walk.kind === 'daily') {
     const { due, upToDate } = dailyOrder(all, base.now());
     return { chosen: due, upToDate };
@@ -103,11 +111,14 @@ export async function syncAuthorizers(
     await runShards(shards, chosen, months, perAuthorizer, base, fanOut, summary);
     return summary;
   }
+  // Stamped with the run's start: the months window is the one of that China-time day.
+  const runStartedAt = base.budget.startedAt;
+  let stopped = false;
   for (const authorizer of chosen) {
     const entry: AuthorizerSyncSummary = { appid: authorizer.authorizerAppid, status: authorizer.status, fetched: 0, skipped: 0, failed: 0, deferred: 0 };
     summary.authorizers?.push(entry);
     if (authorizer.status !== 'authorized') continue;
-    if (base.now().getTime() + base.timing.slowestFetchMs >= base.budget.deadline) {
+    if (stopped || base.now().getTime() + base.timing.slowestFetchMs >= base.budget.deadline) {
       entry.deferred = perAuthorizer;
       summary.deferred += perAuthorizer;
       continue;
@@ -119,14 +130,40 @@ export async function syncAuthorizers(
     summary.failed += result.failed;
     summary.deferred += result.deferred;
     summary.failures.push(...result.failures.map((failure) => ({ ...failure, appid: authorizer.authorizerAppid })));
-    if (stamps && result.deferred === 0) {
+    if (result.failures.some(isPlatformFailure)) {
+      // The platform's own problem (its ticket, its secret): every other authorizer would fail alike.
+      // The walk stops here; the rest wait for a run after it is fixed, and the run fails (see the handler).
+      stopped = true;
+      continue;
+    }
+    if (stamps && isDoneForToday(result)) {
       // A lost stamp costs one more look at this authorizer's archive on the next run, nothing else.
-      await base.budget.race(state.markSynced(authorizer.authorizerAppid, base.now().getTime()), 'The sync stamp').catch((error: unknown) => {
+      await base.budget.race(state.markSynced(authorizer.authorizerAppid, runStartedAt), 'The sync stamp').catch((error: unknown) => {
         base.log({ level: 'warn', event: 'sync_stamp_failed', appid: authorizer.authorizerAppid, error: describe(error) });
       });
     }
   }
   return summary;
+}
+
+/**
+ * Failures that are the third-party platform's, not one authorizer's: its ticket (61005, 61006, or none
+ * pushed yet), its IP allowlist (61004) or its configuration. They fail the run.
+ */
+export function isPlatformFailure(failure: SyncFailure): boolean {
+  return failure.error.code === 'CONFIGURATION_ERROR' || (failure.error.wxErrCode !== undefined && PLATFORM_CODES.has(failure.error.wxErrCode));
+}
+
+/** WeChat's codes about the platform itself (source: the open platform's error codes). */
+const PLATFORM_CODES: ReadonlySet<number> = new Set([61004, 61005, 61006]);
+
+/**
+ * Whether an authorizer's sync is complete for the day: nothing deferred, and nothing failed that a
+ * later run of the day could get (a quota resets only at midnight; a problem that never clears, such as
+ * 48001, is not retried either).
+ */
+function isDoneForToday(result: SyncSummary): boolean {
+  return result.deferred === 0 && result.failures.every((failure) => !failure.retryLater || failure.error.code === 'QUOTA_EXCEEDED');
 }
 
 /**

@@ -50,10 +50,14 @@ export function planShards(due: readonly AuthorizerRecord[], settings: { shardSi
   return shards;
 }
 
-/** The `deadline` a shard may be given: a time in the coming 900 s. Undefined otherwise. */
+/**
+ * The `deadline` a shard may be given: a time within 900 s of `now` either way. One already past (a shard
+ * that started late) is a deadline all the same: the shard then defers its authorizers at once.
+ * Undefined otherwise.
+ */
 export function shardDeadlineOf(event: unknown, now: number): number | undefined {
   const deadline = ((event as { shard?: { deadline?: unknown } } | null)?.shard as { deadline?: unknown } | undefined)?.deadline;
-  return typeof deadline === 'number' && Number.isInteger(deadline) && deadline > now && deadline <= now + LONGEST_INVOCATION_MS ? deadline : undefined;
+  return typeof deadline === 'number' && Number.isInteger(deadline) && Math.abs(deadline - now) <= LONGEST_INVOCATION_MS ? deadline : undefined;
 }
 
 /** True when `event` carries a `shard` field. */
@@ -63,7 +67,7 @@ export function hasShard(event: unknown): boolean {
 
 /**
  * Checks a shard's event `{ shard: { appids, from, to, deadline } }` (see {@link ShardRequest}): 1 to
- * 500 distinct AppIDs, a range of at most 60 complete months, a deadline in the coming 900 s. Throws
+ * 500 distinct AppIDs, a range of at most 60 complete months, a deadline within 900 s of now. Throws
  * `INVALID_ARGUMENT` otherwise. Returns the AppIDs and the months.
  */
 export function parseShardRequest(event: unknown, now: Date): { appids: string[]; months: YearMonth[]; deadline: number } {
@@ -77,7 +81,7 @@ export function parseShardRequest(event: unknown, now: Date): { appids: string[]
   }
   if (new Set(appids).size !== appids.length) throw invalidArgument('shard.appids must not repeat an AppID.');
   const checkedDeadline = shardDeadlineOf(event, now.getTime());
-  if (checkedDeadline === undefined) throw invalidArgument(`shard.deadline must be epoch milliseconds within the next 900 s; got ${echo(deadline)}.`);
+  if (checkedDeadline === undefined) throw invalidArgument(`shard.deadline must be epoch milliseconds within 900 s of now; got ${echo(deadline)}.`);
   return { appids: appids as string[], months: parseSyncRequest({ from, to }, now, MAX_SYNC_MONTHS), deadline: checkedDeadline };
 }
 

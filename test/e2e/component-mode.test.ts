@@ -141,6 +141,61 @@ describe('third-party mode, end to end', () => {
     expect(nextDay.data).toMatchObject({ fetched: 0, skipped: 72, deferred: 0, authorizersUpToDate: 0 });
   });
 
+  test('no ticket yet: the timer run fails after one authorizer, stamps none, and the next run after a push syncs all', async () => {
+    setUpPlatform(cloud, [{ appid: A }, { appid: B }, { appid: D }]);
+    cloud.emulator.database.clear();
+    for (const appid of [A, B, D]) {
+      putDocument(cloud, 'wechat_authorizers', {
+        _id: appid,
+        kind: 'authorizer',
+        authorizerAppid: appid,
+        refreshToken: cloud.emulator.component.refreshToken(appid) ?? '',
+        funcs: [18],
+        status: 'authorized',
+        problem: null,
+        updatedAt: NOW.getTime(),
+      });
+    }
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 });
+    expect(result.failed?.errorMessage).toMatch(/component_verify_ticket/);
+    const stamped = () => cloud.emulator.database.documents('wechat_authorizers').filter((document) => typeof document.syncedAt === 'number').length;
+    expect(stamped()).toBe(0);
+    // The ticket arrives; the next run of the same day walks all three again.
+    const { ticket } = cloud.emulator.component.issueTicket();
+    putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: NOW.getTime() });
+    const next = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(next.data).toMatchObject({ fetched: 72, failed: 0, deferred: 0, authorizersUpToDate: 0 });
+    expect(stamped()).toBe(3);
+  });
+
+  test('an authorizer whose months were not ready is asked again the same day; one that may never read them is not, and fails no run', async () => {
+    setUpPlatform(cloud, [{ appid: A }, { appid: B }]);
+    // A is walked first: WeChat has not finished its retention (61503); B's account may not use the API (48001).
+    cloud.emulator.faults.failNext('getMonthlyRetain', 61503, 12);
+    const first = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(first.data.authorizers).toEqual([
+      expect.objectContaining({ appid: A, fetched: 12, failed: 12 }),
+      expect.objectContaining({ appid: B, fetched: 24, failed: 0 }),
+    ]);
+    cloud.emulator.faults.failNext('getMonthlyRetain', 48001, 1);
+    const second = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    // Only A was due again; its retention now answers 48001, a problem of A's that no run of the day can
+    // fix: the 3 calls already in flight (4 at once) are stored, no other retention call starts.
+    expect(second).toMatchObject({ ok: true, data: { authorizersUpToDate: 1 } });
+    expect(second.data.authorizers).toEqual([expect.objectContaining({ appid: A, fetched: 3, failed: 9 })]);
+    const third = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(third.data).toMatchObject({ authorizers: [], authorizersUpToDate: 2 });
+  });
+
+  test('an authorizer document that cannot be read is named in a warning on every run', async () => {
+    setUpPlatform(cloud, [{ appid: A }]);
+    putDocument(cloud, 'wechat_authorizers', { _id: B, kind: 'authorizer', authorizerAppid: B, refreshToken: 'x', funcs: [18], status: 'authorized', problem: null, updatedAt: 'yesterday' });
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 });
+    expect(replyOf(result).data.authorizers.map((entry: { appid: string }) => entry.appid)).toEqual([A]);
+    const warning = result.logs.find((line) => line.includes('"authorizer_unreadable"'));
+    expect(warning).toContain(B);
+  });
+
   test('the whole flow: ticket push, authorisation push, a report call for that Mini Program, the sync', async () => {
     const http = { kind: 'http' as const };
     const push = async (event: unknown) =>

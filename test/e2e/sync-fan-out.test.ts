@@ -117,10 +117,10 @@ describe('the third-party sync fanned out over shards', () => {
     expect(shard).toMatchObject({ ok: true, data: { fetched: 24, deferred: 0 } });
     expect(shard.data.authorizers.map((entry: { appid: string }) => entry.appid)).toEqual([APPIDS[0]]);
     expect(stamped(cloud)).toEqual([APPIDS[0]]);
-    // A broken shard request fails the invocation (monitoring shows it) and costs no WeChat call.
+    // A broken shard request is refused to the timer run (which then fails), and costs no WeChat call.
     cloud.emulator.resetCalls();
     const broken = await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: shardRequest(['wx1'], NOW.getTime() + 5_000) });
-    expect(broken.failed?.errorMessage).toMatch(/shard.appids/);
+    expect(replyOf(broken)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/shard.appids/) } });
     expect(datacubeCalls(cloud)).toBe(0);
   });
 
@@ -143,5 +143,26 @@ describe('the third-party sync fanned out over shards', () => {
     expect(result.logs.some((line) => line.includes('"sync_shard_out_of_time"'))).toBe(true);
     expect(result.durationMs).toBeLessThan(1_900);
     expect(datacubeCalls(cloud)).toBe(0);
+  });
+
+  test('a shard that started after its deadline defers its authorizers and replies', async () => {
+    setUpPlatform(cloud, APPIDS);
+    const chain = { kind: 'function' as const, source: 'wx_trigger,scf' };
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: shardRequest(APPIDS, NOW.getTime() - 50), timeoutMs: LIMIT_MS });
+    expect(replyOf(result)).toMatchObject({ ok: true, data: { fetched: 0, failed: 0, deferred: 120 } });
+    expect(datacubeCalls(cloud)).toBe(0);
+  });
+
+  test("an authorizer's own problem in a shard is reported to the timer run, which does not fail", async () => {
+    setUpPlatform(cloud, APPIDS);
+    // The first retention call of the run answers 48001: that authorizer may not use the API.
+    cloud.emulator.faults.failNext('getMonthlyRetain', 48001, 1);
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: LIMIT_MS });
+    const reply = replyOf(result);
+    // Its 3 calls already in flight (4 at once) are stored; no other retention call of it starts.
+    expect(reply).toMatchObject({ ok: true, data: { failed: 9, deferred: 0, shards: { started: 3, replied: 3, failed: 0 } } });
+    expect(reply.data.failures).toHaveLength(9);
+    expect(reply.data.failures[0]).toMatchObject({ error: { wxErrCode: 48001 }, retryLater: false, appid: expect.stringMatching(/^wx/) });
+    expect(stamped(cloud)).toEqual(APPIDS);
   });
 });

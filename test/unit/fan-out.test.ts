@@ -72,7 +72,7 @@ describe('a shard request', () => {
     ['not AppIDs', shard({ appids: ['wx1'] }), /appids/],
     ['too many', shard({ appids: Array.from({ length: 501 }, (_, index) => appid(index)) }), /appids/],
     ['a repeated AppID', shard({ appids: [appid(1), appid(1)] }), /repeat/],
-    ['a past deadline', shard({ deadline: NOW.getTime() - 1 }), /deadline/],
+    ['a deadline more than 900 s ago', shard({ deadline: NOW.getTime() - 900_001 }), /deadline/],
     ['a deadline beyond 900 s', shard({ deadline: NOW.getTime() + 900_001 }), /deadline/],
     ['a deadline as text', shard({ deadline: String(deadline) }), /deadline/],
     ['more than 60 months', shard({ from: '2019-01' }), /INVALID_ARGUMENT/],
@@ -86,7 +86,8 @@ describe('a shard request', () => {
     expect(codeOf(() => parseShardRequest(shard({ to: '2024-06' }), NOW))).toMatch(/^MONTH_NOT_COMPLETE/);
   });
 
-  test('only a deadline within the coming 900 s narrows the budget', () => {
+  test('a deadline already past is kept (the shard then ends at once); only one within 900 s narrows the budget', () => {
+    expect(parseShardRequest(shard({ deadline: NOW.getTime() - 50 }), NOW).deadline).toBe(NOW.getTime() - 50);
     expect(shardDeadlineOf(shard({}), NOW.getTime())).toBe(deadline);
     expect(shardDeadlineOf(shard({ deadline: NOW.getTime() + 900_001 }), NOW.getTime())).toBeUndefined();
     expect(shardDeadlineOf({}, NOW.getTime())).toBeUndefined();

@@ -136,9 +136,10 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
         throw error;
       }
     },
-    async listAuthorizers() {
+    async listAuthorizers(onUnreadable) {
       const found: AuthorizerRecord[] = [];
-      for (let offset = 0; ; offset += PAGE) {
+      // Paged by what each page gave (the platform may cap a page below PAGE), until a page is empty.
+      for (let offset = 0; ; ) {
         let page: unknown[];
         try {
           const reply = await (db.collection(authorizerCollection).where({ kind: 'authorizer' }) as unknown as {
@@ -153,11 +154,13 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
           if (errCodeOf(error) === COLLECTION_NOT_EXIST) return found;
           throw error;
         }
+        if (page.length === 0) return found;
+        offset += page.length;
         for (const document of page) {
           const record = toAuthorizer(document);
           if (record) found.push(record);
+          else onUnreadable?.(String((document as { _id?: unknown } | null)?._id ?? '(no _id)'));
         }
-        if (page.length < PAGE) return found;
       }
     },
     async markSynced(authorizerAppid, syncedAt) {

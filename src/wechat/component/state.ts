@@ -74,8 +74,11 @@ export interface ComponentState {
    * no such authorizer is stored (nothing is written).
    */
   revokeAuthorizer(authorizerAppid: string, eventCreateTime: number, updatedAt: number): Promise<OrderedWrite | 'unknown'>;
-  /** Every authorizer, in a stable order (by AppID). */
-  listAuthorizers(): Promise<AuthorizerRecord[]>;
+  /**
+   * Every authorizer, in a stable order (by AppID). A document that is not a readable authorizer is left
+   * out and its id given to `onUnreadable`.
+   */
+  listAuthorizers(onUnreadable?: (id: string) => void): Promise<AuthorizerRecord[]>;
   /**
    * Records that a timer sync completed `authorizerAppid`'s months at `syncedAt` (epoch ms), without
    * touching the rest of its document (a push may be changing it). No-op for an unknown authorizer.
