@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { componentEnvironment, seedComponentPlatform } from './emulator-environment';
 import {
   createFunctionPool,
   invokeCold,
@@ -27,11 +28,15 @@ Caller (one of):
   --openid OPENID               a Mini Program user (default ${DEFAULT_OPENID})
   --timer                       a timer trigger run (event data is ignored)
   --timer-message TEXT          the timer event's Message, the trigger's custom argument (default '')
+  --source SOURCE               another cloud function, as the platform says (SOURCE, no OPENID): e.g.
+                                wx_trigger,scf for one a timer run started (the sync's shards)
 Other:
   --admins a,b                  ANALYTICS_ADMIN_OPENIDS (default: $ANALYTICS_ADMIN_OPENIDS, else ${DEFAULT_OPENID})
   --env NAME=VALUE              another environment variable of the function (repeatable), e.g.
                                 --env WECHAT_TRANSPORT=https --env WECHAT_APPSECRET=wrong; the value
                                 {emulator} stands for the emulator's URL (WECHAT_API_BASE_URL={emulator})
+  --component N                 the third-party mode against the in-process emulator: its platform's
+                                variables, a pushed ticket and N authorised Mini Programs (wx000…001, …)
   --emulator URL                use a running emulator at URL (the function talks to URL/functions/<name>;
                                 a URL containing "{name}" is used as-is with the name filled in);
                                 default: start one in-process, where the function's cloud.callFunction
@@ -63,6 +68,8 @@ export interface InvokeCliOptions {
   functionsRoot: string;
   /** Other environment variables of the function (`--env NAME=VALUE`). */
   env: Record<string, string>;
+  /** `--component N`: the third-party mode with N authorised Mini Programs seeded in the in-process emulator. */
+  component?: number;
 }
 
 function parseEnvFlags(entries: readonly string[]): Record<string, string> {
@@ -109,6 +116,8 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
         openid: { type: 'string' },
         timer: { type: 'boolean' },
         'timer-message': { type: 'string' },
+        source: { type: 'string' },
+        component: { type: 'string' },
         admins: { type: 'string' },
         env: { type: 'string', multiple: true },
         emulator: { type: 'string' },
@@ -145,7 +154,20 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
   if (values.cold && values.warm) throw new UsageError('use either --cold or --warm');
   if (values['timer-message'] !== undefined && !values.timer) throw new UsageError('--timer-message goes with --timer');
   const timerMessage = values['timer-message'] === undefined ? {} : { message: values['timer-message'] };
-  const caller: Caller = values.timer ? { kind: 'timer', ...timerMessage } : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
+  if ([values.timer, values.openid !== undefined, values.source !== undefined].filter(Boolean).length > 1) {
+    throw new UsageError('use only one of --openid, --timer, --source');
+  }
+  const caller: Caller = values.timer
+    ? { kind: 'timer', ...timerMessage }
+    : values.source !== undefined
+      ? { kind: 'function', source: values.source }
+      : { kind: 'miniprogram', openid: values.openid ?? DEFAULT_OPENID };
+  let component: number | undefined;
+  if (values.component !== undefined) {
+    component = Number(values.component);
+    if (!Number.isInteger(component) || component < 0 || component > 10_000) throw new UsageError('--component takes a number of Mini Programs from 0 to 10000');
+    if (values.emulator !== undefined) throw new UsageError('--component seeds the in-process emulator: leave out --emulator');
+  }
 
   const envFlags = parseEnvFlags(values.env ?? []);
   const options: InvokeCliOptions = {
@@ -156,6 +178,7 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
     mode: values.warm ? 'warm' : 'cold',
     functionsRoot: path.resolve(REPO_ROOT, values['functions-root'] ?? 'cloudfunctions'),
     env: envFlags,
+    ...(component === undefined ? {} : { component }),
   };
   if (values.emulator !== undefined) {
     if (!/^https?:\/\//.test(values.emulator)) throw new UsageError('--emulator expects an http(s) URL');
@@ -298,6 +321,11 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
     closeEmulator = () => emulator.close();
     contextUrl = emulator.contextUrl(options.functionName);
     emulatorUrl = emulator.url;
+    if (options.component !== undefined) {
+      const appids = seedComponentPlatform(emulator, options.component, options.now ?? new Date());
+      options.env = { ...componentEnvironment(emulator.url), ...options.env };
+      process.stderr.write(`invoke: third-party mode, ${appids.length} authorised Mini Programs${appids[0] ? ` (${appids[0]}…)` : ''}\n`);
+    }
   }
 
   try {

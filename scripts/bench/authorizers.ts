@@ -8,7 +8,7 @@ import path from 'path';
 import { parseArgs } from 'util';
 import { performance } from 'perf_hooks';
 import { buildFunctions } from '../build';
-import { componentEnvironment } from '../emulator-environment';
+import { componentEnvironment, seedComponentPlatform } from '../emulator-environment';
 
 /**
  * `npm run bench:authorizers`: how a third-party platform's daily sync scales. N emulated authorizers,
@@ -44,7 +44,6 @@ interface Outcome {
 /** ANALYTICS_SYNC_MAX_SHARDS, and the warm instances the shards may use. */
 const MAX_SHARDS = 20;
 
-const appidOf = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;
 
 const SCENARIOS: Scenario[] = [
   { name: 'first sync, empty archive', now: new Date('2024-06-15T02:00:00Z') },
@@ -83,24 +82,9 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize, dat
   try {
     if (latencyMs > 0) emulator.faults.latency(latencyMs);
     if (databaseLatencyMs > 0) emulator.faults.latency(databaseLatencyMs, 'database');
-    emulator.database.createCollection('wechat_tokens');
-    emulator.database.createCollection('wechat_authorizers');
+    seedComponentPlatform(emulator, authorizers, clock);
     const put = (collection: string, document: Record<string, unknown> & { _id: string }) =>
       emulator.database.liveCollection(collection).set(documentKey(document._id), document as never);
-    for (let index = 1; index <= authorizers; index += 1) {
-      const appid = appidOf(index);
-      emulator.component.authorize(appid);
-      put('wechat_authorizers', {
-        _id: appid,
-        kind: 'authorizer',
-        authorizerAppid: appid,
-        refreshToken: emulator.component.refreshToken(appid) ?? '',
-        funcs: [18],
-        status: 'authorized',
-        problem: null,
-        updatedAt: clock.getTime(),
-      });
-    }
     const sync = await startWarm({
       functionDir: path.resolve(__dirname, '../../cloudfunctions/syncMonthlyAnalytics'),
       contextUrl: emulator.contextUrl('syncMonthlyAnalytics'),

@@ -215,3 +215,33 @@ describe('--env', () => {
     expect(() => parseInvokeArgs(['getMonthlyRetain', '--env', 'lower=1'], {})).toThrow(/NAME=VALUE/);
   });
 });
+
+describe('--component and --source', () => {
+  const runCli = (...argv: string[]) => runScript('scripts/invoke.ts', argv);
+  test('parse: a number of Mini Programs; a SOURCE for a function caller; one caller only', () => {
+    expect(parseInvokeArgs(['syncMonthlyAnalytics', '--timer', '--component', '3'], {})).toMatchObject({ component: 3, caller: { kind: 'timer' } });
+    expect(parseInvokeArgs(['syncMonthlyAnalytics', '--source', 'wx_trigger,scf'], {})?.caller).toEqual({ kind: 'function', source: 'wx_trigger,scf' });
+    expect(() => parseInvokeArgs(['f', '--source', 'scf', '--timer'], {})).toThrow(UsageError);
+    expect(() => parseInvokeArgs(['f', '--component', 'many'], {})).toThrow(/--component/);
+    expect(() => parseInvokeArgs(['f', '--component', '2', '--emulator', 'http://127.0.0.1:1'], {})).toThrow(/--emulator/);
+  });
+
+  test('a timer run of the sync in the third-party mode over 3 seeded Mini Programs, fanned out in shards of 2', () => {
+    const { exitCode, stdout, stderr } = runCli(
+      'syncMonthlyAnalytics',
+      '--timer',
+      '--component',
+      '3',
+      '--env',
+      'ANALYTICS_SYNC_SHARD_SIZE=2',
+      '--now',
+      '2024-06-15T02:00:00Z',
+      '--timeout',
+      '15000',
+    );
+    expect(stderr).toContain('third-party mode, 3 authorised Mini Programs');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, data: { fetched: 72, deferred: 0, shards: { started: 2, replied: 2, failed: 0 } } });
+    expect(stderr.match(/called syncMonthlyAnalytics \(pid \d+, \d+ ms\): replied/g)).toHaveLength(2);
+  });
+});
