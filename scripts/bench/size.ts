@@ -59,12 +59,14 @@ export function installedSize(packages: readonly string[], fromDir: string): Ins
 
 /**
  * What a staged function folder would carry without needing it: entries other than the uploaded files and
- * node_modules, and dependencies (installed by the cloud) that index.js never requires.
+ * node_modules, and dependencies (installed by the cloud) that index.js and bundle.js never require.
  */
 export function unneededEntries(dir: string, uploadedFiles: readonly string[], dependencies: readonly string[]): string[] {
   const unneeded = readdirSync(dir).filter((entry) => entry !== 'node_modules' && !uploadedFiles.includes(entry));
-  const indexJs = path.join(dir, 'index.js');
-  const source = existsSync(indexJs) ? readFileSync(indexJs, 'utf8') : '';
+  const source = ['index.js', 'bundle.js']
+    .map((file) => path.join(dir, file))
+    .map((file) => (existsSync(file) ? readFileSync(file, 'utf8') : ''))
+    .join('\n');
   for (const dependency of dependencies) {
     const required = source.includes(`require("${dependency}")`) || source.includes(`require('${dependency}')`);
     if (!required) unneeded.push(`node_modules/${dependency} (installed, never required by index.js)`);

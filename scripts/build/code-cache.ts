@@ -11,10 +11,29 @@ export const CODE_CACHE_STATUS = 'codeCache';
 /** What a loader did with its cache. */
 export type CodeCacheStatus = 'accepted' | 'rejected' | 'skipped' | 'none';
 const BUILD_ID_LENGTH = 40;
-const HEADER_BYTES = 256;
+/** Bytes of bundle.cache before V8's data: the header the loader compares with its own. */
+export const CODE_CACHE_HEADER_BYTES = 256;
+/**
+ * The environment `npm run build` loads a function in to make its cache: the variables the runtime gives
+ * every function, with a context address nothing listens on. Loading calls nothing.
+ */
+export const CODE_CACHE_BUILD_ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  TZ: 'UTC',
+  TCB_CONTEXT_CNFG: JSON.stringify({ URL: 'http://127.0.0.1:9/admin' }),
+  TENCENTCLOUD_RUNENV: 'SCF',
+  TENCENTCLOUD_REGION: 'ap-shanghai',
+  TENCENTCLOUD_SECRETID: 'id',
+  TENCENTCLOUD_SECRETKEY: 'key',
+  TCB_ENV: 'env-1',
+  SCF_NAMESPACE: 'env-1',
+};
+const HEADER_BYTES = CODE_CACHE_HEADER_BYTES;
 
 /**
- * index.js of a function folder with a code cache. bundle.cache starts with a header naming the build of
+ * index.js of a function folder with a code cache: a loader that runs bundle.js (the function, as esbuild
+ * built it) in the module's scope, so `exports.main` is the bundle's and stack traces name bundle.js with
+ * its own line numbers. bundle.cache starts with a header naming the build of bundle.cache starts with a header naming the build of
  * bundle.js, the Node version, architecture and V8's cache tag (V8 version, flags, CPU features) it was
  * made with; the loader reads the rest only when
  * that header is its own (else `skipped`, for the cost of reading 256 bytes), and V8 still checks it
@@ -23,7 +42,8 @@ const HEADER_BYTES = 256;
  */
 export const LOADER_SOURCE = `'use strict';
 // Loads ${CODE_CACHE_FILES.bundle} (the function, built by npm run build) with V8's code cache ${CODE_CACHE_FILES.cache},
-// which saves compiling it. A cache from another build, Node version or set of flags is not used.
+// which saves compiling it. A cache from another build, Node version or set of flags is not used,
+// nor one that is missing or unreadable; one V8 rejects is compiled from source: the function works the same.
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
@@ -58,6 +78,9 @@ function readCache() {
       offset += read;
     }
     return data.subarray(HEADER_BYTES, size);
+  } catch {
+    // Unreadable (a folder, an I/O error): compiled from source, as without a cache.
+    return null;
   } finally {
     fs.closeSync(fd);
   }
@@ -104,4 +127,12 @@ export function codeCacheStatus(dir: string, env: NodeJS.ProcessEnv): CodeCacheS
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Damages the V8 data of the cache in `dir` (the header stays valid), as a cache V8 rejects. */
+export function corruptCodeCache(dir: string): void {
+  const file = path.join(dir, CODE_CACHE_FILES.cache);
+  const cache = readFileSync(file);
+  for (let index = HEADER_BYTES; index < Math.min(cache.length, HEADER_BYTES + 16); index += 1) cache[index] = (cache[index] as number) ^ 0xff;
+  writeFileSync(file, cache);
 }

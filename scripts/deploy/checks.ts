@@ -7,6 +7,7 @@ import semver from 'semver';
 import { TimerTrigger, parseFunctionConfig, readProjectConfig } from './config';
 import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
 import { FolderContents, UPLOADED_FILES, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
+import { CODE_CACHE_FILES, corruptCodeCache } from '../build/code-cache';
 
 const run = promisify(execFile);
 
@@ -119,8 +120,10 @@ export function satisfiesVersion(version: string, range: string): boolean | unde
  *   come from the repository, as the cloud's install of the same version provides them). Relative paths
  *   resolve inside the copy, the process has no NODE_PATH, and the check refuses to run under a temp dir
  *   with a node_modules above it, so a require of a file outside the folder or of an unlisted package
- *   fails as it would in the cloud;
- * - files: nothing but index.js, config.json, package.json and TypeScript sources is in the folder.
+ *   fails as it would in the cloud. A built function (index.js loading bundle.js through bundle.cache) is
+ *   loaded three times: with its cache (which V8 must not reject), with the cache corrupted and without
+ *   it (both must load as well, compiled from source);
+ * - files: nothing but the uploaded files (UPLOADED_FILES) and TypeScript sources is in the folder.
  */
 export async function checkFunction(functionDir: string, options: CheckFunctionOptions = {}): Promise<FunctionCheckResult> {
   const dir = path.resolve(functionDir);
@@ -161,7 +164,8 @@ export async function checkFunction(functionDir: string, options: CheckFunctionO
     fail('load', 'index.js', `it is missing: ${fix}`);
     skip('permissions');
   } else {
-    result.calledApis = scanOpenApiCalls(readFileSync(indexFile, 'utf8'));
+    const bundleFile = path.join(dir, CODE_CACHE_FILES.bundle);
+    result.calledApis = scanOpenApiCalls([indexFile, bundleFile].filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('\n'));
     if (!configReadable) skip('permissions');
     else {
       for (const api of result.calledApis.filter((name) => !result.declaredApis.includes(name))) {
@@ -216,10 +220,41 @@ async function checkLoads(dir: string, options: CheckFunctionOptions): Promise<{
       ? await installDependencies(copy, dependencies, options.timeoutMs ?? DEFAULT_INSTALL_TIMEOUT_MS)
       : linkDependencies(copy, dependencies, options.packagesFrom ?? REPOSITORY_ROOT);
     if (provided.length > 0) return provided;
-    return await loadInCleanProcess(copy, workDir, options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+    const loaded = await loadInCleanProcess(copy, workDir, timeoutMs);
+    if (loaded.problems.length > 0 || !existsSync(path.join(copy, CODE_CACHE_FILES.cache))) return loaded.problems;
+    return [...cacheProblems(loaded.codeCache), ...(await checkLoadsWithoutCache(copy, workDir, timeoutMs))];
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** What is wrong when the loader, with its own build's cache, reports `status` (from the probe). */
+function cacheProblems(status: string | undefined): { file: string; message: string }[] {
+  if (status === 'accepted' || status === 'skipped') return [];
+  const found = status === 'rejected' ? 'V8 rejected it although it names this build and Node' : `the loader reported ${status ?? 'nothing'}`;
+  return [{ file: CODE_CACHE_FILES.cache, message: `${found}: run npm run build again` }];
+}
+
+/**
+ * Loads the copy again with a corrupt bundle.cache (V8 must reject it and the function compile from
+ * source) and with none: both must load as well, without using the cache.
+ */
+async function checkLoadsWithoutCache(copy: string, workDir: string, timeoutMs: number): Promise<{ file: string; message: string }[]> {
+  const problems: { file: string; message: string }[] = [];
+  const variants: [string, () => void][] = [
+    ['with a corrupt bundle.cache', () => corruptCodeCache(copy)],
+    ['without bundle.cache', () => rmSync(path.join(copy, CODE_CACHE_FILES.cache))],
+  ];
+  for (const [variant, change] of variants) {
+    change();
+    const loaded = await loadInCleanProcess(copy, workDir, timeoutMs);
+    problems.push(...loaded.problems.map((problem) => ({ ...problem, message: `${variant}: ${problem.message}` })));
+    if (loaded.problems.length === 0 && loaded.codeCache === 'accepted') {
+      problems.push({ file: CODE_CACHE_FILES.cache, message: `${variant}, the loader still reported the cache accepted: rebuild (npm run build)` });
+    }
+  }
+  return problems;
 }
 
 function ancestorNodeModules(dir: string): string[] {
@@ -292,6 +327,8 @@ async function installDependencies(
 interface LoadOutcome {
   loaded: boolean;
   mainType?: string;
+  /** What the loader of a built function did with bundle.cache (module.exports.codeCache). */
+  codeCache?: string;
   code?: string;
   message?: string;
   requireStack?: string[];
@@ -302,7 +339,7 @@ const [file, resultFile] = process.argv.slice(1);
 let outcome;
 try {
   const exported = require(file);
-  outcome = { loaded: true, mainType: typeof (exported && exported.main) };
+  outcome = { loaded: true, mainType: typeof (exported && exported.main), codeCache: exported && exported.codeCache };
 } catch (error) {
   outcome = { loaded: false, code: error && error.code, message: String((error && error.message) || error), requireStack: (error && error.requireStack) || [] };
 }
@@ -310,7 +347,12 @@ require('fs').writeFileSync(resultFile, JSON.stringify(outcome));
 process.exit(0);
 `;
 
-async function loadInCleanProcess(copy: string, workDir: string, timeoutMs: number): Promise<{ file: string; message: string }[]> {
+async function loadInCleanProcess(copy: string, workDir: string, timeoutMs: number): Promise<{ problems: { file: string; message: string }[]; codeCache?: string }> {
+  const outcome = await loadOutcome(copy, workDir, timeoutMs);
+  return 'problems' in outcome ? outcome : { problems: loadProblems(copy, outcome), codeCache: outcome.codeCache };
+}
+
+async function loadOutcome(copy: string, workDir: string, timeoutMs: number): Promise<LoadOutcome | { problems: { file: string; message: string }[] }> {
   const indexFile = path.join(copy, 'index.js');
   const outcomeFile = path.join(workDir, 'load-outcome.json');
   try {
@@ -320,9 +362,13 @@ async function loadInCleanProcess(copy: string, workDir: string, timeoutMs: numb
     const message = timedOut
       ? `it did not load within ${timeoutMs / 1000} s in a clean Node process: move slow start-up work into main`
       : `loading it crashed Node (${firstLine(error instanceof Error ? error.message : String(error))}): run node -e "require('./index.js')" in a copy of the folder`;
-    return [{ file: 'index.js', message }];
+    return { problems: [{ file: 'index.js', message }] };
   }
-  const outcome = JSON.parse(readFileSync(outcomeFile, 'utf8')) as LoadOutcome;
+  return JSON.parse(readFileSync(outcomeFile, 'utf8')) as LoadOutcome;
+}
+
+function loadProblems(copy: string, outcome: LoadOutcome): { file: string; message: string }[] {
+  const indexFile = path.join(copy, 'index.js');
   if (outcome.loaded) {
     if (outcome.mainType === 'function') return [];
     return [{ file: 'index.js', message: `it does not export main as a function (main is ${outcome.mainType}): add exports.main = async (event, context) => {...}` }];

@@ -1,6 +1,7 @@
 import path from 'path';
 import { formatBytes } from '../format';
 import type { TimerTrigger } from './config';
+import { UPLOADED_FILES } from './stage';
 
 /** What deploying one function uploads and sets up. */
 export interface FunctionPlan {
@@ -39,6 +40,11 @@ export function formatCollectionSecurityReminder(collection?: string): string {
   );
 }
 
+/** `a, b and c`. */
+function listFiles(files: readonly string[]): string {
+  return files.length < 2 ? files.join('') : `${files.slice(0, -1).join(', ')} and ${files.at(-1)}`;
+}
+
 function describeDependencies(dependencies: Record<string, string>): string {
   const entries = Object.entries(dependencies);
   if (entries.length === 0) return 'none: index.js is self-contained, nothing is installed in the cloud';
@@ -53,11 +59,12 @@ export function formatPlan(target: DeployTarget, functions: FunctionPlan[]): str
   const nameWidth = Math.max(...functions.map((plan) => plan.name.length), 8);
   const lines = [
     `Deploy plan: appid ${target.appid}, environment ${target.env ?? '(none given: --env ENV_ID or WX_CLOUD_ENV)'}`,
-    'Each function is uploaded from a staged copy holding only index.js, config.json and package.json.',
+    `Each function is uploaded from a staged copy holding only ${listFiles(UPLOADED_FILES)} (those it has).`,
   ];
   if (functions.every((plan) => Object.keys(plan.dependencies).length === 0)) {
     lines.push(
-      'Each index.js is one self-contained bundle (wx-server-sdk included) and package.json has no dependencies:',
+      'Each bundle.js is one self-contained bundle (wx-server-sdk included), index.js loads it through its V8 code cache bundle.cache,',
+      'and package.json has no dependencies:',
       'nothing is installed in the cloud.',
     );
   }

@@ -1,13 +1,17 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'fs';
 import path from 'path';
 
-/** The files of a function folder that reach the cloud; the cloud installs package.json's dependencies, if it lists any. */
-export const UPLOADED_FILES = ['index.js', 'config.json', 'package.json'] as const;
+/**
+ * The files of a function folder that reach the cloud; the cloud installs package.json's dependencies, if it
+ * lists any. A built function is index.js (a loader), bundle.js and its V8 code cache bundle.cache
+ * (scripts/build/code-cache.ts); a function written by hand may be index.js alone.
+ */
+export const UPLOADED_FILES = ['index.js', 'bundle.js', 'bundle.cache', 'config.json', 'package.json'] as const;
 
 /** How a function folder's entries divide: what is uploaded, sources kept out, and anything else. */
 export interface FolderContents {
   uploaded: string[];
-  /** TypeScript sources: bundled into index.js by `npm run build`, never uploaded. */
+  /** TypeScript sources: bundled into bundle.js by `npm run build`, never uploaded. */
   sources: string[];
   stray: string[];
 }
