@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
 
@@ -32,15 +32,16 @@ const HEADER_BYTES = CODE_CACHE_HEADER_BYTES;
 
 /**
  * index.js of a function folder with a code cache: a loader that runs bundle.js (the function, as esbuild
- * built it) in the module's scope, so `exports.main` is the bundle's and stack traces name bundle.js with
- * its own line numbers. bundle.cache starts with a header naming the build of bundle.cache starts with a header naming the build of
+ * built it) in the module's scope, so `exports.main` is the bundle's and stack traces give bundle.js's own
+ * line numbers, under `stackName` (cloudfunctions/<name>/bundle.js: the same with or without the cache). bundle.cache starts with a header naming the build of bundle.cache starts with a header naming the build of
  * bundle.js, the Node version, architecture and V8's cache tag (V8 version, flags, CPU features) it was
  * made with; the loader reads the rest only when
  * that header is its own (else `skipped`, for the cost of reading 256 bytes), and V8 still checks it
  * (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
  * Node 16 and later.
  */
-export const LOADER_SOURCE = `'use strict';
+export function loaderSource(stackName: string): string {
+  return `'use strict';
 // Loads ${CODE_CACHE_FILES.bundle} (the function, built by npm run build) with V8's code cache ${CODE_CACHE_FILES.cache},
 // which saves compiling it. A cache from another build, Node version or set of flags is not used,
 // nor one that is missing or unreadable; one V8 rejects is compiled from source: the function works the same.
@@ -51,6 +52,10 @@ const { wrap } = require('module');
 
 const HEADER_BYTES = ${HEADER_BYTES};
 const file = path.join(__dirname, '${CODE_CACHE_FILES.bundle}');
+// The name stack traces give the bundle. V8 keeps in a cache the name its script had when the cache was
+// made, so it is the same wherever the folder runs: the cloud's logs then name the same file whether the
+// cache was used or not.
+const STACK_NAME = ${JSON.stringify(stackName)};
 const source = fs.readFileSync(file, 'latin1');
 const marker = source.lastIndexOf('//# build ', source.length - 40);
 const build = marker < 0 ? '-' : source.slice(marker + 10).trim();
@@ -87,12 +92,13 @@ function readCache() {
 }
 
 const cachedData = readCache();
-const script = new vm.Script(wrap(source), { filename: file, cachedData: cachedData || undefined });
+const script = new vm.Script(wrap(source), { filename: STACK_NAME, cachedData: cachedData || undefined });
 script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
 const status = cachedData === undefined ? 'none' : cachedData === null ? 'skipped' : script.cachedDataRejected ? 'rejected' : 'accepted';
 Object.defineProperty(module.exports, '${CODE_CACHE_STATUS}', { value: status });
 if (process.env.CODE_CACHE_OUTPUT) fs.writeFileSync(process.env.CODE_CACHE_OUTPUT, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]));
 `;
+}
 
 /** The build id of a bundle: the first 40 hex digits of its SHA-256. */
 function buildIdOf(bundle: string): string {
@@ -108,12 +114,32 @@ export function addCodeCache(dir: string, env: NodeJS.ProcessEnv, nodeFlags: rea
   const bundle = readFileSync(path.join(dir, CODE_CACHE_FILES.loader), 'latin1');
   const stamped = `${bundle.endsWith('\n') ? bundle : `${bundle}\n`}//# build ${buildIdOf(bundle)}\n`;
   writeFileSync(path.join(dir, CODE_CACHE_FILES.bundle), stamped, 'latin1');
-  writeFileSync(path.join(dir, CODE_CACHE_FILES.loader), LOADER_SOURCE);
-  execFileSync(process.execPath, [...nodeFlags, path.join(dir, CODE_CACHE_FILES.loader)], {
-    cwd: dir,
-    env: { ...env, CODE_CACHE_OUTPUT: path.join(dir, CODE_CACHE_FILES.cache) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  writeFileSync(path.join(dir, CODE_CACHE_FILES.loader), loaderSource(`cloudfunctions/${path.basename(dir)}/${CODE_CACHE_FILES.bundle}`));
+  writeCodeCache(dir, env, nodeFlags);
+}
+
+/**
+ * (Re)writes bundle.cache in a folder that has the loader and bundle.js, loading the function as
+ * {@link addCodeCache} does: in a temp copy of the two files, as the cloud holds them, with no node_modules
+ * of the repository within reach (what the function finds there at load would end up in the cache: in the
+ * repository, the cache named the bundle by its path on the build machine).
+ */
+export function writeCodeCache(dir: string, env: NodeJS.ProcessEnv, nodeFlags: readonly string[] = []): void {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'code-cache-build-'));
+  try {
+    const copy = path.join(scratch, path.basename(dir));
+    mkdirSync(copy);
+    for (const file of [CODE_CACHE_FILES.loader, CODE_CACHE_FILES.bundle]) copyFileSync(path.join(dir, file), path.join(copy, file));
+    execFileSync(process.execPath, [...nodeFlags, path.join(copy, CODE_CACHE_FILES.loader)], {
+      cwd: copy,
+      env: { ...env, CODE_CACHE_OUTPUT: path.join(copy, CODE_CACHE_FILES.cache) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    rmSync(path.join(dir, CODE_CACHE_FILES.cache), { recursive: true, force: true });
+    copyFileSync(path.join(copy, CODE_CACHE_FILES.cache), path.join(dir, CODE_CACHE_FILES.cache));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** What the loader in `dir` does with its cache when this Node (with `env`, no flags) loads the function. */

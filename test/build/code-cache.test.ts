@@ -1,56 +1,111 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { CODE_CACHE_FILES, addCodeCache, codeCacheStatus } from '../../scripts/build/code-cache';
-import { FUNCTIONS_ROOT } from '../helpers/cloud';
+import { CODE_CACHE_BUILD_ENV, CODE_CACHE_FILES, codeCacheStatus, corruptCodeCache, writeCodeCache } from '../../scripts/build/code-cache';
+import { stageFunction } from '../../scripts/deploy/stage';
+import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { invokeCold } from '@wx-monthly-analytics/function-runner';
+import { ADMIN, ADMIN_OPENID, FUNCTIONS_ROOT } from '../helpers/cloud';
 
-// The function's environment as the runtime gives it; nothing is called, the function is only loaded.
-const ENV = {
-  PATH: process.env.PATH,
-  TCB_CONTEXT_CNFG: JSON.stringify({ URL: 'http://127.0.0.1:9/admin' }),
-  TENCENTCLOUD_RUNENV: 'SCF',
-  TENCENTCLOUD_REGION: 'ap-shanghai',
-  TENCENTCLOUD_SECRETID: 'id',
-  TENCENTCLOUD_SECRETKEY: 'key',
-  TCB_ENV: 'env-1',
-  SCF_NAMESPACE: 'env-1',
-};
+// 10:00 on 15 June 2024 in China: 2024-05 is the last complete month.
+const NOW = new Date('2024-06-15T02:00:00Z');
+const NAME = 'getMonthlyRetain';
 
-describe('loading a function through a V8 code cache (bench experiment)', () => {
+/** How a copy of the built folder (uploaded files only) is changed before it is loaded. */
+const VARIANTS: { what: string; change: (dir: string) => void; status: string }[] = [
+  { what: 'with its cache, as built', change: () => undefined, status: 'accepted' },
+  { what: 'without bundle.cache', change: (dir) => rmSync(path.join(dir, CODE_CACHE_FILES.cache)), status: 'none' },
+  { what: 'with a corrupt bundle.cache (V8 rejects it)', change: corruptCodeCache, status: 'rejected' },
+  {
+    what: 'with a cache made under other Node flags (as by another Node version: not read)',
+    change: (dir) => writeCodeCache(dir, CODE_CACHE_BUILD_ENV, ['--max-old-space-size=256']),
+    status: 'skipped',
+  },
+  {
+    what: 'with a cache of another build',
+    change: (dir) => {
+      const bundle = path.join(dir, CODE_CACHE_FILES.bundle);
+      writeFileSync(bundle, readFileSync(bundle, 'latin1').replace(/\/\/# build \w+\n$/, `//# build ${'0'.repeat(40)}\n`), 'latin1');
+    },
+    status: 'skipped',
+  },
+  {
+    what: 'with an unreadable bundle.cache (a folder)',
+    change: (dir) => {
+      rmSync(path.join(dir, CODE_CACHE_FILES.cache));
+      mkdirSync(path.join(dir, CODE_CACHE_FILES.cache));
+    },
+    status: 'skipped',
+  },
+  {
+    what: 'with a truncated bundle.cache',
+    change: (dir) => {
+      const file = path.join(dir, CODE_CACHE_FILES.cache);
+      writeFileSync(file, readFileSync(file).subarray(0, 300));
+    },
+    status: 'rejected',
+  },
+];
+
+describe('a built function loads through its V8 code cache, and as well without a usable one', () => {
   let scratch: string;
-  const folder = (name: string, nodeFlags: string[] = []) => {
-    const dir = path.join(scratch, name);
-    cpSync(path.join(FUNCTIONS_ROOT, 'getMonthlyRetain'), dir, { recursive: true });
-    addCodeCache(dir, ENV, nodeFlags);
-    return dir;
-  };
+  let emulator: Emulator;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'analytics-code-cache-'));
+    VARIANTS.forEach(({ change }, index) => {
+      const dir = path.join(scratch, `${NAME}-${index}`);
+      stageFunction(path.join(FUNCTIONS_ROOT, NAME), dir);
+      change(dir);
+    });
+    emulator = await startEmulator({ port: 0, functionsRoot: scratch, now: () => NOW });
   });
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-  test('a cache made by this Node without flags is accepted', () => {
-    expect(codeCacheStatus(folder('accepted'), ENV)).toBe('accepted');
+  afterAll(async () => {
+    await emulator?.close();
+    rmSync(scratch, { recursive: true, force: true });
   });
 
-  test('a cache made under other flags, or for another build, is not read; one V8 refuses is compiled from source', () => {
-    expect(codeCacheStatus(folder('flags', ['--max-old-space-size=256']), ENV)).toBe('skipped');
+  test('the folder is a loader, the readable bundle and its cache', () => {
+    const loader = readFileSync(path.join(FUNCTIONS_ROOT, NAME, CODE_CACHE_FILES.loader), 'latin1');
+    expect(loader.length).toBeLessThan(4096);
+    expect(loader).toContain('new vm.Script(wrap(source), { filename: STACK_NAME, cachedData: cachedData || undefined })');
+    expect(readFileSync(path.join(FUNCTIONS_ROOT, NAME, CODE_CACHE_FILES.bundle), 'latin1')).toContain('function initCloud(');
+  });
 
-    const other = folder('other-build');
-    const bundle = path.join(other, CODE_CACHE_FILES.bundle);
-    writeFileSync(bundle, readFileSync(bundle, 'latin1').replace(/\/\/# build \w+\n$/, '//# build 0000000000000000000000000000000000000000\n'), 'latin1');
-    expect(codeCacheStatus(other, ENV)).toBe('skipped');
+  test.each(VARIANTS.map((variant, index) => ({ ...variant, index })))('$what: the cache is $status, the function answers', async ({ index, status }) => {
+    const name = `${NAME}-${index}`;
+    const dir = path.join(scratch, name);
+    expect(codeCacheStatus(dir, CODE_CACHE_BUILD_ENV)).toBe(status);
 
-    const corrupt = folder('corrupt');
-    const cacheFile = path.join(corrupt, CODE_CACHE_FILES.cache);
-    const cache = readFileSync(cacheFile);
-    for (let index = 256; index < 256 + 16; index += 1) cache[index] = (cache[index] as number) ^ 0xff;
-    writeFileSync(cacheFile, cache);
-    expect(codeCacheStatus(corrupt, ENV)).toBe('rejected');
+    const result = await invokeCold(
+      { functionDir: dir, contextUrl: emulator.contextUrl(name), env: { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID } },
+      { caller: ADMIN, data: { month: '2024-05' }, now: NOW },
+    );
+    expect(result.failed).toBeUndefined();
+    expect(result.timedOut).toBeFalsy();
+    expect(result.reply).toMatchObject({ ok: true });
+    // Nothing is logged about the cache, whatever became of it.
+    expect(result.logs.join('\n')).not.toMatch(/cache/i);
+  });
 
-    const none = folder('none');
-    rmSync(path.join(none, CODE_CACHE_FILES.cache));
-    expect(codeCacheStatus(none, ENV)).toBe('none');
+  test.each([0, 1, 2])('a stack trace names cloudfunctions/<name>/bundle.js at the line of the bundle (variant %i)', (index) => {
+    const dir = path.join(scratch, `${NAME}-${index}`);
+    const probe = path.join(scratch, `stack-probe-${index}.js`);
+    // The event and context record the stack of the first frame that reads them: the function's own code.
+    writeFileSync(
+      probe,
+      `const { main } = require(${JSON.stringify(path.join(dir, CODE_CACHE_FILES.loader))});\n` +
+        'let stack;\n' +
+        'const event = new Proxy({}, { get() { stack = stack || new Error().stack; return undefined; } });\n' +
+        'Promise.resolve(main(event, event)).finally(() => process.stdout.write(stack.split("\\n")[2]));\n',
+    );
+    const frame = execFileSync(process.execPath, [probe], { env: CODE_CACHE_BUILD_ENV, encoding: 'utf8' });
+    const match = /\((.+):(\d+):(\d+)\)$/.exec(frame.trim());
+    expect(match?.[1]).toBe(`cloudfunctions/${NAME}/${CODE_CACHE_FILES.bundle}`);
+    const bundleLines = readFileSync(path.join(dir, CODE_CACHE_FILES.bundle), 'latin1').split('\n');
+    const line = bundleLines[Number(match?.[2]) - 1] ?? '';
+    expect(line.length).toBeGreaterThanOrEqual(Number(match?.[3]));
+    expect(line).toMatch(/event|context/);
   });
 });
