@@ -159,6 +159,7 @@ export function codeCacheStatus(dir: string, env: NodeJS.ProcessEnv): CodeCacheS
 export function corruptCodeCache(dir: string): void {
   const file = path.join(dir, CODE_CACHE_FILES.cache);
   const cache = readFileSync(file);
-  for (let index = HEADER_BYTES; index < Math.min(cache.length, HEADER_BYTES + 16); index += 1) cache[index] = (cache[index] as number) ^ 0xff;
+  // V8's data starts with its magic number and checksums: a pattern there makes V8 reject the cache, however often it is written.
+  cache.fill(0x5a, HEADER_BYTES, Math.min(cache.length, HEADER_BYTES + 16));
   writeFileSync(file, cache);
 }

@@ -38,7 +38,7 @@ describe('the SDK modules the build defers are never evaluated on a function\'s 
     scratch = mkdtempSync(path.join(os.tmpdir(), 'analytics-trace-'));
     for (const name of FUNCTIONS) {
       cpSync(path.join(FUNCTIONS_ROOT, name), path.join(scratch, name), { recursive: true });
-      instrumentBundleFile(path.join(scratch, name, 'index.js'));
+      instrumentBundleFile(path.join(scratch, name, 'bundle.js'));
     }
     emulator = await startEmulator({ port: 0, functionsRoot: scratch, now: () => NOW });
   });
@@ -58,7 +58,7 @@ describe('the SDK modules the build defers are never evaluated on a function\'s 
 
   test('the list names packages, each bundled into every function', () => {
     for (const name of FUNCTIONS) {
-      const bundled = new Set(bundledModulePaths(readFileSync(path.join(FUNCTIONS_ROOT, name, 'index.js'), 'utf8')).map(packageOfModulePath));
+      const bundled = new Set(bundledModulePaths(readFileSync(path.join(FUNCTIONS_ROOT, name, 'bundle.js'), 'utf8')).map(packageOfModulePath));
       expect(LAZY_PACKAGES.filter((pkg) => !bundled.has(pkg))).toEqual([]);
     }
   });

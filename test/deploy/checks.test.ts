@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { buildFunctions } from '../../scripts/build';
+import { corruptCodeCache } from '../../scripts/build/code-cache';
+import { stageFunction } from '../../scripts/deploy/stage';
 import { runCheckCommand } from '../../scripts/check';
 import { CheckProblem, FunctionCheckResult, checkFunction, checkFunctions, checkProject, formatCheckReport } from '../../scripts/deploy/checks';
 import { TempProject, makeFixtureProject, makeRealFunctionsProject } from '../fixtures/deploy/temp-project';
@@ -67,7 +69,7 @@ describe('checkFunction on the broken fixtures', () => {
   it('fails a require of a file outside the folder, which loads in place', async () => {
     expect(() => require(path.join(FIXTURE_FUNCTIONS, 'requires-outside'))).not.toThrow();
     expect(problemLines(await checkFixture('requires-outside'))).toEqual([
-      'load index.js: it requires "../../lib/helper", which is not uploaded (only index.js, config.json, package.json are): bundle it into index.js (npm run build bundles what index.ts imports)',
+      'load index.js: it requires "../../lib/helper", which is not uploaded (only index.js, bundle.js, bundle.cache, config.json, package.json are): bundle it into index.js (npm run build bundles what index.ts imports)',
     ]);
   });
 
@@ -81,7 +83,7 @@ describe('checkFunction on the broken fixtures', () => {
   it('fails a stray file', async () => {
     const result = await checkFixture('stray-file');
     expect(problemLines(result)).toEqual([
-      'files notes.md: move it out of the folder or delete it: only index.js, config.json, package.json reach the cloud',
+      'files notes.md: move it out of the folder or delete it: only index.js, bundle.js, bundle.cache, config.json, package.json reach the cloud',
     ]);
     expect(result.contents.stray).toEqual(['notes.md']);
   });
@@ -292,5 +294,42 @@ describe('npm run check', () => {
     } finally {
       project.remove();
     }
+  });
+});
+
+describe('checkFunction on a built function with a code cache', () => {
+  let scratch: string;
+  const copyOfBuilt = (label: string) => {
+    const dir = path.join(scratch, label, 'getMonthlyRetain');
+    stageFunction(path.join(REPOSITORY_ROOT, 'cloudfunctions', 'getMonthlyRetain'), dir);
+    return dir;
+  };
+
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'check-code-cache-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('passes the built folder: it loads with its cache, with a corrupt one and without one', async () => {
+    const result = await checkFunction(copyOfBuilt('as-built'));
+    expect(result.problems).toEqual([]);
+    expect(result.contents.uploaded).toEqual(['bundle.cache', 'bundle.js', 'config.json', 'index.js', 'package.json']);
+    expect(result.calledApis).toEqual(['analysis.getMonthlyRetain']);
+  });
+
+  it('fails a cache that V8 rejects although it names this build', async () => {
+    const dir = copyOfBuilt('rejected');
+    corruptCodeCache(dir);
+    expect(problemLines(await checkFunction(dir))).toEqual(['load bundle.cache: V8 rejected it although it names this build and Node: run npm run build again']);
+  });
+
+  it('fails a folder that loads only with its cache', async () => {
+    const dir = copyOfBuilt('cache-only');
+    const loader = path.join(dir, 'index.js');
+    writeFileSync(loader, `${readFileSync(loader, 'latin1')}if (module.exports.codeCache !== 'accepted') throw new Error('no usable cache');\n`);
+    expect(problemLines(await checkFunction(dir))).toEqual([
+      'load index.js: with a corrupt bundle.cache: it fails to load in a clean Node process (no usable cache): fix that error, or move the work into main',
+      'load index.js: without bundle.cache: it fails to load in a clean Node process (no usable cache): fix that error, or move the work into main',
+    ]);
   });
 });

@@ -77,14 +77,14 @@ describe('deploy --dry-run', () => {
     expect(result.uploaded).toEqual([]);
     expect(result.plan.map((plan) => plan.name)).toEqual(FUNCTIONS);
     for (const plan of result.plan) {
-      expect(plan.files.map((file) => file.file)).toEqual(['index.js', 'config.json', 'package.json']);
+      expect(plan.files.map((file) => file.file)).toEqual(['index.js', 'bundle.js', 'bundle.cache', 'config.json', 'package.json']);
       expect(existsSync(plan.stagedDir)).toBe(false);
     }
     const output = dependencies.printed.join('\n');
     expect(output).toMatch(/all checks pass\./);
     expect(output).toContain('Deploy plan: appid touristappid, environment (none given: --env ENV_ID or WX_CLOUD_ENV)');
     const size = String.raw`\d+(\.\d)? (B|KiB|MiB)`;
-    expect(output).toMatch(new RegExp(`  getMonthlyRetain {6}${size} staged: index\\.js ${size}, config\\.json ${size}, package\\.json ${size}\n`));
+    expect(output).toMatch(new RegExp(`  getMonthlyRetain {6}${size} staged: index\\.js ${size}, bundle\\.js ${size}, bundle\\.cache ${size}, config\\.json ${size}, package\\.json ${size}\n`));
     expect(output).toMatch(new RegExp(`  syncMonthlyAnalytics  ${size} staged: index\\.js`));
     expect(output).toContain('permissions: analysis.getMonthlyRetain, analysis.getMonthlyVisitTrend');
     expect(output).toContain('trigger: dailyMonthlyAnalyticsSync (timer "0 0 10 * * * *")');
@@ -100,8 +100,9 @@ describe('deploy --dry-run', () => {
     expect(output).not.toMatch(/installs package\.json's dependencies/);
     expect(output).toContain(
       [
-        'Each function is uploaded from a staged copy holding only index.js, config.json and package.json.',
-        'Each index.js is one self-contained bundle (wx-server-sdk included) and package.json has no dependencies:',
+        'Each function is uploaded from a staged copy holding only index.js, bundle.js, bundle.cache, config.json and package.json (those it has).',
+        'Each bundle.js is one self-contained bundle (wx-server-sdk included), index.js loads it through its V8 code cache bundle.cache,',
+        'and package.json has no dependencies:',
         'nothing is installed in the cloud.',
       ].join('\n'),
     );
@@ -201,7 +202,7 @@ describe('deploy with miniprogram-ci (stubbed)', () => {
     ]);
     const project0 = stub.projects[0]?.instance;
     expect(stub.uploads.map(({ project: used, env, name, remoteNpmInstall, stagedFiles }) => ({ used, env, name, remoteNpmInstall, stagedFiles }))).toEqual(
-      FUNCTIONS.map((name) => ({ used: project0, env: ENV_ID, name, remoteNpmInstall: true, stagedFiles: ['config.json', 'index.js', 'package.json'] })),
+      FUNCTIONS.map((name) => ({ used: project0, env: ENV_ID, name, remoteNpmInstall: true, stagedFiles: ['bundle.cache', 'bundle.js', 'config.json', 'index.js', 'package.json'] })),
     );
     for (const upload of stub.uploads) {
       expect(upload.stagedDir.startsWith(project.root)).toBe(false);
@@ -219,7 +220,7 @@ describe('deploy with miniprogram-ci (stubbed)', () => {
 
     const printed = dependencies.printed;
     expect(printed).toContain(ARCHIVE_REMINDER);
-    expect(printed).toContain('Uploaded syncMonthlyAnalytics: 3 files, 4096 bytes packed.');
+    expect(printed).toContain('Uploaded syncMonthlyAnalytics: 5 files, 4096 bytes packed.');
     expect(printed).toContain('Created trigger dailyMonthlyAnalyticsSync of syncMonthlyAnalytics ("0 0 10 * * * *").');
     const reminder = printed.slice(printed.findIndex((line) => line.startsWith('Permissions still to apply')));
     expect(reminder).toEqual([

@@ -37,7 +37,7 @@ export function instrumentBundle(source: string): string {
   ].join('\n');
 }
 
-/** Instruments the index.js at `file` in place (use it on a copy). */
+/** Instruments the bundle at `file` (a built bundle.js) in place (use it on a copy); its code cache, if any, no longer matches and is rejected. */
 export function instrumentBundleFile(file: string): void {
   writeFileSync(file, instrumentBundle(readFileSync(file, 'utf8')));
 }
