@@ -21,23 +21,25 @@ export interface ColdRun {
 /** Cold runs of the baseline and of getMonthlyRetain, for the same month. */
 export interface ColdResults {
   baseline: ColdRun[];
-  /** The month is in the archive (the timer keeps it there): one database read, no WeChat call. */
+  /** The month is in the archive (the timer keeps it there): one database read, no WeChat call. As deployed: loaded through its code cache. */
   oursArchived: ColdRun[];
-  /** The month is not in the archive: database read, WeChat call, archive write. */
+  /** The month is not in the archive: database read, WeChat call, archive write. As deployed. */
   oursFetched: ColdRun[];
   /** The floor: a function that does nothing. */
   floorNode: ColdRun[];
   /** The floor of a call that reads the archive: one raw HTTP POST to the gateway, no SDK. */
   floorPost: ColdRun[];
-  /** Experiment: getMonthlyRetain (archived month) loading through a V8 code cache that V8 accepts. */
-  oursCodeCache: ColdRun[];
-  /** Experiment: the same with a cache V8 rejects (made under other flags, as by another Node version). */
-  oursCodeCacheRejected: ColdRun[];
+  /** getMonthlyRetain (archived month) without bundle.cache: compiled from source, as before the cache shipped. */
+  oursNoCache: ColdRun[];
+  /** The same with a corrupt cache: the loader reads it, V8 rejects it, the bundle is compiled from source. */
+  oursCacheRejected: ColdRun[];
+  /** The same with a cache made under other Node flags (as by another Node version): the loader does not use it. */
+  oursCacheSkipped: ColdRun[];
 }
 
 type Variant = keyof ColdResults;
-const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost', 'oursCodeCache', 'oursCodeCacheRejected'];
-const ARCHIVED: readonly Variant[] = ['oursArchived', 'oursCodeCache', 'oursCodeCacheRejected'];
+const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost', 'oursNoCache', 'oursCacheRejected', 'oursCacheSkipped'];
+const ARCHIVED: readonly Variant[] = ['oursArchived', 'oursNoCache', 'oursCacheRejected', 'oursCacheSkipped'];
 
 /** The peak resident set of a live process (VmHWM), in bytes. */
 function processPeakRss(pid: number): number {
@@ -79,11 +81,20 @@ async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
 }
 
 /**
- * Cold-starts the baseline, getMonthlyRetain, the two floor functions and the code-cache experiment `runs` times each, interleaved
+ * Cold-starts the baseline, getMonthlyRetain (as deployed, and without a usable code cache), the two floor functions `runs` times each, interleaved
  * (the order rotates every round), all against the same emulator, each an admin asking for one complete month.
  */
 export async function measureColdStarts(lab: Lab, runs: number): Promise<ColdResults> {
-  const results: ColdResults = { baseline: [], oursArchived: [], oursFetched: [], floorNode: [], floorPost: [], oursCodeCache: [], oursCodeCacheRejected: [] };
+  const results: ColdResults = {
+    baseline: [],
+    oursArchived: [],
+    oursFetched: [],
+    floorNode: [],
+    floorPost: [],
+    oursNoCache: [],
+    oursCacheRejected: [],
+    oursCacheSkipped: [],
+  };
   lab.emptyArchive();
   await runOnce(lab, 'oursFetched');
   await runOnce(lab, 'baseline');

@@ -8,7 +8,7 @@ import type { WarmResults } from './warm';
 
 /** Cold-start ratio ours/baseline to reach. */
 export const COLD_RATIO_TARGET = 0.5;
-/** Stretch: cold-start ratio with a V8 code cache. */
+/** Stretch: cold-start ratio of the archived month, which the V8 code cache shipped in each folder is for. */
 export const CODE_CACHE_RATIO_TARGET = 0.35;
 /** Peak RSS ratio ours/baseline of a cold invocation to reach. */
 export const MEMORY_RATIO_TARGET = 0.8;
@@ -102,31 +102,43 @@ function coldFigures(cold: ColdResults, sdkExternal: boolean): Figure[] {
     };
   };
   const load = of(cold.oursArchived, (run) => run.loadMs);
-  const cached = of(cold.oursCodeCache, (run) => run.wallMs);
-  const cachedRatio = cached.median / baselineWall.median;
-  const rejectedCost = summarize(pairedDifferences(cold.oursCodeCacheRejected.map((run) => run.wallMs), cold.oursArchived.map((run) => run.wallMs)));
-  const rejected = of(cold.oursCodeCacheRejected, (run) => run.wallMs);
+  const archived = figure('archived month (0 WeChat calls)', cold.oursArchived);
+  const fetched = figure('month not archived (1 WeChat call)', cold.oursFetched);
+  const archivedRatio = of(cold.oursArchived, (run) => run.wallMs).median / baselineWall.median;
+  const stretchMet = archivedRatio <= CODE_CACHE_RATIO_TARGET;
+  const noCache = of(cold.oursNoCache, (run) => run.wallMs);
+  const unusedCache = (label: string, runs: ColdRun[]): Figure => {
+    const wall = of(runs, (run) => run.wallMs);
+    const cost = summarize(pairedDifferences(runs.map((run) => run.wallMs), cold.oursNoCache.map((run) => run.wallMs)));
+    return {
+      what: `Cold start, archived month, ${label}, median (min–max), ${wall.runs} runs`,
+      ours: medianRange(wall, 'ms'),
+      baseline: medianRange(noCache, 'ms'),
+      floor: '—',
+      target: 'costs nothing against no cache (baseline column: the same function without bundle.cache)',
+      met: `${cost.median >= 0 ? '+' : ''}${formatNumber(cost.median, 1)} ms (median of paired differences; p10–p90 ${formatNumber(cost.p10, 1)}–${formatNumber(cost.p90, 1)})`,
+      targetMet: undefined,
+    };
+  };
   return [
-    figure('archived month (0 WeChat calls)', cold.oursArchived),
-    figure('month not archived (1 WeChat call)', cold.oursFetched),
     {
-      what: `Experiment, not deployed: cold start, archived month, loading through a V8 code cache V8 accepts, median (min–max), ${cached.runs} runs`,
-      ours: medianRange(cached, 'ms'),
+      ...archived,
+      what: `${archived.what} (as deployed: loaded through its V8 code cache)`,
+      target: `${archived.target}; stretch ≤ ${CODE_CACHE_RATIO_TARGET} ×`,
+      met: `${archived.met}; stretch ${stretchMet ? 'met' : 'NOT met'}`,
+    },
+    { ...fetched, what: `${fetched.what} (as deployed)` },
+    {
+      what: `Cold start, archived month, without bundle.cache (compiled from source, as before the cache shipped), median (min–max), ${noCache.runs} runs`,
+      ours: medianRange(noCache, 'ms'),
       baseline: medianRange(baselineWall, 'ms'),
       floor: coldFloor(cold, (run) => run.wallMs, 'ms'),
-      target: `stretch ≤ ${CODE_CACHE_RATIO_TARGET} × baseline`,
-      met: `${formatNumber(cachedRatio, 2)} × (${cachedRatio <= CODE_CACHE_RATIO_TARGET ? 'within' : 'above'} the stretch target; not shipped)`,
+      target: 'reported',
+      met: `${formatNumber(noCache.median / baselineWall.median, 2)} ×`,
       targetMet: undefined,
     },
-    {
-      what: `Experiment, not deployed: the same with a cache that does not match (made under other Node flags, as by another Node version), median (min–max), ${rejected.runs} runs`,
-      ours: medianRange(rejected, 'ms'),
-      baseline: medianRange(of(cold.oursArchived, (run) => run.wallMs), 'ms'),
-      floor: '—',
-      target: 'costs nothing against no cache (baseline column: our deployed function)',
-      met: `${rejectedCost.median >= 0 ? '+' : ''}${formatNumber(rejectedCost.median, 1)} ms (median of paired differences; p10–p90 ${formatNumber(rejectedCost.p10, 1)}–${formatNumber(rejectedCost.p90, 1)})`,
-      targetMet: undefined,
-    },
+    unusedCache('with a corrupt bundle.cache (read whole, rejected by V8)', cold.oursCacheRejected),
+    unusedCache('with a cache made under other Node flags, as by another Node version (not handed to V8)', cold.oursCacheSkipped),
     {
       what: 'Cold start, of which require of index.js (loadMs), median (min–max)',
       ours: medianRange(load, 'ms'),
@@ -305,7 +317,7 @@ function sizeFigures(sizes: Measurements['sizes']): Figure[] {
       baseline: describeFolder(sizes.baseline),
       floor: '—',
       target: 'reported; no unneeded file',
-      met: verdict(met, met ? 'only index.js, config.json, package.json; runs alone from a copy' : folder.unneeded.join(', ')),
+      met: verdict(met, met ? `only ${folder.files.map((file) => file.file).join(', ')}; runs alone from a copy` : folder.unneeded.join(', ')),
       targetMet: met,
       why: met ? undefined : `${folder.name} would upload or install files it does not need: ${folder.unneeded.join(', ')}.`,
     };
