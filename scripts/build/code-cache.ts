@@ -33,11 +33,11 @@ const HEADER_BYTES = CODE_CACHE_HEADER_BYTES;
 /**
  * index.js of a function folder with a code cache: a loader that runs bundle.js (the function, as esbuild
  * built it) in the module's scope, so `exports.main` is the bundle's and stack traces give bundle.js's own
- * line numbers, under `stackName` (cloudfunctions/<name>/bundle.js: the same with or without the cache). bundle.cache starts with a header naming the build of bundle.cache starts with a header naming the build of
- * bundle.js, the Node version, architecture and V8's cache tag (V8 version, flags, CPU features) it was
- * made with; the loader reads the rest only when
- * that header is its own (else `skipped`, for the cost of reading 256 bytes), and V8 still checks it
- * (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
+ * line numbers, under `stackName` (cloudfunctions/<name>/bundle.js: the same with or without the cache).
+ * bundle.cache starts with a header naming the build of bundle.js, the Node version, architecture and
+ * V8's cache tag (V8 version, flags, CPU features) it was made with; the loader reads the rest only when
+ * that header is its own (else `skipped`, for the cost of reading 256 bytes; `skipped` too when the file
+ * is unreadable, `none` when it is missing), and V8 still checks it (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
  * Node 16 and later.
  */
 export function loaderSource(stackName: string): string {
