@@ -34,8 +34,8 @@ const HEADER_BYTES = CODE_CACHE_HEADER_BYTES;
  * index.js of a function folder with a code cache: a loader that runs bundle.js (the function, as esbuild
  * built it) in the module's scope, so `exports.main` is the bundle's and stack traces give bundle.js's own
  * line numbers, under `stackName` (cloudfunctions/<name>/bundle.js: the same with or without the cache).
- * bundle.cache starts with a header naming the build of bundle.js, the Node version, architecture and
- * V8's cache tag (V8 version, flags, CPU features) it was made with; the loader reads the rest only when
+ * bundle.cache starts with a header naming the build of bundle.js, the V8 version (so Node releases that
+ * ship the same V8 share a cache), architecture and V8's cache tag (flags, CPU features) it was made with; the loader reads the rest only when
  * that header is its own (else `skipped`, for the cost of reading 256 bytes; `skipped` too when the file
  * is unreadable, `none` when it is missing), and V8 still checks it (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
  * Node 16 and later.
@@ -59,8 +59,9 @@ const STACK_NAME = ${JSON.stringify(stackName)};
 const source = fs.readFileSync(file, 'latin1');
 const marker = source.lastIndexOf('//# build ', source.length - 40);
 const build = marker < 0 ? '-' : source.slice(marker + 10).trim();
-// v8.cachedDataVersionTag() changes with the V8 version, its flags and the CPU features it detected.
-const header = [build, process.version, process.arch, require('v8').cachedDataVersionTag()]
+// V8's own version, not Node's: Node releases with the same V8 compile alike. v8.cachedDataVersionTag()
+// changes with the V8 version, its flags and the CPU features it detected; V8 checks the cache again.
+const header = [build, process.versions.v8, process.arch, require('v8').cachedDataVersionTag()]
   .join(' ')
   .padEnd(HEADER_BYTES)
   .slice(0, HEADER_BYTES);
