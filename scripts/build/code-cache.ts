@@ -34,8 +34,8 @@ const HEADER_BYTES = CODE_CACHE_HEADER_BYTES;
  * index.js of a function folder with a code cache: a loader that runs bundle.js (the function, as esbuild
  * built it) in the module's scope, so `exports.main` is the bundle's and stack traces give bundle.js's own
  * line numbers, under `stackName` (cloudfunctions/<name>/bundle.js: the same with or without the cache).
- * bundle.cache starts with a header naming the build of bundle.js, the V8 version (so Node releases that
- * ship the same V8 share a cache), architecture and V8's cache tag (flags, CPU features) it was made with; the loader reads the rest only when
+ * bundle.cache starts with a header naming the build of bundle.js, the architecture and V8's cache tag
+ * (V8 version, flags, CPU features) it was made with, then the SHA-256 of V8's data, then the data; the loader reads the rest only when
  * that header is its own (else `skipped`, for the cost of reading 256 bytes; `skipped` too when the file
  * is unreadable, `none` when it is missing), and V8 still checks it (`rejected`, compiled from source). With CODE_CACHE_OUTPUT set, it writes such a cache there after loading.
  * Node 16 and later.
@@ -59,12 +59,14 @@ const STACK_NAME = ${JSON.stringify(stackName)};
 const source = fs.readFileSync(file, 'latin1');
 const marker = source.lastIndexOf('//# build ', source.length - 40);
 const build = marker < 0 ? '-' : source.slice(marker + 10).trim();
-// V8's own version, not Node's: Node releases with the same V8 compile alike. v8.cachedDataVersionTag()
-// changes with the V8 version, its flags and the CPU features it detected; V8 checks the cache again.
-const header = [build, process.versions.v8, process.arch, require('v8').cachedDataVersionTag()]
+// v8.cachedDataVersionTag() changes with the V8 version, its flags and the CPU features it detected, and
+// not with Node's own release: Node releases that ship the same V8 share a cache. V8 checks it again.
+const header = [build, process.arch, require('v8').cachedDataVersionTag()]
   .join(' ')
   .padEnd(HEADER_BYTES)
   .slice(0, HEADER_BYTES);
+const DIGEST_BYTES = 32;
+const sha256 = (data) => require('crypto').createHash('sha256').update(data).digest();
 
 function readCache() {
   let fd;
@@ -77,13 +79,16 @@ function readCache() {
     const head = Buffer.alloc(HEADER_BYTES);
     if (fs.readSync(fd, head, 0, HEADER_BYTES, 0) !== HEADER_BYTES || head.toString('latin1') !== header) return null;
     const size = fs.fstatSync(fd).size;
+    if (size <= HEADER_BYTES + DIGEST_BYTES) return null;
     const data = Buffer.allocUnsafe(size);
     for (let offset = HEADER_BYTES; offset < size; ) {
       const read = fs.readSync(fd, data, offset, size - offset, offset);
       if (read === 0) return null;
       offset += read;
     }
-    return data.subarray(HEADER_BYTES, size);
+    // V8 does not check every byte of a cache: a damaged one could crash the process, so it is checked here.
+    const payload = data.subarray(HEADER_BYTES + DIGEST_BYTES, size);
+    return sha256(payload).equals(data.subarray(HEADER_BYTES, HEADER_BYTES + DIGEST_BYTES)) ? payload : null;
   } catch {
     // Unreadable (a folder, an I/O error): compiled from source, as without a cache.
     return null;
@@ -97,13 +102,29 @@ const script = new vm.Script(wrap(source), { filename: STACK_NAME, cachedData: c
 script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
 const status = cachedData === undefined ? 'none' : cachedData === null ? 'skipped' : script.cachedDataRejected ? 'rejected' : 'accepted';
 Object.defineProperty(module.exports, '${CODE_CACHE_STATUS}', { value: status });
-if (process.env.CODE_CACHE_OUTPUT) fs.writeFileSync(process.env.CODE_CACHE_OUTPUT, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]));
+if (process.env.CODE_CACHE_OUTPUT) {
+  const payload = script.createCachedData();
+  fs.writeFileSync(process.env.CODE_CACHE_OUTPUT, Buffer.concat([Buffer.from(header, 'latin1'), sha256(payload), payload]));
+}
 `;
 }
 
 /** The build id of a bundle: the first 40 hex digits of its SHA-256. */
 function buildIdOf(bundle: string): string {
   return createHash('sha256').update(bundle).digest('hex').slice(0, BUILD_ID_LENGTH);
+}
+
+/**
+ * Whether bundle.js in `dir` is as the build stamped it: its text before the `//# build <id>` line must
+ * still hash to that id. An edit after the build (even of the same length, which V8 would not notice:
+ * it checks only the source's length) leaves it unequal: the cache would then run the old code.
+ */
+export function bundleMatchesItsBuild(dir: string): boolean {
+  const stamped = readFileSync(path.join(dir, CODE_CACHE_FILES.bundle), 'latin1');
+  const match = /\/\/# build ([0-9a-f]{40})\n$/.exec(stamped);
+  if (!match?.[1]) return false;
+  const body = stamped.slice(0, match.index);
+  return buildIdOf(body) === match[1] || buildIdOf(body.endsWith('\n') ? body.slice(0, -1) : body) === match[1];
 }
 
 /**
@@ -156,11 +177,27 @@ export function codeCacheStatus(dir: string, env: NodeJS.ProcessEnv): CodeCacheS
   }
 }
 
-/** Damages the V8 data of the cache in `dir` (the header stays valid), as a cache V8 rejects. */
+/** Bytes of the SHA-256 of V8's data, between the header and the data. */
+export const CODE_CACHE_DIGEST_BYTES = 32;
+
+/**
+ * Damages the V8 data of the cache in `dir` where V8 checks it, and writes the digest of the damaged data,
+ * so that the loader hands it to V8, which rejects it.
+ */
 export function corruptCodeCache(dir: string): void {
   const file = path.join(dir, CODE_CACHE_FILES.cache);
   const cache = readFileSync(file);
+  const start = HEADER_BYTES + CODE_CACHE_DIGEST_BYTES;
   // V8's data starts with its magic number and checksums: a pattern there makes V8 reject the cache, however often it is written.
-  cache.fill(0x5a, HEADER_BYTES, Math.min(cache.length, HEADER_BYTES + 16));
+  cache.fill(0x5a, start, Math.min(cache.length, start + 16));
+  createHash('sha256').update(cache.subarray(start)).digest().copy(cache, HEADER_BYTES);
+  writeFileSync(file, cache);
+}
+
+/** Damages bytes in the middle of the V8 data of the cache in `dir`, leaving its digest as it was. */
+export function damageCodeCacheBody(dir: string): void {
+  const file = path.join(dir, CODE_CACHE_FILES.cache);
+  const cache = readFileSync(file);
+  cache.fill(0xff, Math.floor(cache.length / 2), Math.floor(cache.length / 2) + 8);
   writeFileSync(file, cache);
 }

@@ -7,7 +7,7 @@ import semver from 'semver';
 import { TimerTrigger, parseFunctionConfig, readProjectConfig } from './config';
 import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
 import { FolderContents, UPLOADED_FILES, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
-import { CODE_CACHE_FILES, corruptCodeCache } from '../build/code-cache';
+import { CODE_CACHE_FILES, bundleMatchesItsBuild, corruptCodeCache } from '../build/code-cache';
 
 const run = promisify(execFile);
 
@@ -223,6 +223,9 @@ async function checkLoads(dir: string, options: CheckFunctionOptions): Promise<{
     const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
     const loaded = await loadInCleanProcess(copy, workDir, timeoutMs);
     if (loaded.problems.length > 0 || !existsSync(path.join(copy, CODE_CACHE_FILES.cache))) return loaded.problems;
+    if (!bundleMatchesItsBuild(copy)) {
+      return [{ file: CODE_CACHE_FILES.bundle, message: 'changed after the build (its build stamp no longer matches): its cache would run the old code; run npm run build again, never edit bundle.js' }];
+    }
     return [...cacheProblems(loaded.codeCache), ...(await checkLoadsWithoutCache(copy, workDir, timeoutMs))];
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -232,7 +235,7 @@ async function checkLoads(dir: string, options: CheckFunctionOptions): Promise<{
 /** What is wrong when the loader, with its own build's cache, reports `status` (from the probe). */
 function cacheProblems(status: string | undefined): { file: string; message: string }[] {
   if (status === 'accepted' || status === 'skipped') return [];
-  const found = status === 'rejected' ? 'V8 rejected it although it names this build and Node' : `the loader reported ${status ?? 'nothing'}`;
+  const found = status === 'rejected' ? 'V8 rejected it although it names this build and V8' : `the loader reported ${status ?? 'nothing'}`;
   return [{ file: CODE_CACHE_FILES.cache, message: `${found}: run npm run build again` }];
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { CODE_CACHE_BUILD_ENV, CODE_CACHE_FILES, codeCacheStatus, corruptCodeCache, writeCodeCache } from '../../scripts/build/code-cache';
+import { CODE_CACHE_BUILD_ENV, CODE_CACHE_FILES, codeCacheStatus, corruptCodeCache, damageCodeCacheBody, writeCodeCache } from '../../scripts/build/code-cache';
 import { stageFunction } from '../../scripts/deploy/stage';
 import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { invokeCold } from '@wx-monthly-analytics/function-runner';
@@ -44,8 +44,10 @@ const VARIANTS: { what: string; change: (dir: string) => void; status: string }[
       const file = path.join(dir, CODE_CACHE_FILES.cache);
       writeFileSync(file, readFileSync(file).subarray(0, 300));
     },
-    status: 'rejected',
+    status: 'skipped',
   },
+  // V8 does not check every byte: such a cache once crashed the process (V8_Fatal) or loaded damaged code.
+  { what: 'with bytes damaged in the middle of bundle.cache (not handed to V8)', change: damageCodeCacheBody, status: 'skipped' },
 ];
 
 describe('a built function loads through its V8 code cache, and as well without a usable one', () => {

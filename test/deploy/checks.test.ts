@@ -320,7 +320,18 @@ describe('checkFunction on a built function with a code cache', () => {
   it('fails a cache that V8 rejects although it names this build', async () => {
     const dir = copyOfBuilt('rejected');
     corruptCodeCache(dir);
-    expect(problemLines(await checkFunction(dir))).toEqual(['load bundle.cache: V8 rejected it although it names this build and Node: run npm run build again']);
+    expect(problemLines(await checkFunction(dir))).toEqual(['load bundle.cache: V8 rejected it although it names this build and V8: run npm run build again']);
+  });
+
+  it('fails a bundle.js edited after the build, even when its length is the same', async () => {
+    const dir = copyOfBuilt('edited');
+    const bundle = path.join(dir, 'bundle.js');
+    const text = readFileSync(bundle, 'latin1');
+    expect(text).toContain('"2017-01"');
+    writeFileSync(bundle, text.replace('"2017-01"', '"2020-01"'), 'latin1');
+    expect(problemLines(await checkFunction(dir))).toEqual([
+      'load bundle.js: changed after the build (its build stamp no longer matches): its cache would run the old code; run npm run build again, never edit bundle.js',
+    ]);
   });
 
   it('fails a folder that loads only with its cache', async () => {
