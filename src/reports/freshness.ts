@@ -56,3 +56,17 @@ export function freshness<Data>(
   if (asker === 'sync') return { fetch: true, final: false };
   return { fetch: now - dueAt < PUBLICATION_WINDOW_MS && now - fetchedAt >= RECHECK_INTERVAL_MS, final: false };
 }
+
+/**
+ * True when WeChat may still publish what `stored` lacks within its publication window: a month whose
+ * figures (or retention's key 1) were due less than 7 days before `now` and are not there yet. The
+ * third-party sync asks such a month again within the day instead of waiting for the next day's walk.
+ *
+ * @param stored - the month as just stored: its data and when WeChat gave it (epoch ms)
+ * @param now - epoch ms
+ */
+export function awaitsPublication<Data>(report: ReportDefinition<Data>, stored: { data: Data; month: YearMonth }, now: number): boolean {
+  if (report.isFinal(stored.data)) return false;
+  const dueAt = monthEndsAt(report.dueMonth(stored.data, stored.month));
+  return now >= dueAt && now - dueAt < PUBLICATION_WINDOW_MS;
+}

@@ -8,6 +8,9 @@ import type { AuthorizerRecord, ComponentState } from '../wechat/component';
 import { SHARD_REPLY_MARGIN_MS, type ShardRequest, addSummary, parseShardReply, planShards } from './fan-out';
 import { syncArchive } from './sync';
 
+/** How soon (ms) an authorizer with a month WeChat may still publish is due again the same day: 1 hour. */
+export const RECHECK_AFTER_MS = 60 * 60 * 1000;
+
 /** The least time, in ms, worth starting a shard with: less, and it could not even read its authorizers. */
 const MIN_SHARD_MS = 500;
 
@@ -35,14 +38,18 @@ export type AuthorizerWalk =
 
 /**
  * The daily walk's order: every authorizer not completed on the China-time day of `now`, least recently
- * synced first (never synced first, then by AppID), and how many were left out as done today. A stamp
+ * synced first (never synced first, then by AppID), and how many were left out as done today (stamped
+ * on this day, and not due for a recheck: see {@link RECHECK_AFTER_MS}). A stamp
  * on another day counts as not done, and one in the future as never synced; it is replaced when the
  * authorizer is done.
  */
 export function dailyOrder(authorizers: readonly AuthorizerRecord[], now: Date): { due: AuthorizerRecord[]; upToDate: number } {
   const today = chinaDayOf(now);
   const doneToday = (record: AuthorizerRecord) =>
-    record.status === 'authorized' && record.syncedAt !== undefined && chinaDayOf(new Date(record.syncedAt)) === today;
+    record.status === 'authorized' &&
+    record.syncedAt !== undefined &&
+    chinaDayOf(new Date(record.syncedAt)) === today &&
+    (record.recheckAt === undefined || now.getTime() < record.recheckAt);
   const due = authorizers.filter((record) => !doneToday(record));
   // A stamp in the future (a clock gone wrong, a broken document) counts as never synced: first in line.
   const key = (record: AuthorizerRecord) => (record.syncedAt === undefined || record.syncedAt > now.getTime() ? 0 : record.syncedAt);
@@ -123,7 +130,8 @@ export async function syncAuthorizers(
       summary.deferred += perAuthorizer;
       continue;
     }
-    const result = await syncArchive(reports, months, { ...base, appid: authorizer.authorizerAppid, stopped: new Map() });
+    const observed = { awaitingPublication: 0 };
+    const result = await syncArchive(reports, months, { ...base, appid: authorizer.authorizerAppid, stopped: new Map() }, observed);
     Object.assign(entry, { fetched: result.fetched, skipped: result.skipped, failed: result.failed, deferred: result.deferred });
     summary.fetched += result.fetched;
     summary.skipped += result.skipped;
@@ -138,7 +146,9 @@ export async function syncAuthorizers(
     }
     if (stamps && isDoneForToday(result)) {
       // A lost stamp costs one more look at this authorizer's archive on the next run, nothing else.
-      await base.budget.race(state.markSynced(authorizer.authorizerAppid, runStartedAt), 'The sync stamp').catch((error: unknown) => {
+      // A month WeChat may still publish today brings the authorizer back within the hour, not tomorrow.
+      const recheckAt = observed.awaitingPublication > 0 ? runStartedAt + RECHECK_AFTER_MS : undefined;
+      await base.budget.race(state.markSynced(authorizer.authorizerAppid, runStartedAt, recheckAt), 'The sync stamp').catch((error: unknown) => {
         base.log({ level: 'warn', event: 'sync_stamp_failed', appid: authorizer.authorizerAppid, error: describe(error) });
       });
     }

@@ -4,6 +4,7 @@ import type { YearMonth } from '../dates';
 import { AnalyticsError } from '../errors';
 import { mapWithConcurrency } from '../pool';
 import { describe } from '../reply';
+import { awaitsPublication } from '../reports/freshness';
 import type { ReportDefinition } from '../reports/report';
 
 export type { SyncFailure, SyncSummary };
@@ -23,12 +24,14 @@ export function canRetryLater(error: AnalyticsError): boolean {
  * Makes sure the archive holds every kind of `reports` for every month of `months`: fetches only
  * what is missing or not final (see `reports/freshness.ts`), stores each month as soon as it arrives,
  * and starts no WeChat call that could not end by the deadline. Never throws for a month; see the
- * summary.
+ * summary. `observed.awaitingPublication` counts the months fetched whose figures WeChat may still
+ * publish within their window (see `awaitsPublication`).
  */
 export async function syncArchive(
   reports: readonly ReportDefinition<unknown>[],
   months: readonly YearMonth[],
   context: MonthlyContext,
+  observed?: { awaitingPublication: number },
 ): Promise<SyncSummary> {
   const now = context.now();
   const jobs: { report: ReportDefinition<unknown>; month: YearMonth; stored?: Parameters<typeof fetchAndArchive>[3] }[] = [];
@@ -48,6 +51,7 @@ export async function syncArchive(
       summary.skipped += 1;
     } else if (result.ok && result.archived) {
       summary.fetched += 1;
+      if (observed && awaitsPublication(report, { data: result.data, month }, context.now().getTime())) observed.awaitingPublication += 1;
     } else if (!result.ok && result.error.code === 'DEADLINE_EXCEEDED') {
       summary.deferred += 1;
     } else {

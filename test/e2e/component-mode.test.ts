@@ -187,6 +187,31 @@ describe('third-party mode, end to end', () => {
     expect(third.data).toMatchObject({ authorizers: [], authorizersUpToDate: 2 });
   });
 
+  test('a month WeChat has not published yet brings the authorizer back within the hour, not the next day', async () => {
+    // 00:10 on 1 June in China: May has just ended and WeChat answers it without figures.
+    const early = new Date('2024-05-31T16:10:00Z');
+    cloud.setNow(early);
+    setUpPlatform(cloud, [{ appid: A }]);
+    cloud.emulator.overrideReply('analysis.getMonthlyVisitTrend', '2024-05', '{"list":[]}');
+    const first = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(first.data).toMatchObject({ fetched: 24, failed: 0, deferred: 0 });
+    const stored = () => cloud.emulator.database.documents('wechat_authorizers').find((document) => document._id === A);
+    expect(stored()).toMatchObject({ syncedAt: expect.any(Number), recheckAt: expect.any(Number) });
+    // Ten minutes later it is not due yet: nothing is read or asked.
+    cloud.setNow(new Date(early.getTime() + 10 * 60_000));
+    cloud.emulator.resetCalls();
+    const soon = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(soon.data).toMatchObject({ authorizers: [], authorizersUpToDate: 1 });
+    // An hour on, WeChat has the figures: the same day's run fetches them and stamps A for the day.
+    cloud.emulator.clearOverrides();
+    cloud.setNow(new Date(early.getTime() + 61 * 60_000));
+    const { ticket } = cloud.emulator.component.issueTicket();
+    putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: early.getTime() + 61 * 60_000 });
+    const later = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
+    expect(later.data.authorizers).toEqual([expect.objectContaining({ appid: A, fetched: 1, deferred: 0 })]);
+    expect(stored()).toMatchObject({ recheckAt: null });
+  });
+
   test('an authorizer document that cannot be read is named in a warning on every run', async () => {
     setUpPlatform(cloud, [{ appid: A }]);
     putDocument(cloud, 'wechat_authorizers', { _id: B, kind: 'authorizer', authorizerAppid: B, refreshToken: 'x', funcs: [18], status: 'authorized', problem: null, updatedAt: 'yesterday' });

@@ -37,6 +37,13 @@ describe('the daily walk over authorizers', () => {
     expect(appids(due)).toEqual(['wxa', 'wxb']);
   });
 
+  test('an authorizer stamped today with a recheck time is due again once that time has come', () => {
+    const today = Date.parse('2024-06-15T01:00:00Z');
+    const recheck = (recheckAt: number) => ({ ...record('wxa', today), recheckAt });
+    expect(appids(dailyOrder([recheck(NOW.getTime())], NOW).due)).toEqual(['wxa']);
+    expect(dailyOrder([recheck(NOW.getTime() + 1)], NOW)).toEqual({ due: [], upToDate: 1 });
+  });
+
   test('authorizers that must authorise again, or revoked, are always listed', () => {
     const today = Date.parse('2024-06-15T01:00:00Z');
     const { due, upToDate } = dailyOrder([record('wxa', today, 'needs_reauth'), record('wxb', today, 'revoked'), record('wxc', today)], NOW);

@@ -1,4 +1,4 @@
-import { freshness, PUBLICATION_WINDOW_MS, RECHECK_INTERVAL_MS } from '../../src/reports/freshness';
+import { awaitsPublication, freshness, PUBLICATION_WINDOW_MS, RECHECK_INTERVAL_MS } from '../../src/reports/freshness';
 import { normalizeRetention, retainReport } from '../../src/reports/retain';
 import { normalizeVisitTrend, visitTrendReport } from '../../src/reports/visit-trend';
 
@@ -58,5 +58,18 @@ describe('freshness: when a stored month is asked again', () => {
     const stale = { ...stored, fetchedAt: JUNE_ENDS + 8 * DAY };
     expect(freshness(retainReport, stale, JUNE_ENDS + 30 * DAY, 'view')).toEqual({ fetch: false, final: false });
     expect(freshness(retainReport, stale, JUNE_ENDS + 30 * DAY, 'sync')).toEqual({ fetch: true, final: false });
+  });
+});
+
+describe('awaitsPublication: what WeChat may still publish within its window', () => {
+  test('an empty answer, or retention without its due key 1, within 7 days of being due; nothing final or not yet due', () => {
+    expect(awaitsPublication(visitTrendReport, { data: emptyTrend, month: '2024-05' }, MAY_ENDS + DAY)).toBe(true);
+    expect(awaitsPublication(visitTrendReport, { data: emptyTrend, month: '2024-05' }, MAY_ENDS + PUBLICATION_WINDOW_MS)).toBe(false);
+    expect(awaitsPublication(visitTrendReport, { data: trend, month: '2024-05' }, MAY_ENDS + DAY)).toBe(false);
+    // Key 1 of May's retention is due when June ends.
+    expect(awaitsPublication(retainReport, { data: keyZero, month: '2024-05' }, MAY_ENDS + DAY)).toBe(false);
+    expect(awaitsPublication(retainReport, { data: keyZero, month: '2024-05' }, JUNE_ENDS + DAY)).toBe(true);
+    expect(awaitsPublication(retainReport, { data: keyZero, month: '2024-05' }, JUNE_ENDS + PUBLICATION_WINDOW_MS)).toBe(false);
+    expect(awaitsPublication(retainReport, { data: complete, month: '2024-05' }, JUNE_ENDS + DAY)).toBe(false);
   });
 });

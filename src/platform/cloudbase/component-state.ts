@@ -13,7 +13,7 @@ function errCodeOf(error: unknown): number | undefined {
 
 function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
-  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt, eventCreateTime } = document as Record<string, unknown>;
+  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt, recheckAt, eventCreateTime } = document as Record<string, unknown>;
   if (typeof authorizerAppid !== 'string' || typeof refreshToken !== 'string' || typeof updatedAt !== 'number') return undefined;
   if (!Array.isArray(funcs) || !funcs.every((id) => Number.isInteger(id))) return undefined;
   if (status !== 'authorized' && status !== 'needs_reauth' && status !== 'revoked') return undefined;
@@ -21,6 +21,7 @@ function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   const record: AuthorizerRecord = { authorizerAppid, refreshToken, funcs: funcs as number[], status, problem, updatedAt };
   // A stamp that is not a plain time counts as never synced: the authorizer is synced again.
   if (typeof syncedAt === 'number' && Number.isFinite(syncedAt)) record.syncedAt = syncedAt;
+  if (typeof recheckAt === 'number' && Number.isFinite(recheckAt)) record.recheckAt = recheckAt;
   if (typeof eventCreateTime === 'number') record.eventCreateTime = eventCreateTime;
   return record;
 }
@@ -163,8 +164,11 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
         }
       }
     },
-    async markSynced(authorizerAppid, syncedAt) {
-      await db.collection(authorizerCollection).where({ _id: authorizerAppid, kind: 'authorizer' }).update({ data: { syncedAt } });
+    async markSynced(authorizerAppid, syncedAt, recheckAt) {
+      await db
+        .collection(authorizerCollection)
+        .where({ _id: authorizerAppid, kind: 'authorizer' })
+        .update({ data: { syncedAt, recheckAt: recheckAt ?? null } });
     },
   };
 }

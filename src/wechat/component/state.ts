@@ -17,6 +17,12 @@ export interface AuthorizerRecord {
    */
   syncedAt?: number;
   /**
+   * Epoch ms after which the authorizer is due again on the same day: set when the sync that stamped it
+   * fetched a month WeChat may still publish (a reply without figures, retention without key 1, within
+   * their window). Undefined otherwise.
+   */
+  recheckAt?: number;
+  /**
    * `CreateTime` of the newest push the record reflects (the `authorized`, `updateauthorized` or
    * `unauthorized` that set its status): Unix time in seconds, by WeChat's clock, unlike `updatedAt`.
    * Absent from documents written before pushes were ordered: they count as older than any push.
@@ -80,8 +86,9 @@ export interface ComponentState {
    */
   listAuthorizers(onUnreadable?: (id: string) => void): Promise<AuthorizerRecord[]>;
   /**
-   * Records that a timer sync completed `authorizerAppid`'s months at `syncedAt` (epoch ms), without
+   * Records that a timer sync completed `authorizerAppid`'s months at `syncedAt` (epoch ms), to be due
+   * again at `recheckAt` (epoch ms) when given, without
    * touching the rest of its document (a push may be changing it). No-op for an unknown authorizer.
    */
-  markSynced(authorizerAppid: string, syncedAt: number): Promise<void>;
+  markSynced(authorizerAppid: string, syncedAt: number, recheckAt?: number): Promise<void>;
 }
