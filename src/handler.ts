@@ -158,6 +158,9 @@ function createRuntime(dependencies: HandlerDependencies) {
   return { now, run, componentState };
 }
 
+/** How many failures the sync's log line names. */
+const LOGGED_FAILURES = 20;
+
 /** The sync function's name, when the platform's context does not give it. */
 const SYNC_FUNCTION_NAME = 'syncMonthlyAnalytics';
 
@@ -275,7 +278,9 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         skipped: summary.skipped,
         failed: summary.failed,
         deferred: summary.deferred,
-        failures: summary.failures.map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
+        // One log line stays readable however many months failed: the first 20, and how many in all.
+        failures: summary.failures.slice(0, LOGGED_FAILURES).map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
+        failuresNotListed: summary.failures.length > LOGGED_FAILURES ? summary.failures.length - LOGGED_FAILURES : undefined,
         authorizers: summary.authorizers?.length,
         authorizersUpToDate: summary.authorizersUpToDate,
         shards: summary.shards,

@@ -115,8 +115,16 @@ export async function syncAuthorizers(
   const stamps = walk.kind === 'daily' || walk.kind === 'shard';
   const shards = walk.kind === 'daily' && fanOut ? planShards(chosen, fanOut) : undefined;
   if (shards && fanOut) {
-    await runShards(shards, chosen, months, perAuthorizer, base, fanOut, summary);
-    return summary;
+    if (base.budget.deadline - SHARD_REPLY_MARGIN_MS - base.now().getTime() >= MIN_SHARD_MS) {
+      await runShards(shards, chosen, months, perAuthorizer, base, fanOut, summary);
+      return summary;
+    }
+    // Too little time left for a shard to do anything: this run walks what it can itself.
+    base.log({
+      level: 'warn',
+      event: 'sync_fan_out_skipped',
+      detail: `under ${MIN_SHARD_MS + SHARD_REPLY_MARGIN_MS} ms were left to start shards; this run walks the authorizers itself. Give the function a time limit of 3 s or more.`,
+    });
   }
   // Stamped with the run's start: the months window is the one of that China-time day.
   const runStartedAt = base.budget.startedAt;
@@ -202,11 +210,8 @@ async function runShards(
   const tally = { started: shards.length, replied: 0, failed: 0 };
   summary.shards = tally;
   const deadline = base.budget.deadline - SHARD_REPLY_MARGIN_MS;
-  if (from === undefined || to === undefined || deadline - base.now().getTime() < MIN_SHARD_MS) {
-    // Too little time left for a shard to do anything: the next run starts them.
+  if (from === undefined || to === undefined) {
     tally.started = 0;
-    summary.deferred += shards.flat().length * perAuthorizer;
-    for (const appid of shards.flat()) summary.authorizers?.push({ appid, status: 'authorized', fetched: 0, skipped: 0, failed: 0, deferred: perAuthorizer });
     return;
   }
   await Promise.all(

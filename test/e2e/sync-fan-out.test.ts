@@ -165,4 +165,15 @@ describe('the third-party sync fanned out over shards', () => {
     expect(reply.data.failures[0]).toMatchObject({ error: { wxErrCode: 48001 }, retryLater: false, appid: expect.stringMatching(/^wx/) });
     expect(stamped(cloud)).toEqual(APPIDS);
   });
+
+  test('with too little time to start shards, the timer run walks the authorizers itself and says so', async () => {
+    setUpPlatform(cloud, APPIDS);
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 1_000 });
+    const reply = replyOf(result);
+    expect(reply.ok).toBe(true);
+    expect(reply.data.fetched).toBeGreaterThan(0);
+    expect(reply.data.shards).toBeUndefined();
+    expect(result.logs.some((line) => line.includes('"sync_fan_out_skipped"'))).toBe(true);
+    expect(cloud.emulator.countCalls({ apiName: INVOKE })).toBe(0);
+  });
 });
