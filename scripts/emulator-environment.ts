@@ -29,31 +29,52 @@ export function componentEnvironment(emulatorUrl: string): Record<string, string
 /** The AppID of the `index`-th emulated authorizer (1-based): `wx` and 16 hex digits. */
 export const emulatedAuthorizerAppid = (index: number): string => `wx${index.toString(16).padStart(16, '0')}`;
 
-/**
- * What `componentEvents` would have stored after WeChat's pushes, written straight into the emulator's
- * database: the newest `component_verify_ticket` and `count` authorizers that granted permission set 18
- * (each also authorised on the emulated platform, with its refresh token). Returns their AppIDs.
- */
-export function seedComponentPlatform(emulator: Emulator, count: number, now: Date): string[] {
-  const put = (collection: string, document: Record<string, unknown> & { _id: string }) => {
-    emulator.database.createCollection(collection);
-    emulator.database.liveCollection(collection).set(documentKey(document._id), document as never);
-  };
+/** An authorizer to seed: its AppID, and what it granted (default set 18) and its status (default authorized). */
+export interface SeededAuthorizer {
+  appid: string;
+  funcs?: number[];
+  status?: 'authorized' | 'needs_reauth' | 'revoked';
+}
+
+function putDocument(emulator: Emulator, collection: string, document: Record<string, unknown> & { _id: string }): void {
+  emulator.database.createCollection(collection);
+  emulator.database.liveCollection(collection).set(documentKey(document._id), document as never);
+}
+
+/** What `componentEvents` stores on a `component_verify_ticket` push at `now`: a new ticket, the newest. */
+export function pushTicket(emulator: Emulator, now: Date): void {
   const { ticket } = emulator.component.issueTicket();
-  put('wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: now.getTime() });
-  const appids = Array.from({ length: count }, (_, index) => emulatedAuthorizerAppid(index + 1));
-  for (const appid of appids) {
-    emulator.component.authorize(appid);
-    put('wechat_authorizers', {
+  putDocument(emulator, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: now.getTime() });
+}
+
+/**
+ * What `componentEvents` stores on each authorisation at `now`, written straight into the emulator's
+ * database; each authorizer is also authorised on the emulated platform (with its refresh token).
+ */
+export function seedAuthorizers(emulator: Emulator, authorizers: readonly (string | SeededAuthorizer)[], now: Date): void {
+  for (const entry of authorizers) {
+    const { appid, funcs = [18], status = 'authorized' } = typeof entry === 'string' ? { appid: entry } : entry;
+    emulator.component.authorize(appid, { funcs });
+    putDocument(emulator, 'wechat_authorizers', {
       _id: appid,
       kind: 'authorizer',
       authorizerAppid: appid,
       refreshToken: emulator.component.refreshToken(appid) ?? '',
-      funcs: [18],
-      status: 'authorized',
+      funcs,
+      status,
       problem: null,
       updatedAt: now.getTime(),
     });
   }
+}
+
+/**
+ * The emulated third-party platform after WeChat's pushes: the newest `component_verify_ticket` and
+ * `count` authorizers that granted permission set 18. Returns their AppIDs.
+ */
+export function seedComponentPlatform(emulator: Emulator, count: number, now: Date): string[] {
+  const appids = Array.from({ length: count }, (_, index) => emulatedAuthorizerAppid(index + 1));
+  pushTicket(emulator, now);
+  seedAuthorizers(emulator, appids, now);
   return appids;
 }

@@ -1,14 +1,10 @@
-import {
-  EMULATOR_COMPONENT_APPID,
-  documentKey,
-  startEmulator,
-} from '@wx-monthly-analytics/cloudbase-emulator';
+import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { createFunctionPool, startWarm } from '@wx-monthly-analytics/function-runner';
 import path from 'path';
 import { parseArgs } from 'util';
 import { performance } from 'perf_hooks';
 import { buildFunctions } from '../build';
-import { componentEnvironment, seedComponentPlatform } from '../emulator-environment';
+import { componentEnvironment, pushTicket, seedComponentPlatform } from '../emulator-environment';
 
 /**
  * `npm run bench:authorizers`: how a third-party platform's daily sync scales. N emulated authorizers,
@@ -83,8 +79,6 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize, dat
     if (latencyMs > 0) emulator.faults.latency(latencyMs);
     if (databaseLatencyMs > 0) emulator.faults.latency(databaseLatencyMs, 'database');
     seedComponentPlatform(emulator, authorizers, clock);
-    const put = (collection: string, document: Record<string, unknown> & { _id: string }) =>
-      emulator.database.liveCollection(collection).set(documentKey(document._id), document as never);
     const sync = await startWarm({
       functionDir: path.resolve(__dirname, '../../cloudfunctions/syncMonthlyAnalytics'),
       contextUrl: emulator.contextUrl('syncMonthlyAnalytics'),
@@ -94,8 +88,7 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize, dat
       for (const scenario of scenarios) {
         clock = scenario.now;
         // WeChat pushes a ticket every 10 minutes: the newest one, as componentEvents stores it.
-        const { ticket } = emulator.component.issueTicket();
-        put('wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: clock.getTime() });
+        pushTicket(emulator, clock);
         emulator.resetCalls();
         const shardsBefore = shards.invocations.length;
         const startedAt = performance.now();

@@ -1,8 +1,5 @@
-import { componentEnvironment } from '../../scripts/emulator-environment';
-import {
-  EMULATOR_COMPONENT_APPID,
-  type Emulator,
-} from '@wx-monthly-analytics/cloudbase-emulator';
+import { type SeededAuthorizer, componentEnvironment, pushTicket, seedAuthorizers } from '../../scripts/emulator-environment';
+import type { Emulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { ADMIN_OPENID, TIMER, type TestCloud, putDocument, replyOf, startTestCloud } from '../helpers/cloud';
 
 // The third-party mode end to end: report calls and the sync for several authorised Mini Programs,
@@ -21,22 +18,9 @@ const componentEnv = (emulator: Emulator) => ({
 });
 
 /** What componentEvents stores on a ticket push and on each authorisation (written here directly). */
-function setUpPlatform(cloud: TestCloud, authorizers: { appid: string; funcs?: number[]; status?: string }[]) {
-  const { ticket } = cloud.emulator.component.issueTicket();
-  putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: NOW.getTime() });
-  for (const { appid, funcs = [18], status = 'authorized' } of authorizers) {
-    cloud.emulator.component.authorize(appid, { funcs });
-    putDocument(cloud, 'wechat_authorizers', {
-      _id: appid,
-      kind: 'authorizer',
-      authorizerAppid: appid,
-      refreshToken: cloud.emulator.component.refreshToken(appid) ?? '',
-      funcs,
-      status,
-      problem: null,
-      updatedAt: NOW.getTime(),
-    });
-  }
+function setUpPlatform(cloud: TestCloud, authorizers: readonly SeededAuthorizer[]) {
+  pushTicket(cloud.emulator, NOW);
+  seedAuthorizers(cloud.emulator, authorizers, NOW);
 }
 
 const admin = { kind: 'miniprogram' as const, openid: ADMIN_OPENID };
@@ -134,35 +118,20 @@ describe('third-party mode, end to end', () => {
     // The next China-time day (10:00 in China is 02:00 UTC), every authorizer is walked again.
     const tomorrow = new Date(NOW.getTime() + 24 * 3600_000);
     cloud.setNow(tomorrow);
-    const { ticket } = cloud.emulator.component.issueTicket();
-    putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: tomorrow.getTime() });
+    pushTicket(cloud.emulator, tomorrow);
     const nextDay = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
     expect(appids(nextDay).sort()).toEqual([A, B, D]);
     expect(nextDay.data).toMatchObject({ fetched: 0, skipped: 72, deferred: 0, authorizersUpToDate: 0 });
   });
 
   test('no ticket yet: the timer run fails after one authorizer, stamps none, and the next run after a push syncs all', async () => {
-    setUpPlatform(cloud, [{ appid: A }, { appid: B }, { appid: D }]);
-    cloud.emulator.database.clear();
-    for (const appid of [A, B, D]) {
-      putDocument(cloud, 'wechat_authorizers', {
-        _id: appid,
-        kind: 'authorizer',
-        authorizerAppid: appid,
-        refreshToken: cloud.emulator.component.refreshToken(appid) ?? '',
-        funcs: [18],
-        status: 'authorized',
-        problem: null,
-        updatedAt: NOW.getTime(),
-      });
-    }
+    seedAuthorizers(cloud.emulator, [A, B, D], NOW);
     const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 });
     expect(result.failed?.errorMessage).toMatch(/component_verify_ticket/);
     const stamped = () => cloud.emulator.database.documents('wechat_authorizers').filter((document) => typeof document.syncedAt === 'number').length;
     expect(stamped()).toBe(0);
     // The ticket arrives; the next run of the same day walks all three again.
-    const { ticket } = cloud.emulator.component.issueTicket();
-    putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: NOW.getTime() });
+    pushTicket(cloud.emulator, NOW);
     const next = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
     expect(next.data).toMatchObject({ fetched: 72, failed: 0, deferred: 0, authorizersUpToDate: 0 });
     expect(stamped()).toBe(3);
@@ -205,8 +174,7 @@ describe('third-party mode, end to end', () => {
     // An hour on, WeChat has the figures: the same day's run fetches them and stamps A for the day.
     cloud.emulator.clearOverrides();
     cloud.setNow(new Date(early.getTime() + 61 * 60_000));
-    const { ticket } = cloud.emulator.component.issueTicket();
-    putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: early.getTime() + 61 * 60_000 });
+    pushTicket(cloud.emulator, new Date(early.getTime() + 61 * 60_000));
     const later = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 }));
     expect(later.data.authorizers).toEqual([expect.objectContaining({ appid: A, fetched: 1, deferred: 0 })]);
     expect(stored()).toMatchObject({ recheckAt: null });

@@ -1,6 +1,6 @@
-import { componentEnvironment } from '../../scripts/emulator-environment';
-import { EMULATOR_COMPONENT_APPID, type Emulator } from '@wx-monthly-analytics/cloudbase-emulator';
-import { ADMIN_OPENID, RETAIN_API, TIMER, TREND_API, type TestCloud, putDocument, replyOf, startTestCloud } from '../helpers/cloud';
+import { componentEnvironment, emulatedAuthorizerAppid, pushTicket, seedAuthorizers } from '../../scripts/emulator-environment';
+import type { Emulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { ADMIN_OPENID, RETAIN_API, TIMER, TREND_API, type TestCloud, replyOf, startTestCloud } from '../helpers/cloud';
 
 // The third-party sync fanned out over invocations of itself: the timer run starts one shard per group
 // of ANALYTICS_SYNC_SHARD_SIZE authorizers with cloud.callFunction, through the real wx-server-sdk, the
@@ -8,28 +8,14 @@ import { ADMIN_OPENID, RETAIN_API, TIMER, TREND_API, type TestCloud, putDocument
 const NOW = new Date('2024-06-15T02:00:00Z');
 const TIMER_EVENT = { Type: 'Timer', TriggerName: 'dailyMonthlyAnalyticsSync', Time: '2024-06-15T02:00:00Z', Message: '' };
 const LIMIT_MS = 15_000;
-const appidOf = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;
-const APPIDS = [1, 2, 3, 4, 5].map(appidOf);
+const APPIDS = [1, 2, 3, 4, 5].map(emulatedAuthorizerAppid);
 const INVOKE = 'functions.invokeFunction';
 
 const componentEnv = (emulator: Emulator) => ({ ...componentEnvironment(emulator.url), ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID });
 
 function setUpPlatform(cloud: TestCloud, appids: readonly string[]) {
-  const { ticket } = cloud.emulator.component.issueTicket();
-  putDocument(cloud, 'wechat_tokens', { _id: `component_verify_ticket_${EMULATOR_COMPONENT_APPID}`, kind: 'ticket', ticket, createdAt: NOW.getTime() });
-  for (const appid of appids) {
-    cloud.emulator.component.authorize(appid);
-    putDocument(cloud, 'wechat_authorizers', {
-      _id: appid,
-      kind: 'authorizer',
-      authorizerAppid: appid,
-      refreshToken: cloud.emulator.component.refreshToken(appid) ?? '',
-      funcs: [18],
-      status: 'authorized',
-      problem: null,
-      updatedAt: NOW.getTime(),
-    });
-  }
+  pushTicket(cloud.emulator, NOW);
+  seedAuthorizers(cloud.emulator, appids, NOW);
 }
 
 const datacubeCalls = (cloud: TestCloud) => cloud.emulator.countCalls({ apiName: RETAIN_API }) + cloud.emulator.countCalls({ apiName: TREND_API });

@@ -2,6 +2,7 @@ import type { ArchiveStore } from '../../archive/store';
 import { ARCHIVE_SCHEMA_VERSION, archiveId, leaseId } from '../../archive/store';
 import { isPlainObject } from '../../reports/numbers';
 import type { YearMonth } from '../../dates';
+import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
 
 /** The part of `wx-server-sdk`'s database the archive uses. */
 export interface CloudDatabase {
@@ -24,14 +25,8 @@ export interface CloudDatabase {
   createCollection(name: string): Promise<unknown>;
 }
 
-const COLLECTION_NOT_EXIST = -502005;
 /** The longest a lease can rightly last: a cloud function's longest time limit (900 s) and a minute, in ms. */
 const MAX_LEASE_MS = 961_000;
-
-function errCodeOf(error: unknown): number | undefined {
-  const code = (error as { errCode?: unknown } | null)?.errCode;
-  return typeof code === 'number' ? code : undefined;
-}
 
 /**
  * The archive in the CloudBase database: collection `collection`, created on first write when

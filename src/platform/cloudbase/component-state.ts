@@ -1,15 +1,10 @@
 import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../../wechat/component';
 import type { CloudDatabase } from './archive';
+import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
 
-const COLLECTION_NOT_EXIST = -502005;
 /** Rounds of an ordered write (a conditional update, then a read) before a document that keeps changing fails the push. */
 const ORDERED_WRITE_ATTEMPTS = 4;
 const PAGE = 1000;
-
-function errCodeOf(error: unknown): number | undefined {
-  const code = (error as { errCode?: unknown } | null)?.errCode;
-  return typeof code === 'number' ? code : undefined;
-}
 
 function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;

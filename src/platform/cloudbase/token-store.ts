@@ -1,14 +1,9 @@
 import type { TokenRecord, TokenStore } from '../../wechat/https';
 import type { CloudDatabase } from './archive';
+import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
 
-const COLLECTION_NOT_EXIST = -502005;
 /** The longest a refresh lease can rightly last, in ms: leases are a few seconds; a minute is generous. */
 const MAX_LEASE_MS = 60_000;
-
-function errCodeOf(error: unknown): number | undefined {
-  const code = (error as { errCode?: unknown } | null)?.errCode;
-  return typeof code === 'number' ? code : undefined;
-}
 
 function toRecord(document: unknown): TokenRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
