@@ -49,6 +49,8 @@ export function deadlineOf(context: InvocationContext | undefined, startedAt: nu
 }
 
 interface Invocation {
+  /** What the platform says of the caller (never the event). */
+  caller: CallerContext;
   principal: Principal;
   config: AnalyticsConfig;
   budget: TimeBudget;
@@ -97,6 +99,7 @@ function createRuntime(dependencies: HandlerDependencies) {
     });
     const client = withRetry(transport, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
     return {
+      caller,
       principal,
       config: current,
       budget,
@@ -227,11 +230,11 @@ export function createReportHandler<Data>(report: ReportDefinition<Data>, depend
 export function createSyncHandler(reports: readonly ReportDefinition<unknown>[], dependencies: HandlerDependencies) {
   const runtime = createRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<SyncReply> {
-    const work = async ({ principal, config, budget, monthly }: Invocation, timer: boolean, log: Log): Promise<SyncReply> => {
+    const work = async ({ caller, principal, config, budget, monthly }: Invocation, timer: boolean, log: Log): Promise<SyncReply> => {
       const now = runtime.now();
       const state = runtime.componentState(config);
       // One of the shards a timer run started (see sync/fan-out.ts): its event says which authorizers.
-      const shardRun = timer && hasShard(event) && isTimerChain(dependencies.cloud.getWXContext());
+      const shardRun = timer && hasShard(event) && isTimerChain(caller);
       const { appid, rest } = takeAppid(timer ? {} : event, config, false);
       if (appid !== null) authorizeAppid(principal, appid, config);
       if (appid === null && principal.kind === 'admin' && config.adminScopes.has(principal.openid)) {

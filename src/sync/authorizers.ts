@@ -111,8 +111,9 @@ export async function syncAuthorizers(
     return summary;
   }
   const { chosen, upToDate } = picked;
-  if (walk.kind === 'daily' || walk.kind === 'shard') summary.authorizersUpToDate = upToDate;
+  // The timer's walks (daily, or a shard of it) skip and stamp; an admin's backfill does neither.
   const stamps = walk.kind === 'daily' || walk.kind === 'shard';
+  if (stamps) summary.authorizersUpToDate = upToDate;
   const shards = walk.kind === 'daily' && fanOut ? planShards(chosen, fanOut) : undefined;
   if (shards && fanOut) {
     if (base.budget.deadline - SHARD_REPLY_MARGIN_MS - base.now().getTime() >= MIN_SHARD_MS) {
@@ -141,11 +142,7 @@ export async function syncAuthorizers(
     const observed = { awaitingPublication: 0 };
     const result = await syncArchive(reports, months, { ...base, appid: authorizer.authorizerAppid, stopped: new Map() }, observed);
     Object.assign(entry, { fetched: result.fetched, skipped: result.skipped, failed: result.failed, deferred: result.deferred });
-    summary.fetched += result.fetched;
-    summary.skipped += result.skipped;
-    summary.failed += result.failed;
-    summary.deferred += result.deferred;
-    summary.failures.push(...result.failures.map((failure) => ({ ...failure, appid: authorizer.authorizerAppid })));
+    addSummary(summary, { ...result, failures: result.failures.map((failure) => ({ ...failure, appid: authorizer.authorizerAppid })) });
     if (result.failures.some(isPlatformFailure)) {
       // The platform's own problem (its ticket, its secret): every other authorizer would fail alike.
       // The walk stops here; the rest wait for a run after it is fixed, and the run fails (see the handler).
@@ -207,13 +204,10 @@ async function runShards(
   }
   const from = months[0];
   const to = months[months.length - 1];
+  if (from === undefined || to === undefined) return; // no month to sync: no shard to start
   const tally = { started: shards.length, replied: 0, failed: 0 };
   summary.shards = tally;
   const deadline = base.budget.deadline - SHARD_REPLY_MARGIN_MS;
-  if (from === undefined || to === undefined) {
-    tally.started = 0;
-    return;
-  }
   await Promise.all(
     shards.map(async (appids, index) => {
       try {
