@@ -237,7 +237,7 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
       const shardRun = timer && hasShard(event) && isTimerChain(caller);
       const { appid, rest } = takeAppid(timer ? {} : event, config, false);
       if (appid !== null) authorizeAppid(principal, appid, config);
-      if (appid === null && principal.kind === 'admin' && config.adminScopes.has(principal.openid)) {
+      if (appid === null && principal.kind === 'admin' && config.transport === 'component' && config.adminScopes.has(principal.openid)) {
         throw invalidArgument('This admin may sync only its own Mini Programs: send { appid } with the backfill.');
       }
       let months: YearMonth[];

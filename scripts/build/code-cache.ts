@@ -102,9 +102,13 @@ const script = new vm.Script(wrap(source), { filename: STACK_NAME, cachedData: c
 script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
 const status = cachedData === undefined ? 'none' : cachedData === null ? 'skipped' : script.cachedDataRejected ? 'rejected' : 'accepted';
 Object.defineProperty(module.exports, '${CODE_CACHE_STATUS}', { value: status });
+// Only npm run build sets CODE_CACHE_OUTPUT; anywhere else a failed write must not fail the function
+// (the build checks that the file was written).
 if (process.env.CODE_CACHE_OUTPUT) {
-  const payload = script.createCachedData();
-  fs.writeFileSync(process.env.CODE_CACHE_OUTPUT, Buffer.concat([Buffer.from(header, 'latin1'), sha256(payload), payload]));
+  try {
+    const payload = script.createCachedData();
+    fs.writeFileSync(process.env.CODE_CACHE_OUTPUT, Buffer.concat([Buffer.from(header, 'latin1'), sha256(payload), payload]));
+  } catch {}
 }
 `;
 }

@@ -108,6 +108,7 @@ export async function syncAuthorizers(
     if (walk.kind !== 'shard' || !(error instanceof AnalyticsError) || error.code !== 'DEADLINE_EXCEEDED') throw error;
     base.log({ level: 'warn', event: 'sync_shard_out_of_time', authorizers: walk.appids.length });
     summary.deferred = walk.appids.length * perAuthorizer;
+    for (const appid of walk.appids) summary.authorizers?.push(deferredEntry(appid, perAuthorizer));
     return summary;
   }
   const { chosen, upToDate } = picked;
@@ -159,6 +160,11 @@ export async function syncAuthorizers(
     }
   }
   return summary;
+}
+
+/** What a run says of an authorizer it handed on, or had no time for: all its months deferred. */
+function deferredEntry(appid: string, deferred: number): AuthorizerSyncSummary {
+  return { appid, status: 'authorized', fetched: 0, skipped: 0, failed: 0, deferred };
 }
 
 /**
@@ -218,7 +224,7 @@ async function runShards(
         const late = error instanceof AnalyticsError && error.code === 'DEADLINE_EXCEEDED';
         if (!late) tally.failed += 1;
         summary.deferred += appids.length * perAuthorizer;
-        for (const appid of appids) summary.authorizers?.push({ appid, status: 'authorized', fetched: 0, skipped: 0, failed: 0, deferred: perAuthorizer });
+        for (const appid of appids) summary.authorizers?.push(deferredEntry(appid, perAuthorizer));
         base.log({ level: late ? 'warn' : 'error', event: late ? 'sync_shard_late' : 'sync_shard_failed', shard: index + 1, of: shards.length, authorizers: appids.length, error: describe(error) });
       }
     }),

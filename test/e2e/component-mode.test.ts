@@ -183,10 +183,13 @@ describe('third-party mode, end to end', () => {
   test('an authorizer document that cannot be read is named in a warning on every run', async () => {
     setUpPlatform(cloud, [{ appid: A }]);
     putDocument(cloud, 'wechat_authorizers', { _id: B, kind: 'authorizer', authorizerAppid: B, refreshToken: 'x', funcs: [18], status: 'authorized', problem: null, updatedAt: 'yesterday' });
+    // Stored under C, but naming D: read as D, it would be synced and stamped as D, and C never.
+    putDocument(cloud, 'wechat_authorizers', { _id: C, kind: 'authorizer', authorizerAppid: D, refreshToken: 'x', funcs: [18], status: 'authorized', problem: null, updatedAt: 0 });
     const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER, rawEvent: TIMER_EVENT, timeoutMs: 20_000 });
     expect(replyOf(result).data.authorizers.map((entry: { appid: string }) => entry.appid)).toEqual([A]);
     const warning = result.logs.find((line) => line.includes('"authorizer_unreadable"'));
     expect(warning).toContain(B);
+    expect(warning).toContain(C);
   });
 
   test('the whole flow: ticket push, authorisation push, a report call for that Mini Program, the sync', async () => {
@@ -215,6 +218,16 @@ describe('third-party mode, end to end', () => {
       const reply = replyOf(await plain.invoke('getMonthlyRetain', { caller: admin, data: { appid: A, month: '2024-05' } }));
       expect(reply).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/third-party mode/) } });
       expect(plain.emulator.calls).toHaveLength(0);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test('outside the third-party mode an admin entry with Mini Programs still backfills its own Mini Program', async () => {
+    const plain = await startTestCloud({ now: NOW, env: { ANALYTICS_ADMIN_OPENIDS: `${SCOPED}@${A}` } });
+    try {
+      const reply = replyOf(await plain.invoke('syncMonthlyAnalytics', { caller: scoped, data: { months: 1 }, timeoutMs: 20_000 }));
+      expect(reply).toMatchObject({ ok: true, data: { fetched: 2, deferred: 0 } });
     } finally {
       await plain.close();
     }

@@ -136,6 +136,7 @@ describe('the third-party sync fanned out over shards', () => {
     const chain = { kind: 'function' as const, source: 'wx_trigger,scf' };
     const result = await cloud.invoke('syncMonthlyAnalytics', { caller: chain, data: shardRequest(APPIDS, NOW.getTime() - 50), timeoutMs: LIMIT_MS });
     expect(replyOf(result)).toMatchObject({ ok: true, data: { fetched: 0, failed: 0, deferred: 120 } });
+    expect(replyOf(result).data.authorizers.map((entry: { appid: string; deferred: number }) => `${entry.appid}:${entry.deferred}`)).toEqual(APPIDS.map((appid) => `${appid}:24`));
     expect(datacubeCalls(cloud)).toBe(0);
   });
 

@@ -8,8 +8,10 @@ const PAGE = 1000;
 
 function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
-  const { authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt, recheckAt, eventCreateTime } = document as Record<string, unknown>;
+  const { _id, authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt, recheckAt, eventCreateTime } = document as Record<string, unknown>;
   if (typeof authorizerAppid !== 'string' || typeof refreshToken !== 'string' || typeof updatedAt !== 'number') return undefined;
+  // Stored under its own AppID: a document that names another would be synced, and stamped, as that one.
+  if (_id !== undefined && _id !== authorizerAppid) return undefined;
   if (!Array.isArray(funcs) || !funcs.every((id) => Number.isInteger(id))) return undefined;
   if (status !== 'authorized' && status !== 'needs_reauth' && status !== 'revoked') return undefined;
   if (problem !== null && typeof problem !== 'number') return undefined;
