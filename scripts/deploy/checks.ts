@@ -7,7 +7,7 @@ import semver from 'semver';
 import { TimerTrigger, parseFunctionConfig, readProjectConfig } from './config';
 import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
 import { FolderContents, UPLOADED_FILES, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
-import { CODE_CACHE_FILES, bundleMatchesItsBuild, corruptCodeCache } from '../build/code-cache';
+import { BUILT_FILES } from '../build/loader';
 
 const run = promisify(execFile);
 
@@ -120,9 +120,7 @@ export function satisfiesVersion(version: string, range: string): boolean | unde
  *   come from the repository, as the cloud's install of the same version provides them). Relative paths
  *   resolve inside the copy, the process has no NODE_PATH, and the check refuses to run under a temp dir
  *   with a node_modules above it, so a require of a file outside the folder or of an unlisted package
- *   fails as it would in the cloud. A built function (index.js loading bundle.js through bundle.cache) is
- *   loaded three times: with its cache (which V8 must not reject), with the cache corrupted and without
- *   it (both must load as well, compiled from source);
+ *   fails as it would in the cloud (a built function is index.js loading bundle.js);
  * - files: nothing but the uploaded files (UPLOADED_FILES) and TypeScript sources is in the folder.
  */
 export async function checkFunction(functionDir: string, options: CheckFunctionOptions = {}): Promise<FunctionCheckResult> {
@@ -164,7 +162,7 @@ export async function checkFunction(functionDir: string, options: CheckFunctionO
     fail('load', 'index.js', `it is missing: ${fix}`);
     skip('permissions');
   } else {
-    const bundleFile = path.join(dir, CODE_CACHE_FILES.bundle);
+    const bundleFile = path.join(dir, BUILT_FILES.bundle);
     result.calledApis = scanOpenApiCalls([indexFile, bundleFile].filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8')).join('\n'));
     if (!configReadable) skip('permissions');
     else {
@@ -221,43 +219,10 @@ async function checkLoads(dir: string, options: CheckFunctionOptions): Promise<{
       : linkDependencies(copy, dependencies, options.packagesFrom ?? REPOSITORY_ROOT);
     if (provided.length > 0) return provided;
     const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
-    const loaded = await loadInCleanProcess(copy, workDir, timeoutMs);
-    if (loaded.problems.length > 0 || !existsSync(path.join(copy, CODE_CACHE_FILES.cache))) return loaded.problems;
-    if (!bundleMatchesItsBuild(copy)) {
-      return [{ file: CODE_CACHE_FILES.bundle, message: 'changed after the build (its build stamp no longer matches): its cache would run the old code; run npm run build again, never edit bundle.js' }];
-    }
-    return [...cacheProblems(loaded.codeCache), ...(await checkLoadsWithoutCache(copy, workDir, timeoutMs))];
+    return await loadInCleanProcess(copy, workDir, timeoutMs);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-/** What is wrong when the loader, with its own build's cache, reports `status` (from the probe). */
-function cacheProblems(status: string | undefined): { file: string; message: string }[] {
-  if (status === 'accepted' || status === 'skipped') return [];
-  const found = status === 'rejected' ? 'V8 rejected it although it names this build and V8' : `the loader reported ${status ?? 'nothing'}`;
-  return [{ file: CODE_CACHE_FILES.cache, message: `${found}: run npm run build again` }];
-}
-
-/**
- * Loads the copy again with a corrupt bundle.cache (V8 must reject it and the function compile from
- * source) and with none: both must load as well, without using the cache.
- */
-async function checkLoadsWithoutCache(copy: string, workDir: string, timeoutMs: number): Promise<{ file: string; message: string }[]> {
-  const problems: { file: string; message: string }[] = [];
-  const variants: [string, () => void][] = [
-    ['with a corrupt bundle.cache', () => corruptCodeCache(copy)],
-    ['without bundle.cache', () => rmSync(path.join(copy, CODE_CACHE_FILES.cache))],
-  ];
-  for (const [variant, change] of variants) {
-    change();
-    const loaded = await loadInCleanProcess(copy, workDir, timeoutMs);
-    problems.push(...loaded.problems.map((problem) => ({ ...problem, message: `${variant}: ${problem.message}` })));
-    if (loaded.problems.length === 0 && loaded.codeCache === 'accepted') {
-      problems.push({ file: CODE_CACHE_FILES.cache, message: `${variant}, the loader still reported the cache accepted: rebuild (npm run build)` });
-    }
-  }
-  return problems;
 }
 
 function ancestorNodeModules(dir: string): string[] {
@@ -330,8 +295,6 @@ async function installDependencies(
 interface LoadOutcome {
   loaded: boolean;
   mainType?: string;
-  /** What the loader of a built function did with bundle.cache (module.exports.codeCache). */
-  codeCache?: string;
   code?: string;
   message?: string;
   requireStack?: string[];
@@ -342,7 +305,7 @@ const [file, resultFile] = process.argv.slice(1);
 let outcome;
 try {
   const exported = require(file);
-  outcome = { loaded: true, mainType: typeof (exported && exported.main), codeCache: exported && exported.codeCache };
+  outcome = { loaded: true, mainType: typeof (exported && exported.main) };
 } catch (error) {
   outcome = { loaded: false, code: error && error.code, message: String((error && error.message) || error), requireStack: (error && error.requireStack) || [] };
 }
@@ -350,9 +313,9 @@ require('fs').writeFileSync(resultFile, JSON.stringify(outcome));
 process.exit(0);
 `;
 
-async function loadInCleanProcess(copy: string, workDir: string, timeoutMs: number): Promise<{ problems: { file: string; message: string }[]; codeCache?: string }> {
+async function loadInCleanProcess(copy: string, workDir: string, timeoutMs: number): Promise<{ file: string; message: string }[]> {
   const outcome = await loadOutcome(copy, workDir, timeoutMs);
-  return 'problems' in outcome ? outcome : { problems: loadProblems(copy, outcome), codeCache: outcome.codeCache };
+  return 'problems' in outcome ? outcome.problems : loadProblems(copy, outcome);
 }
 
 async function loadOutcome(copy: string, workDir: string, timeoutMs: number): Promise<LoadOutcome | { problems: { file: string; message: string }[] }> {
@@ -380,6 +343,9 @@ function loadProblems(copy: string, outcome: LoadOutcome): { file: string; messa
   const missing = /Cannot find module '([^']+)'/.exec(reason)?.[1];
   const requiredBy = outcome.requireStack?.[0];
   if (outcome.code === 'MODULE_NOT_FOUND' && missing !== undefined && requiredBy === indexFile) {
+    if (missing === `./${BUILT_FILES.bundle}`) {
+      return [{ file: BUILT_FILES.bundle, message: 'it is missing: the loader index.js loads it; run npm run build (it writes both)' }];
+    }
     if (missing.startsWith('.') || path.isAbsolute(missing)) {
       return [{
         file: 'index.js',

@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { buildFunctions } from '../../scripts/build';
-import { corruptCodeCache } from '../../scripts/build/code-cache';
 import { stageFunction } from '../../scripts/deploy/stage';
 import { runCheckCommand } from '../../scripts/check';
 import { CheckProblem, FunctionCheckResult, checkFunction, checkFunctions, checkProject, formatCheckReport } from '../../scripts/deploy/checks';
@@ -69,7 +68,7 @@ describe('checkFunction on the broken fixtures', () => {
   it('fails a require of a file outside the folder, which loads in place', async () => {
     expect(() => require(path.join(FIXTURE_FUNCTIONS, 'requires-outside'))).not.toThrow();
     expect(problemLines(await checkFixture('requires-outside'))).toEqual([
-      'load index.js: it requires "../../lib/helper", which is not uploaded (only index.js, bundle.js, bundle.cache, config.json, package.json are): bundle it into index.js (npm run build bundles what index.ts imports)',
+      'load index.js: it requires "../../lib/helper", which is not uploaded (only index.js, bundle.js, config.json, package.json are): bundle it into index.js (npm run build bundles what index.ts imports)',
     ]);
   });
 
@@ -83,7 +82,7 @@ describe('checkFunction on the broken fixtures', () => {
   it('fails a stray file', async () => {
     const result = await checkFixture('stray-file');
     expect(problemLines(result)).toEqual([
-      'files notes.md: move it out of the folder or delete it: only index.js, bundle.js, bundle.cache, config.json, package.json reach the cloud',
+      'files notes.md: move it out of the folder or delete it: only index.js, bundle.js, config.json, package.json reach the cloud',
     ]);
     expect(result.contents.stray).toEqual(['notes.md']);
   });
@@ -297,7 +296,7 @@ describe('npm run check', () => {
   });
 });
 
-describe('checkFunction on a built function with a code cache', () => {
+describe('checkFunction on a built function', () => {
   let scratch: string;
   const copyOfBuilt = (label: string) => {
     const dir = path.join(scratch, label, 'getMonthlyRetain');
@@ -306,41 +305,24 @@ describe('checkFunction on a built function with a code cache', () => {
   };
 
   beforeAll(() => {
-    scratch = mkdtempSync(path.join(os.tmpdir(), 'check-code-cache-'));
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'check-built-'));
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('passes the built folder: it loads with its cache, with a corrupt one and without one', async () => {
+  it('passes the built folder: the loader and its bundle, nothing else', async () => {
     const result = await checkFunction(copyOfBuilt('as-built'));
     expect(result.problems).toEqual([]);
-    expect(result.contents.uploaded).toEqual(['bundle.cache', 'bundle.js', 'config.json', 'index.js', 'package.json']);
+    expect(result.contents.uploaded).toEqual(['bundle.js', 'config.json', 'index.js', 'package.json']);
     expect(result.calledApis).toEqual(['analysis.getMonthlyRetain']);
   });
 
-  it('fails a cache that V8 rejects although it names this build', async () => {
-    const dir = copyOfBuilt('rejected');
-    corruptCodeCache(dir);
-    expect(problemLines(await checkFunction(dir))).toEqual(['load bundle.cache: V8 rejected it although it names this build and V8: run npm run build again']);
-  });
-
-  it('fails a bundle.js edited after the build, even when its length is the same', async () => {
-    const dir = copyOfBuilt('edited');
-    const bundle = path.join(dir, 'bundle.js');
-    const text = readFileSync(bundle, 'latin1');
-    expect(text).toContain('"2017-01"');
-    writeFileSync(bundle, text.replace('"2017-01"', '"2020-01"'), 'latin1');
+  it('fails a folder whose loader finds no bundle', async () => {
+    const dir = copyOfBuilt('no-bundle');
+    rmSync(path.join(dir, 'bundle.js'));
+    // The APIs it calls are read from bundle.js too: without it, config.json seems to grant one too many.
     expect(problemLines(await checkFunction(dir))).toEqual([
-      'load bundle.js: changed after the build (its build stamp no longer matches): its cache would run the old code; run npm run build again, never edit bundle.js',
-    ]);
-  });
-
-  it('fails a folder that loads only with its cache', async () => {
-    const dir = copyOfBuilt('cache-only');
-    const loader = path.join(dir, 'index.js');
-    writeFileSync(loader, `${readFileSync(loader, 'latin1')}if (module.exports.codeCache !== 'accepted') throw new Error('no usable cache');\n`);
-    expect(problemLines(await checkFunction(dir))).toEqual([
-      'load index.js: with a corrupt bundle.cache: it fails to load in a clean Node process (no usable cache): fix that error, or move the work into main',
-      'load index.js: without bundle.cache: it fails to load in a clean Node process (no usable cache): fix that error, or move the work into main',
+      'permissions config.json: remove "analysis.getMonthlyRetain" from permissions.openapi: index.js never calls it',
+      'load bundle.js: it is missing: the loader index.js loads it; run npm run build (it writes both)',
     ]);
   });
 });

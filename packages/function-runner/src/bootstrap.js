@@ -2,6 +2,8 @@
 'use strict';
 /*
  * The function process: plays the SCF Node.js runtime for one cloud function.
+ * Written in the syntax of Node.js 8.9 (no optional chaining, `??` or `catch {`), the oldest runtime a
+ * CloudBase function can be on, so that a function can be run on every runtime it may meet.
  * Started by function-process.ts with child_process.fork (IPC, cwd = the function folder);
  * it receives `invoke` messages one at a time and answers with `log` and `done` messages.
  */
@@ -26,10 +28,16 @@ let loadedModule;
 let current;
 let clockOffsetMs = 0;
 
+/** The process's peak resident set so far, in bytes (process.resourceUsage() came with Node 12.6). */
+function peakRssBytes() {
+  return process.resourceUsage ? process.resourceUsage().maxRSS * 1024 : process.memoryUsage().rss;
+}
+
 /** @param {ChildMessage} message @param {() => void} [afterSend] */
 function send(message, afterSend) {
-  if (!process.connected || !process.send) return afterSend?.();
-  process.send(message, undefined, undefined, () => afterSend?.());
+  const after = () => (afterSend ? afterSend() : undefined);
+  if (!process.connected || !process.send) return after();
+  process.send(message, undefined, undefined, after);
 }
 
 /**
@@ -53,12 +61,12 @@ FakeDate.now = () => RealDate.now() + clockOffsetMs;
 /** @param {number} nowMs */
 function installClock(nowMs) {
   clockOffsetMs = nowMs - RealDate.now();
-  globalThis.Date = FakeDate;
+  global.Date = FakeDate;
 }
 
 function restoreClock() {
   clockOffsetMs = 0;
-  globalThis.Date = RealDate;
+  global.Date = RealDate;
 }
 
 /** @param {'stdout' | 'stderr'} streamName */
@@ -88,8 +96,9 @@ function describeFailure(error) {
   }
   let errorMessage;
   try {
-    errorMessage = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
-  } catch {
+    const json = typeof error === 'string' ? error : JSON.stringify(error);
+    errorMessage = json === undefined ? String(error) : json;
+  } catch (_) {
     errorMessage = String(error);
   }
   return { errorMessage, errorType: typeof error };
@@ -98,7 +107,8 @@ function describeFailure(error) {
 /** @param {unknown} reply @returns {InvocationOutcome} */
 function serializeReply(reply) {
   try {
-    return { kind: 'reply', replyJson: JSON.stringify(reply === undefined ? null : reply) ?? 'null' };
+    const replyJson = JSON.stringify(reply === undefined ? null : reply);
+    return { kind: 'reply', replyJson: replyJson === undefined ? 'null' : replyJson };
   } catch (error) {
     return { kind: 'failed', failure: describeFailure(error) };
   }
@@ -117,7 +127,7 @@ function finish(outcome, exiting) {
     invocationId: invocation.plan.invocationId,
     outcome,
     durationMs: performance.now() - invocation.startedAt,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    maxRssBytes: peakRssBytes(),
     exiting,
   };
   if (invocation.loadMs !== undefined) done.loadMs = invocation.loadMs;
@@ -179,7 +189,7 @@ function onUncaught(error) {
   if (current && !current.finished) {
     finish({ kind: 'failed', failure: describeFailure(error) }, true);
   } else {
-    realWrites.stderr(`Uncaught exception outside an invocation: ${describeFailure(error).stackTrace ?? String(error)}\n`);
+    realWrites.stderr(`Uncaught exception outside an invocation: ${describeFailure(error).stackTrace || String(error)}\n`);
     process.exit(1);
   }
 }
@@ -190,14 +200,14 @@ process.on('uncaughtException', onUncaught);
 process.on('unhandledRejection', onUncaught);
 process.on('disconnect', () => process.exit(0));
 process.on('message', (/** @type {import('./protocol').InvokeMessage} */ message) => {
-  if (message?.type !== 'invoke') return;
+  if (!message || message.type !== 'invoke') return;
   if (current) {
     send({
       type: 'done',
       invocationId: message.plan.invocationId,
       outcome: { kind: 'failed', failure: { errorMessage: 'another invocation is still running', errorType: 'RuntimeBusy' } },
       durationMs: 0,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      maxRssBytes: peakRssBytes(),
       exiting: false,
     });
     return;

@@ -52,6 +52,7 @@ export class FunctionProcess {
     const child = fork(BOOTSTRAP_PATH, [], {
       cwd: deployment.functionDir,
       env: processEnvironment(deployment),
+      execPath: deployment.nodePath,
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

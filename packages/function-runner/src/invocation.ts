@@ -38,6 +38,7 @@ export interface ResolvedDeployment {
   env: Record<string, string>;
   envId: string;
   appid: string;
+  nodePath: string;
 }
 
 /** Fills a deployment's defaults and makes its folder absolute. */
@@ -50,6 +51,7 @@ export function resolveDeployment(deployment: FunctionDeployment): ResolvedDeplo
     env: { ...deployment.env },
     envId: deployment.envId ?? DEFAULT_ENV_ID,
     appid: deployment.appid ?? DEFAULT_APPID,
+    nodePath: deployment.nodePath ?? process.execPath,
   };
 }
 

@@ -72,6 +72,11 @@ export interface FunctionDeployment {
   envId?: string;
   /** The Mini Program AppID given to Mini Program callers without one, default 'wx0000000000000000'. */
   appid?: string;
+  /**
+   * The `node` binary the function process runs on, as the function's runtime: default the Node running
+   * the caller. `@wx-monthly-analytics/cloudbase-runtimes` installs the binaries of CloudBase's runtimes.
+   */
+  nodePath?: string;
 }
 
 export interface WarmInstance {
