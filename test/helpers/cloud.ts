@@ -53,6 +53,8 @@ export interface TestCloudOptions {
    * answer for a missing function.
    */
   nestedCalls?: boolean | NestedCallsOptions;
+  /** The `node` binary every function runs on, as its runtime (runtimeBinary of cloudbase-runtimes); default this Node. */
+  nodePath?: string;
 }
 
 /** The emulator and warm instances of the built functions, with one clock for both. */
@@ -102,6 +104,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
       env: envOf,
       timeoutMs: (name) => nested.timeoutMs?.[name],
       now: () => now,
+      ...(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
       ...(nested.maxInstancesPerFunction === undefined ? {} : { maxInstancesPerFunction: nested.maxInstancesPerFunction }),
     });
   const emulator = await startEmulator({ functionsRoot, now: () => now, ...(nestedCalls ? { invokeFunction: nestedCalls.invokeFunction } : {}) });
@@ -110,6 +113,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
     functionDir: path.join(functionsRoot, name),
     contextUrl: emulator.contextUrl(name),
     env: envOf(name),
+    ...(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
   });
   const warm = new Map<AnyFunctionName, Promise<WarmInstance>>();
   const instance = (name: AnyFunctionName) => {

@@ -72,6 +72,8 @@ export async function installRuntime(runtime: CloudBaseRuntime, dir = runtimesDi
     const unpacked = path.join(scratch, 'unpacked');
     mkdirSync(unpacked);
     await run('tar', ['-xzf', tarball, '-C', unpacked], { timeout: 300_000 });
+    // Only the binary is run: Node's headers, man pages and changelog are a third of the tarball.
+    for (const unused of ['include', 'share', 'CHANGELOG.md']) rmSync(path.join(unpacked, 'package', unused), { recursive: true, force: true });
     const version = await printedVersion(path.join(unpacked, 'package', 'bin', 'node')).catch((error: Error) => `(${error.message})`);
     if (version !== `v${runtime.version}`) throw new RuntimeInstallError(`${spec}: the binary answered ${version}, not v${runtime.version}`, runtime);
     rmSync(path.join(dir, runtime.version), { recursive: true, force: true });

@@ -44,6 +44,8 @@ export interface FunctionPoolOptions {
   maxInstancesPerFunction?: number;
   /** TCB_ENV / SCF_NAMESPACE of the functions, default 'local-env'. */
   envId?: string;
+  /** The `node` binary the functions run on (`FunctionDeployment.nodePath`); default the caller's Node. */
+  nodePath?: string;
 }
 
 /** What a pool ran: one entry per invocation. */
@@ -125,6 +127,7 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
         contextUrl,
         env: envOf(name),
         ...(options.envId === undefined ? {} : { envId: options.envId }),
+        ...(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
       });
       instances = { deployment, idle: [], busy: new Set(), starting: 0, waiting: [] };
       byName.set(name, instances);
