@@ -68,6 +68,30 @@ export {
 } from './component';
 export { CONTROL_PREFIX, clockFrom, parseFaultSpec, resolveFaultApi, type FaultSpec } from './control';
 export {
+  FAKE_CREATABLE_RUNTIMES,
+  FAKE_TENCENT_CLOUD_CREDENTIALS,
+  TENCENT_CLOUD_API_VERSIONS,
+  startTencentCloudApi,
+  type RecordedApiRequest,
+  type TencentCloudApi,
+  type TencentCloudApiOptions,
+  type TencentCloudService,
+} from './tencent-cloud-api';
+export {
+  FAKE_DEFAULT_MSG_TTL,
+  FAKE_DEFAULT_RETRY_NUM,
+  TencentCloudApiError,
+  TencentCloudState,
+  type FakeEnvironment,
+  type FakeFunction,
+  type FakeFunctionSeed,
+  type FakeFunctionStatus,
+  type FakeOutcome,
+  type FakeTimer,
+} from './tencent-cloud-state';
+export { FAKE_MAX_ZIP_BASE64 } from './tencent-cloud-actions';
+export { TC3_ALGORITHM, TC3_MAX_SKEW_SECONDS, parseTc3Authorization, tc3AuthorizationHeader, tc3CanonicalRequest, tc3Date, tc3Signature, type Tc3Authorization, type Tc3Request } from './tc3-signature';
+export {
   FUNCTION_NOT_FOUND_MESSAGE,
   FUNCTIONS_EXECUTE_FAIL,
   functionContextUrl,
