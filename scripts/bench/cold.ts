@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { performance } from 'perf_hooks';
-import { ADMIN, MONTH, MONTH_DATES, NOW, RETAIN_API, expectThat, replyOf, type Lab } from './lab';
+import { ADMIN, type BenchRuntime, MONTH, MONTH_DATES, NOW, RETAIN_API, expectThat, replyOf, type Lab } from './lab';
 
 /** One cold invocation: a fresh Node process that loads index.js and completes its first call. */
 export interface ColdRun {
@@ -18,28 +18,30 @@ export interface ColdRun {
   wechatCalls: number;
 }
 
-/** Cold runs of the baseline and of getMonthlyRetain, for the same month. */
-export interface ColdResults {
+/** What is cold-started on each runtime. */
+export interface ColdVariants {
+  /** The seeds' example, wx-server-sdk required from node_modules. */
   baseline: ColdRun[];
-  /** The month is in the archive (the timer keeps it there): one database read, no WeChat call. As deployed: loaded through its code cache. */
+  /** getMonthlyRetain, the month in the archive (the timer keeps it there): one database read, no WeChat call. */
   oursArchived: ColdRun[];
-  /** The month is not in the archive: database read, WeChat call, archive write. As deployed. */
+  /** getMonthlyRetain, the month not in the archive: database read, WeChat call, archive write. */
   oursFetched: ColdRun[];
   /** The floor: a function that does nothing. */
   floorNode: ColdRun[];
   /** The floor of a call that reads the archive: one raw HTTP POST to the gateway, no SDK. */
   floorPost: ColdRun[];
-  /** getMonthlyRetain (archived month) without bundle.cache: compiled from source, as before the cache shipped. */
-  oursNoCache: ColdRun[];
-  /** The same with a corrupt cache: the loader reads it, V8 rejects it, the bundle is compiled from source. */
-  oursCacheRejected: ColdRun[];
-  /** The same with a cache made under other Node flags (as by another Node version): the loader does not use it. */
-  oursCacheSkipped: ColdRun[];
 }
 
-type Variant = keyof ColdResults;
-const VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost', 'oursNoCache', 'oursCacheRejected', 'oursCacheSkipped'];
-const ARCHIVED: readonly Variant[] = ['oursArchived', 'oursNoCache', 'oursCacheRejected', 'oursCacheSkipped'];
+/** The cold runs of one runtime, all on its binary. */
+export interface RuntimeColdResults extends ColdVariants {
+  /** CloudBase's name, e.g. `Nodejs18.15`. */
+  runtime: string;
+  /** The Node.js release that stands for it, e.g. `18.15.0`. */
+  version: string;
+}
+
+type Variant = keyof ColdVariants;
+export const COLD_VARIANTS: readonly Variant[] = ['baseline', 'oursArchived', 'oursFetched', 'floorNode', 'floorPost'];
 
 /** The peak resident set of a live process (VmHWM), in bytes. */
 function processPeakRss(pid: number): number {
@@ -49,14 +51,15 @@ function processPeakRss(pid: number): number {
   return Number(kib) * 1024;
 }
 
-async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
+async function runOnce(lab: Lab, runtime: BenchRuntime, variant: Variant): Promise<ColdRun> {
   if (variant === 'oursFetched') lab.emptyArchive();
   lab.emulator.resetCalls();
   const name = variant === 'oursArchived' || variant === 'oursFetched' ? 'getMonthlyRetain' : variant;
   const data = variant === 'baseline' ? { ...MONTH_DATES } : variant === 'floorNode' || variant === 'floorPost' ? {} : { month: MONTH };
+  const what = `cold ${variant} on ${runtime.runtime.name}`;
   // As the runtime's invokeCold (a fresh process, one invocation, then killed), with the process's own peak RSS.
   const startedAt = performance.now();
-  const instance = await lab.startWarm(name);
+  const instance = await lab.startWarm(name, {}, runtime);
   let result;
   let peakRssBytes: number;
   try {
@@ -66,10 +69,13 @@ async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
   } finally {
     await instance.close();
   }
-  const reply = replyOf(result, `cold ${variant}`) as { ok?: boolean; source?: string; errMsg?: string };
-  if (variant === 'baseline') expectThat(reply.errMsg === `openapi.${RETAIN_API}:ok`, `the baseline replied ${JSON.stringify(reply)}`);
-  else if (variant === 'floorNode' || variant === 'floorPost') expectThat(reply.ok === true, `${variant} replied ${JSON.stringify(reply)}`);
-  else expectThat(reply.ok === true && reply.source === (ARCHIVED.includes(variant) ? 'archive' : 'wechat'), `${variant} replied ${JSON.stringify(reply).slice(0, 200)}`);
+  const reply = replyOf(result, what) as { ok?: boolean; source?: string; errMsg?: string };
+  if (variant === 'baseline') expectThat(reply.errMsg === `openapi.${RETAIN_API}:ok`, `${what} replied ${JSON.stringify(reply)}`);
+  else if (variant === 'floorNode' || variant === 'floorPost') expectThat(reply.ok === true, `${what} replied ${JSON.stringify(reply)}`);
+  else {
+    const source = variant === 'oursArchived' ? 'archive' : 'wechat';
+    expectThat(reply.ok === true && reply.source === source, `${what} replied ${JSON.stringify(reply).slice(0, 200)}`);
+  }
   expectThat(result.coldStart && result.loadMs !== undefined, 'a cold invocation reports loadMs');
   return {
     durationMs: result.durationMs,
@@ -80,28 +86,51 @@ async function runOnce(lab: Lab, variant: Variant): Promise<ColdRun> {
   };
 }
 
+/** Every (runtime, variant) pair of a round, in the order of round `round`: the order rotates every round. */
+export function roundOrder<R, V>(runtimes: readonly R[], variants: readonly V[], round: number): { runtime: R; variant: V }[] {
+  const pairs = runtimes.flatMap((runtime) => variants.map((variant) => ({ runtime, variant })));
+  if (pairs.length === 0) return [];
+  // Steps through the pairs by a stride prime to their count, from a start that moves each round, so that
+  // neither a runtime nor a variant always runs after the same one.
+  const stride = strideFor(pairs.length, variants.length + 1);
+  return pairs.map((_, step) => pairs[(round + step * stride) % pairs.length] as { runtime: R; variant: V });
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** The smallest number from `from` up that is prime to `count` (1 when `count` is 1). */
+function strideFor(count: number, from: number): number {
+  if (count <= 1) return 1;
+  for (let stride = Math.max(1, from % count); ; stride += 1) if (gcd(stride, count) === 1) return stride;
+}
+
 /**
- * Cold-starts the baseline, getMonthlyRetain (as deployed, and without a usable code cache), the two floor functions `runs` times each, interleaved
- * (the order rotates every round), all against the same emulator, each an admin asking for one complete month.
+ * Cold-starts the baseline, getMonthlyRetain (archived month and not) and the two floor functions `runs`
+ * times each on every runtime, interleaved (every round runs each pair of runtime and variant once, in an
+ * order that rotates every round), all against the same emulator, each an admin asking for one complete month.
+ * One uncounted round first reads every binary and folder into the page cache.
  */
-export async function measureColdStarts(lab: Lab, runs: number): Promise<ColdResults> {
-  const results: ColdResults = {
-    baseline: [],
-    oursArchived: [],
-    oursFetched: [],
-    floorNode: [],
-    floorPost: [],
-    oursNoCache: [],
-    oursCacheRejected: [],
-    oursCacheSkipped: [],
-  };
-  lab.emptyArchive();
-  await runOnce(lab, 'oursFetched');
-  await runOnce(lab, 'baseline');
+export async function measureColdStarts(lab: Lab, runtimes: readonly BenchRuntime[], runs: number): Promise<RuntimeColdResults[]> {
+  const results = runtimes.map(
+    (runtime): RuntimeColdResults => ({
+      runtime: runtime.runtime.name,
+      version: runtime.runtime.version,
+      baseline: [],
+      oursArchived: [],
+      oursFetched: [],
+      floorNode: [],
+      floorPost: [],
+    }),
+  );
+  // The fetched run archives the month, so the archived runs that follow find it.
+  await runOnce(lab, lab.defaultRuntime, 'oursFetched');
+  for (const { runtime, variant } of roundOrder(runtimes, COLD_VARIANTS, 0)) await runOnce(lab, runtime, variant);
   for (let round = 0; round < runs; round += 1) {
-    for (let step = 0; step < VARIANTS.length; step += 1) {
-      const variant = VARIANTS[(round + step) % VARIANTS.length] as Variant;
-      results[variant].push(await runOnce(lab, variant));
+    for (const { runtime, variant } of roundOrder(runtimes, COLD_VARIANTS, round)) {
+      const index = runtimes.indexOf(runtime);
+      (results[index] as RuntimeColdResults)[variant].push(await runOnce(lab, runtime, variant));
     }
   }
   return results;

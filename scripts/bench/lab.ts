@@ -1,16 +1,7 @@
 import path from 'path';
-import { rmSync } from 'fs';
-import { CODE_CACHE_FILES, type CodeCacheStatus, codeCacheStatus, corruptCodeCache, writeCodeCache } from '../build/code-cache';
 import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
-import {
-  type Caller,
-  type FunctionDeployment,
-  type InvokeResult,
-  type WarmInstance,
-  processEnvironment,
-  resolveDeployment,
-  startWarm,
-} from '@wx-monthly-analytics/function-runner';
+import type { CloudBaseRuntime } from '@wx-monthly-analytics/cloudbase-runtimes';
+import { type Caller, type FunctionDeployment, type InvokeResult, type WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
 import { type Stage, stageFunctions } from './stage';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -38,52 +29,49 @@ export const COLLECTION = 'analytics_monthly';
 export const RETAIN_API = 'analysis.getMonthlyRetain';
 export const TREND_API = 'analysis.getMonthlyVisitTrend';
 
-/**
- * getMonthlyRetain as deployed loads through its V8 code cache (scripts/build/code-cache.ts). These copies
- * of it do not: `oursNoCache` has no bundle.cache (as before the cache shipped), `oursCacheRejected` a
- * corrupt one that V8 reads and rejects, `oursCacheSkipped` one made under other Node flags, which the
- * loader does not hand to V8, as with a cache made by another Node version.
- */
-export const CODE_CACHE_VARIANTS = {
-  oursNoCache: { status: 'none', change: (dir: string) => rmSync(path.join(dir, CODE_CACHE_FILES.cache)) },
-  oursCacheRejected: { status: 'rejected', change: (dir: string) => corruptCodeCache(dir) },
-  oursCacheSkipped: {
-    status: 'skipped',
-    change: (dir: string, env: NodeJS.ProcessEnv) => writeCodeCache(dir, env, ['--max-old-space-size=256']),
-  },
-} as const satisfies Record<string, { status: CodeCacheStatus; change: (dir: string, env: NodeJS.ProcessEnv) => void }>;
-
 export type BenchFunction =
   | 'getMonthlyRetain'
   | 'getMonthlyVisitTrend'
   | 'syncMonthlyAnalytics'
   | 'baseline'
-  | keyof typeof FLOOR_DIRS
-  | keyof typeof CODE_CACHE_VARIANTS;
+  | keyof typeof FLOOR_DIRS;
 export const OUR_FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'] as const;
+
+/** A CloudBase runtime and the `node` binary that stands for it here (installed by the bench before it measures). */
+export interface BenchRuntime {
+  runtime: CloudBaseRuntime;
+  nodePath: string;
+}
 
 /** The emulator and the staged functions, with every warm instance it started closed by `close()`. */
 export interface Lab {
   emulator: Emulator;
   stage: Stage;
-  /** How to run a staged function against the emulator; ANALYTICS_ADMIN_OPENIDS is set, `env` adds to it. */
-  deployment(name: BenchFunction, env?: Record<string, string>): FunctionDeployment;
-  /** A warm instance of a staged function, closed by `close()` unless closed before. */
-  startWarm(name: BenchFunction, env?: Record<string, string>): Promise<WarmInstance>;
+  /** The runtime a function runs on when none is named: the one the warm, dashboard and backfill rows are measured on. */
+  defaultRuntime: BenchRuntime;
+  /**
+   * How to run a staged function against the emulator, on `runtime` (default {@link Lab.defaultRuntime});
+   * ANALYTICS_ADMIN_OPENIDS is set, `env` adds to it.
+   */
+  deployment(name: BenchFunction, env?: Record<string, string>, runtime?: BenchRuntime): FunctionDeployment;
+  /** A warm instance of a staged function on `runtime` (default {@link Lab.defaultRuntime}), closed by `close()` unless closed before. */
+  startWarm(name: BenchFunction, env?: Record<string, string>, runtime?: BenchRuntime): Promise<WarmInstance>;
   /** Empties the archive but keeps its collection, as in a project that has used the functions before. */
   emptyArchive(): void;
   /** Closes every warm instance, the emulator, and deletes the staged folders. */
   close(): Promise<void>;
 }
 
-/** Starts the emulator on 127.0.0.1 (any free port) over freshly staged copies of our built functions, the baseline and the floor. */
-export async function openLab(): Promise<Lab> {
+/**
+ * Starts the emulator on 127.0.0.1 (any free port) over freshly staged copies of our built functions, the
+ * baseline and the floor; functions run on `defaultRuntime` unless a call names another.
+ */
+export async function openLab(defaultRuntime: BenchRuntime): Promise<Lab> {
   const stage = stageFunctions(
     [
       ...OUR_FUNCTIONS.map((name) => ({ name, dir: path.join(REPO_ROOT, 'cloudfunctions', name) })),
       { name: 'baseline', dir: BASELINE_DIR },
       ...Object.entries(FLOOR_DIRS).map(([name, dir]) => ({ name, dir })),
-      ...Object.keys(CODE_CACHE_VARIANTS).map((name) => ({ name, dir: path.join(REPO_ROOT, 'cloudfunctions', 'getMonthlyRetain') })),
     ],
     REPO_ROOT,
   );
@@ -96,40 +84,24 @@ export async function openLab(): Promise<Lab> {
   }
   const instances = new Set<WarmInstance>();
 
-  const deployment = (name: BenchFunction, env: Record<string, string> = {}): FunctionDeployment => {
+  const deployment = (name: BenchFunction, env: Record<string, string> = {}, runtime = defaultRuntime): FunctionDeployment => {
     const staged = stage.functions.get(name);
     if (!staged) throw new Error(`${name} is not staged`);
     return {
       functionDir: staged.dir,
       contextUrl: emulator.contextUrl(name),
       env: { ANALYTICS_ADMIN_OPENIDS: ADMIN_OPENID, ...env },
+      nodePath: runtime.nodePath,
     };
   };
-
-  try {
-    const deployed = processEnvironment(resolveDeployment(deployment('getMonthlyRetain')));
-    const status = codeCacheStatus(stage.functions.get('getMonthlyRetain')?.dir ?? '', deployed);
-    expectThat(status === 'accepted', `getMonthlyRetain as deployed: the code cache is ${status}, expected accepted`);
-    for (const [name, variant] of Object.entries(CODE_CACHE_VARIANTS)) {
-      const staged = stage.functions.get(name);
-      if (!staged) continue;
-      const env = processEnvironment(resolveDeployment(deployment(name as BenchFunction)));
-      variant.change(staged.dir, env);
-      const found = codeCacheStatus(staged.dir, env);
-      expectThat(found === variant.status, `${name}: the code cache is ${found}, expected ${variant.status}`);
-    }
-  } catch (error) {
-    await emulator.close();
-    stage.remove();
-    throw error;
-  }
 
   return {
     emulator,
     stage,
+    defaultRuntime,
     deployment,
-    async startWarm(name, env) {
-      const instance = await startWarm(deployment(name, env));
+    async startWarm(name, env, runtime) {
+      const instance = await startWarm(deployment(name, env, runtime));
       instances.add(instance);
       return {
         invoke: (request) => instance.invoke(request),

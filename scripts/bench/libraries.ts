@@ -33,29 +33,29 @@ function bundle(folder: string, name: string, source: string): string {
 }
 
 /** Each run is a new Node process that times its own `require` of the bundle (spawn noise left out). */
-function timeRuns(file: string, runs: number): number[] {
+function timeRuns(file: string, runs: number, nodePath: string): number[] {
   const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(file)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
   const samples: number[] = [];
-  for (let run = 0; run < runs; run += 1) samples.push(Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })));
+  for (let run = 0; run < runs; run += 1) samples.push(Number(execFileSync(nodePath, ['-e', script], { encoding: 'utf8' })));
   return samples;
 }
 
 /**
  * The cold-start cost of dayjs (with its `utc` plugin; parsing is strict without `customParseFormat`) in a function's bundle:
  * `runs` new Node processes each loading a bundle of `src/dates.ts`, against a bundle of the same
- * computation by hand, interleaved so that machine load hits both alike.
+ * computation by hand, interleaved so that machine load hits both alike, on the `node` at `nodePath`.
  */
-export function measureDatesLibrary(runs: number): LibraryCost {
+export function measureDatesLibrary(runs: number, nodePath = process.execPath): LibraryCost {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-dates-'));
   try {
     const withLibrary = bundle(folder, 'with-dayjs', DATES_WITH_DAYJS);
     const without = bundle(folder, 'without', DATES_WITHOUT);
     const samplesWith: number[] = [];
     const samplesWithout: number[] = [];
-    timeRuns(withLibrary, 2);
+    timeRuns(withLibrary, 2, nodePath);
     for (let run = 0; run < runs; run += 1) {
-      samplesWith.push(...timeRuns(withLibrary, 1));
-      samplesWithout.push(...timeRuns(without, 1));
+      samplesWith.push(...timeRuns(withLibrary, 1, nodePath));
+      samplesWithout.push(...timeRuns(without, 1, nodePath));
     }
     return { library: 'dayjs 1.11 + utc', withLibrary: summarize(samplesWith), without: summarize(samplesWithout) };
   } finally {

@@ -117,3 +117,36 @@ export const LAZY_REQUIRES: readonly LazyRequire[] = [
   ),
   deferred('form-data/lib/form_data.js', "var mime = require('mime-types');", ['mime-types'], 'the content type of a file appended by name or path'),
 ];
+
+/**
+ * Other statements of the SDK the bundle has in another form, checked like {@link LAZY_REQUIRES} (each must
+ * stand exactly once in its file). `packages` is empty: nothing is deferred.
+ */
+export const SDK_REWRITES: readonly LazyRequire[] = [
+  {
+    file: '@cloudbase/signature-nodejs/lib/keyvalue.js',
+    statement: '.sort((l, r) => l.toString().localeCompare(r))',
+    // The first localeCompare of a process builds ICU's collator: 5-6 ms of every cold start, for ordering
+    // a dozen lowercase header and parameter names. Same order: see compareSignedKeys.
+    replacement: `.sort((l, r) => ${helper}.compareSignedKeys(l.toString(), r))`,
+    packages: [],
+    usedFor: 'ordering the names of a request\'s headers and parameters for its TC3 signature',
+  },
+];
+
+/**
+ * The second file of a built function: every package of {@link LAZY_REQUIRES} (and what only they use),
+ * bundled apart from bundle.js and required by it only when a deferred module is first used. A function's
+ * path never requires it, so V8 never reads, scans or compiles it there.
+ */
+export const LAZY_BUNDLE = 'bundle-lazy.js';
+
+/** The packages that go into {@link LAZY_BUNDLE} instead of bundle.js: those the deferred requires keep off every path. */
+export const LAZY_PACKAGES: ReadonlySet<string> = new Set(LAZY_REQUIRES.flatMap((entry) => entry.packages));
+
+/**
+ * Packages whose modules must never be in both files: SDK code that holds state (configuration, symbols,
+ * instances of classes checked with `instanceof`) must have one copy. A package used by bundle.js and by a
+ * package of the lazy bundle is otherwise bundled into both (stateless helpers: form-data, ms, es-errors…).
+ */
+export const SINGLE_COPY_PACKAGES: readonly RegExp[] = [/^@cloudbase\//, /^wx-server-sdk$/, /^bson$/, /^protobufjs$/];

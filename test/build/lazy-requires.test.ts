@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { LAZY_REQUIRES } from '../../scripts/build/lazy-modules';
+import { LAZY_BUNDLE, LAZY_REQUIRES } from '../../scripts/build/lazy-modules';
+import { LAZY_BUNDLE_NAMESPACE } from '../../scripts/build/lazy-plugin';
 import { type Emulator, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { type Caller, type InvokeRequest, invokeCold } from '@wx-monthly-analytics/function-runner';
 import { ADMIN, ADMIN_OPENID, FUNCTIONS_ROOT, TIMER, type FunctionName } from '../helpers/cloud';
@@ -11,6 +12,19 @@ import { type TracedReply, bundledModulePaths, instrumentBundleFile, packageOfMo
 const NOW = new Date('2024-06-15T02:00:00Z');
 const FUNCTIONS: FunctionName[] = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
 const LAZY_PACKAGES = [...new Set(LAZY_REQUIRES.flatMap((entry) => entry.packages))].sort();
+/** esbuild's CommonJS wrapper, where the trace records a module whose body runs (as test/helpers/module-trace.ts does for bundle.js). */
+const FIRST_EVALUATION = 'return mod || (0, cb[__getOwnPropNames(cb)[0]])(';
+
+/** Makes the lazy bundle record the modules it evaluates in the same list as the traced bundle.js. */
+function instrumentLazyBundleFile(file: string): void {
+  const source = readFileSync(file, 'utf8');
+  expect(source.split(FIRST_EVALUATION)).toHaveLength(2);
+  const traced = source.replace(
+    FIRST_EVALUATION,
+    'return mod || (globalThis.__evaluatedBundleModules.push(__getOwnPropNames(cb)[0]), 0, cb[__getOwnPropNames(cb)[0]])(',
+  );
+  writeFileSync(file, traced);
+}
 
 /** A function's path: who calls, with what, and whether the archive holds the months first. */
 interface PathCase {
@@ -39,6 +53,7 @@ describe('the SDK modules the build defers are never evaluated on a function\'s 
     for (const name of FUNCTIONS) {
       cpSync(path.join(FUNCTIONS_ROOT, name), path.join(scratch, name), { recursive: true });
       instrumentBundleFile(path.join(scratch, name, 'bundle.js'));
+      instrumentLazyBundleFile(path.join(scratch, name, LAZY_BUNDLE));
     }
     emulator = await startEmulator({ port: 0, functionsRoot: scratch, now: () => NOW });
   });
@@ -56,10 +71,16 @@ describe('the SDK modules the build defers are never evaluated on a function\'s 
     return result.reply as TracedReply;
   };
 
-  test('the list names packages, each bundled into every function', () => {
+  test(`the list names packages, each bundled into every function's ${LAZY_BUNDLE} and none into its bundle.js`, () => {
     for (const name of FUNCTIONS) {
-      const bundled = new Set(bundledModulePaths(readFileSync(path.join(FUNCTIONS_ROOT, name, 'bundle.js'), 'utf8')).map(packageOfModulePath));
-      expect(LAZY_PACKAGES.filter((pkg) => !bundled.has(pkg))).toEqual([]);
+      const lazyFile = path.join(FUNCTIONS_ROOT, name, LAZY_BUNDLE);
+      expect(existsSync(lazyFile)).toBe(true);
+      const lazy = new Set(bundledModulePaths(readFileSync(lazyFile, 'utf8')).map(packageOfModulePath));
+      expect(LAZY_PACKAGES.filter((pkg) => !lazy.has(pkg))).toEqual([]);
+      const main = bundledModulePaths(readFileSync(path.join(FUNCTIONS_ROOT, name, 'bundle.js'), 'utf8'));
+      expect(main.filter((modulePath) => LAZY_PACKAGES.includes(packageOfModulePath(modulePath) ?? ''))).toEqual([]);
+      // What bundle.js has instead: a stand-in per module it would have required from those packages.
+      expect(main.filter((modulePath) => modulePath.startsWith(`${LAZY_BUNDLE_NAMESPACE}:`)).length).toBeGreaterThan(0);
     }
   });
 
@@ -72,6 +93,8 @@ describe('the SDK modules the build defers are never evaluated on a function\'s 
     // The trace sees the SDK: without it this test would pass for the wrong reason.
     expect(evaluated).toContain('@cloudbase/node-sdk');
     expect(LAZY_PACKAGES.filter((pkg) => evaluated.has(pkg))).toEqual([]);
+    // Not even a stand-in ran: the function never required ${LAZY_BUNDLE}, so V8 never read it.
+    expect(traced.evaluated.filter((modulePath) => modulePath.startsWith(`${LAZY_BUNDLE_NAMESPACE}:`))).toEqual([]);
     // Node's fetch (undici) stays unloaded: nothing on the path reads globalThis.Headers or fetch.
     expect(traced.nodeModules.filter((module) => module.includes('undici'))).toEqual([]);
   });
