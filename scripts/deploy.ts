@@ -1,11 +1,19 @@
 import { parseArgs } from 'util';
-import { DeployDependencies, DeployError, DeployOptions, ENV_VARIABLE, KEY_VARIABLE, deploy } from './deploy/deploy';
+import { CREDENTIAL_VARIABLES } from './deploy/cloud-api';
+import { DeployDependencies, DeployError, DeployOptions, ENV_VARIABLE, deploy } from './deploy/deploy';
 
-const USAGE = `Usage: npm run deploy -- [--dry-run] [--env ENV_ID] [--key path/to/private.key] [--only name,...]
-  --dry-run  build, check and print the plan; upload nothing (no credentials needed)
-  --env      cloud environment id (default: $${ENV_VARIABLE})
-  --key      code upload key from the WeChat admin console (default: $${KEY_VARIABLE})
-  --only     deploy only these functions (comma-separated)`;
+const USAGE = `Usage: npm run deploy -- [--dry-run] [--env ENV_ID] [--only name,...] [--recreate name,...]
+  --dry-run   read each function's current state and print what would change; change nothing
+              (without API keys: print the declared plan only)
+  --env       cloud environment id (default: $${ENV_VARIABLE})
+  --only      deploy only these functions (comma-separated)
+  --recreate  delete these functions and create them again on the declared runtime, keeping their
+              environment variables (for a function on a runtime below the supported floor)
+Credentials: $${CREDENTIAL_VARIABLES.secretId} and $${CREDENTIAL_VARIABLES.secretKey} (and $${CREDENTIAL_VARIABLES.token} for temporary keys).`;
+
+function names(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean);
+}
 
 /** Reads deploy's command-line arguments; throws {@link DeployError} with the usage on a mistake. */
 export function parseDeployArgs(argv: string[]): DeployOptions & { help: boolean } {
@@ -15,16 +23,18 @@ export function parseDeployArgs(argv: string[]): DeployOptions & { help: boolean
       options: {
         'dry-run': { type: 'boolean' },
         env: { type: 'string' },
-        key: { type: 'string' },
-        only: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        recreate: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
+    const only = names(values.only);
+    const recreate = names(values.recreate);
     return {
       dryRun: values['dry-run'] === true,
-      env: values.env,
-      keyPath: values.key,
-      only: values.only?.split(',').map((name) => name.trim()).filter(Boolean),
+      ...(values.env === undefined ? {} : { env: values.env }),
+      ...(only === undefined ? {} : { only }),
+      ...(recreate === undefined ? {} : { recreate }),
       help: values.help === true,
     };
   } catch (error) {

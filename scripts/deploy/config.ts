@@ -222,7 +222,7 @@ function readTrigger(trigger: unknown, index: number): { trigger?: TimerTrigger;
  */
 export function readProjectConfig(projectRoot: string): { config?: ProjectConfig; problems: string[] } {
   const file = path.join(projectRoot, 'project.config.json');
-  if (!existsSync(file)) return { problems: ['it is missing: WeChat DevTools and miniprogram-ci need it at the project root'] };
+  if (!existsSync(file)) return { problems: ['it is missing: WeChat DevTools and npm run deploy need it at the project root'] };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -249,7 +249,7 @@ function unknownKeys(object: Record<string, unknown>, known: string[], prefix: s
   return Object.keys(object)
     .filter((key) => !known.includes(key))
     .map((key) => {
-      const where = CONSOLE_SETTINGS.includes(key) ? '; set it in the cloud console instead' : '';
+      const where = CONSOLE_SETTINGS.includes(key) ? '; declare it in cloudbaserc.json instead (npm run deploy applies it)' : '';
       const scope = prefix === '' ? 'top-level keys' : `keys of ${prefix.slice(0, -1)}`;
       return `"${prefix}${key}" is not a key WeChat reads: remove it (${scope}: ${known.join(', ')})${where}`;
     });

@@ -1,28 +1,9 @@
 import path from 'path';
 import { formatBytes } from '../format';
-import type { TimerTrigger } from './config';
-import { UPLOADED_FILES } from './stage';
-
-/** What deploying one function uploads and sets up. */
-export interface FunctionPlan {
-  name: string;
-  /** The temp folder holding only the uploaded files. */
-  stagedDir: string;
-  files: { file: string; bytes: number }[];
-  /** The open APIs config.json grants (equal to those index.js calls, once the check passed). */
-  openapi: string[];
-  trigger?: TimerTrigger;
-  /** package.json `dependencies`: what the cloud installs (remoteNpmInstall); none for a bundled function. */
-  dependencies: Record<string, string>;
-}
-
-/** The Mini Program and cloud environment a deploy targets; `env` is unknown in a dry run without one. */
-export interface DeployTarget {
-  appid: string;
-  env?: string;
-  /** The archive collection named in the reminder; {@link DEFAULT_ARCHIVE_COLLECTION} when absent. */
-  archiveCollection?: string;
-}
+import type { FunctionPlan, StagedFunction } from './changes';
+import { SUPPORTED_FLOOR } from './runtime';
+import { formatTriggerChange } from './triggers';
+import { ENV_TEMPLATE, displayValue, formatVariableChanges } from './variables';
 
 /** The functions' default `ANALYTICS_COLLECTION`. */
 export const DEFAULT_ARCHIVE_COLLECTION = 'analytics_monthly';
@@ -40,65 +21,103 @@ export function formatCollectionSecurityReminder(collection?: string): string {
   );
 }
 
-/** `a, b and c`. */
-function listFiles(files: readonly string[]): string {
-  return files.length < 2 ? files.join('') : `${files.slice(0, -1).join(', ')} and ${files.at(-1)}`;
+const LABEL = 13;
+
+function row(label: string, ...values: string[]): string[] {
+  return values.map((value, index) => `  ${(index === 0 ? label : '').padEnd(LABEL)}${value}`);
 }
 
-function describeDependencies(dependencies: Record<string, string>): string {
-  const entries = Object.entries(dependencies);
-  if (entries.length === 0) return 'none: index.js is self-contained, nothing is installed in the cloud';
-  return `${entries.map(([name, range]) => `${name} ${range}`).join(', ')}, installed by the cloud (remoteNpmInstall)`;
+function codeRow(staged: StagedFunction): string[] {
+  const files = staged.files.map((file) => `${file.file} ${formatBytes(file.bytes)}`).join(', ');
+  const install = staged.declared.installDependency ? 'the cloud runs npm install (InstallDependency TRUE)' : 'no cloud npm install (InstallDependency FALSE)';
+  return row('code', `${formatBytes(staged.zip.length)} zip of ${files}; ${install}`);
 }
 
-/**
- * The plan as lines: target and what is installed, then per function its staged size, files, permissions,
- * trigger and dependencies, then the archive collection's security reminder.
- */
-export function formatPlan(target: DeployTarget, functions: FunctionPlan[]): string[] {
-  const nameWidth = Math.max(...functions.map((plan) => plan.name.length), 8);
-  const lines = [
-    `Deploy plan: appid ${target.appid}, environment ${target.env ?? '(none given: --env ENV_ID or WX_CLOUD_ENV)'}`,
-    `Each function is uploaded from a staged copy holding only ${listFiles(UPLOADED_FILES)} (those it has).`,
-  ];
-  if (functions.every((plan) => Object.keys(plan.dependencies).length === 0)) {
-    lines.push(
-      'Each bundle.js is one self-contained bundle (wx-server-sdk included), index.js loads it through its V8 code cache bundle.cache,',
-      'and package.json has no dependencies:',
-      'nothing is installed in the cloud.',
-    );
-  }
-  for (const plan of functions) {
-    const total = plan.files.reduce((sum, file) => sum + file.bytes, 0);
-    const files = plan.files.map((file) => `${file.file} ${formatBytes(file.bytes)}`).join(', ');
-    const trigger = plan.trigger === undefined ? 'none' : `${plan.trigger.name} (timer "${plan.trigger.config}")`;
-    lines.push(
-      `  ${plan.name.padEnd(nameWidth)}  ${formatBytes(total)} staged: ${files}`,
-      `  ${''.padEnd(nameWidth)}  permissions: ${plan.openapi.join(', ') || 'none'}`,
-      `  ${''.padEnd(nameWidth)}  trigger: ${trigger}`,
-      `  ${''.padEnd(nameWidth)}  dependencies: ${describeDependencies(plan.dependencies)}`,
-    );
-  }
-  lines.push(formatCollectionSecurityReminder(target.archiveCollection));
-  return lines;
+function change<T>(before: T | undefined, after: T, unit: string): string {
+  return before === undefined || before === after ? `${after}${unit}` : `${before}${unit} → ${after}${unit}`;
+}
+
+function retryText(plan: FunctionPlan): string {
+  const current = plan.action === 'update' ? plan.remote?.retry?.retryNum : undefined;
+  const declared = plan.declared.retryCount;
+  if (declared === undefined) return current === undefined ? 'not declared (left as the platform has it)' : `not declared (the function keeps ${current})`;
+  return `${change(current, declared, '')} (retries of a failed timer run; the platform's default is 2)`;
+}
+
+function triggerRows(plan: FunctionPlan): string[] {
+  if (plan.triggerChanges.length === 0) return row('triggers', 'none declared, none on the function');
+  const lines = plan.triggerChanges.map(formatTriggerChange);
+  if (plan.action === 'recreate' && (plan.remote?.timers.length ?? 0) > 0) lines.push('(the old timers go with the deleted function)');
+  return row('triggers', ...lines);
 }
 
 /**
- * What the user must still do after an upload: miniprogram-ci does not apply config.json's
- * `permissions.openapi`, so this names each function with the APIs it needs and how to apply them.
+ * One function's plan as lines, from the platform's current state: the action, the runtime (and
+ * whether the current one is acceptable), time limit, memory, retry count, code, permissions, the
+ * environment changes (secrets redacted) and the trigger changes.
  */
-export function formatPermissionReminder(functions: FunctionPlan[], env: string, functionsFolder = 'cloudfunctions'): string[] {
-  const needing = functions.filter((plan) => plan.openapi.length > 0);
-  if (needing.length === 0) return ['No uploaded function calls an open API: there are no permissions to apply.'];
-  const nameWidth = Math.max(...needing.map((plan) => plan.name.length));
-  const folder = path.posix.join(functionsFolder, '<name>');
+export function formatFunctionPlan(plan: FunctionPlan): string[] {
+  const heading = plan.action === 'create' ? `create on ${plan.declared.runtime}` : plan.action === 'recreate' ? `recreate on ${plan.declared.runtime} (delete, then create)` : plan.action;
+  const lines = [`${plan.name}: ${heading}`, ...row('runtime', plan.runtimeText)];
+  if (plan.action === 'refused') return [...lines, ...row('refused', plan.refusal ?? '')];
+  const before = plan.action === 'update' ? plan.remote : undefined;
   return [
-    'Permissions still to apply: miniprogram-ci uploads code but not config.json "permissions", so until',
-    'they are applied these functions fail their open-API calls with -604101:',
-    ...needing.map((plan) => `  ${plan.name.padEnd(nameWidth)}  ${plan.openapi.join(', ')}`),
-    `For each one: in WeChat DevTools open this project with environment ${env}, right-click ${folder}`,
-    'and choose "上传并部署：云端安装依赖" (it uploads the folder again and applies its config.json);',
-    'or grant the same APIs to the function in the cloud console. WeChat picks the change up within about',
-    '10 minutes. Needed once per function, and again whenever its permissions.openapi changes.',
+    ...lines,
+    ...row('time limit', change(before?.timeout, plan.declared.timeout, ' s')),
+    ...row('memory', change(before?.memorySize, plan.declared.memorySize, ' MB')),
+    ...row('retry count', retryText(plan)),
+    ...codeRow(plan),
+    ...row('permissions', plan.openapi.join(', ') || 'none'),
+    ...row('environment', ...formatVariableChanges(plan.variableChanges)),
+    ...triggerRows(plan),
+  ];
+}
+
+/**
+ * One function's plan as lines when the platform was not read: what cloudbaserc.json and config.json
+ * declare; `{{env.NAME}}` variables say whether the deployer's environment sets them (values redacted
+ * when secret).
+ */
+export function formatDeclaredPlan(staged: StagedFunction, deployer: NodeJS.ProcessEnv): string[] {
+  const { declared } = staged;
+  const variables = Object.entries(declared.envVariables).map(([key, spec]) => {
+    const from = ENV_TEMPLATE.exec(spec)?.[1];
+    if (from === undefined) return `${key} = ${displayValue(key, spec)}`;
+    const value = deployer[from]?.trim();
+    return value ? `${key} = ${displayValue(key, value)} (from $${from})` : `${key} from $${from}: not set in your environment (an existing function keeps its value)`;
+  });
+  return [
+    `${staged.name}: create or update (current state not read)`,
+    ...row('runtime', `${declared.runtime} for a new function; an existing one keeps its own if ${SUPPORTED_FLOOR} or later, else it is refused`),
+    ...row('time limit', `${declared.timeout} s`),
+    ...row('memory', `${declared.memorySize} MB`),
+    ...row('retry count', declared.retryCount === undefined ? 'not declared' : `${declared.retryCount} (retries of a failed timer run; the platform's default is 2)`),
+    ...codeRow(staged),
+    ...row('permissions', staged.openapi.join(', ') || 'none'),
+    ...row('environment', ...(variables.length > 0 ? variables : ['none declared']), 'variables set in the console and not declared are kept'),
+    ...row('triggers', ...(staged.timers.length > 0 ? staged.timers.map((timer) => `${timer.name} "${timer.config}" (created, or replaced if its cron or name changed)`) : ['none declared'])),
+  ];
+}
+
+/**
+ * The one step no tool can do: apply config.json `permissions.openapi`. Only a WeChat DevTools upload
+ * applies it (WeChat's cloud-call guide: "在每次使用微信开发者工具上传云函数时"); it is needed once after a
+ * function is created or recreated, and again whenever its permissions change.
+ *
+ * @param fresh - created or recreated functions (they need it now)
+ * @param updated - updated functions (they need it only if their permissions changed)
+ */
+export function formatPermissionStep(fresh: StagedFunction[], updated: StagedFunction[], env: string, functionsFolder = 'cloudfunctions'): string[] {
+  const needing = (functions: StagedFunction[]) => functions.filter((fn) => fn.openapi.length > 0);
+  const now = needing(fresh);
+  const maybe = needing(updated);
+  if (now.length === 0 && maybe.length === 0) return ['No deployed function calls an open API: there are no permissions to apply.'];
+  const list = (functions: StagedFunction[]) => functions.map((fn) => `    ${fn.name} (${fn.openapi.join(', ')})`);
+  return [
+    'One step left that no tool can do: apply config.json "permissions" from WeChat DevTools (until then these calls fail with -604101).',
+    ...(now.length > 0 ? ['  Needed now (created or recreated by this deploy):', ...list(now)] : []),
+    ...(maybe.length > 0 ? ['  Needed only if permissions.openapi changed since their last DevTools upload:', ...list(maybe)] : []),
+    `  In WeChat DevTools, open this project on environment ${env} and right-click ${path.posix.join(functionsFolder, '<name>')} → 上传并部署`,
+    '  (the folder holds the build this deploy uploaded). WeChat applies the permissions within about 10 minutes.',
   ];
 }

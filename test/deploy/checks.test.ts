@@ -61,7 +61,7 @@ describe('checkFunction on the broken fixtures', () => {
 
   it('fails a stray config key', async () => {
     expect(problemLines(await checkFixture('stray-config-key'))).toEqual([
-      'config config.json: "timeout" is not a key WeChat reads: remove it (top-level keys: permissions, triggers); set it in the cloud console instead',
+      'config config.json: "timeout" is not a key WeChat reads: remove it (top-level keys: permissions, triggers); declare it in cloudbaserc.json instead (npm run deploy applies it)',
     ]);
   });
 

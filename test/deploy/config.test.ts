@@ -100,7 +100,7 @@ describe('parseFunctionConfig', () => {
       JSON.stringify({ permissions: { openapi: [], database: true }, timeout: 20, triggers: [{ name: 'd', type: 'timer', config: '0 0 10 * * * *', tz: 'UTC' }] }),
     );
     expect(problems.map((problem) => `${problem.about}: ${problem.message}`)).toEqual([
-      'config: "timeout" is not a key WeChat reads: remove it (top-level keys: permissions, triggers); set it in the cloud console instead',
+      'config: "timeout" is not a key WeChat reads: remove it (top-level keys: permissions, triggers); declare it in cloudbaserc.json instead (npm run deploy applies it)',
       'config: "permissions.database" is not a key WeChat reads: remove it (keys of permissions: openapi)',
       'trigger: "triggers[0].tz" is not a key WeChat reads: remove it (keys of triggers[0]: name, type, config)',
     ]);

@@ -1,12 +1,16 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { writeFileSync } from 'fs';
 import path from 'path';
+import { TencentCloudApi, startTencentCloudApi } from '@wx-monthly-analytics/cloudbase-emulator';
+import { buildFunctions } from '../../scripts/build';
 import { parseDeployArgs, runDeployCommand } from '../../scripts/deploy';
-import { CiProjectOptions, DeployDependencies, DeployError, MiniprogramCi, TRIGGER_CREATED, deploy } from '../../scripts/deploy/deploy';
+import { READ_ACTIONS } from '../../scripts/deploy/cloud-api';
+import { DeployDependencies, DeployError, deploy } from '../../scripts/deploy/deploy';
+import { UPLOADED_FILES } from '../../scripts/deploy/stage';
 import { TempProject, makeFixtureProject, makeRealFunctionsProject } from '../fixtures/deploy/temp-project';
+import { copyRepositoryCloudbaserc, declare, deployerEnvironment, fakeCloudDependencies, writeCloudbaserc } from './cloud-project';
 
 jest.setTimeout(60_000);
 
-const APPID = 'wx0123456789abcdef';
 const ENV_ID = 'analytics-prod-1a2b3c';
 const FUNCTIONS = ['componentEvents', 'getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
 const ARCHIVE_REMINDER =
@@ -14,129 +18,116 @@ const ARCHIVE_REMINDER =
   'cloud console → 数据库 → the collection → 数据权限 → 自定义安全规则 {"read": false, "write": false} (only the cloud functions use it). ' +
   'With WECHAT_TRANSPORT https or component, the same for wechat_tokens (WECHAT_TOKEN_COLLECTION) and wechat_authorizers (WECHAT_AUTHORIZER_COLLECTION): they hold tokens.';
 
-interface RecordedUpload {
-  project: object;
-  env: string;
-  name: string;
-  remoteNpmInstall: boolean;
-  stagedFiles: string[];
-  stagedIndex: string;
-  stagedDir: string;
-}
-
-/** A stand-in for miniprogram-ci that records what deploy asks of it. */
-function stubMiniprogramCi(behaviour: { triggerAnswer?: string; failUploadOf?: string } = {}) {
-  const projects: { instance: object; options: CiProjectOptions }[] = [];
-  const uploads: RecordedUpload[] = [];
-  const triggers: Parameters<MiniprogramCi['cloud']['createTimeTrigger']>[0][] = [];
-  class Project {
-    constructor(options: CiProjectOptions) {
-      projects.push({ instance: this, options });
-    }
-  }
-  const ci: MiniprogramCi = {
-    Project,
-    cloud: {
-      async uploadFunction({ project, env, name, path: stagedDir, remoteNpmInstall }) {
-        if (name === behaviour.failUploadOf) throw new Error('invalid ip 203.0.113.7, reference: 1234');
-        const stagedFiles = readdirSync(stagedDir).sort();
-        const stagedIndex = readFileSync(path.join(stagedDir, 'index.js'), 'utf8');
-        uploads.push({ project, env, name, remoteNpmInstall, stagedFiles, stagedIndex, stagedDir });
-        return { filesCount: stagedFiles.length, packSize: 4096 };
-      },
-      async createTimeTrigger(options) {
-        triggers.push(options);
-        return behaviour.triggerAnswer ?? TRIGGER_CREATED;
-      },
-    },
-  };
-  return { ci, projects, uploads, triggers };
-}
-
 function quietDependencies(extra: DeployDependencies = {}): DeployDependencies & { printed: string[] } {
   const printed: string[] = [];
-  return { print: (line) => printed.push(line), environment: {}, ...extra, printed };
+  return { print: (line) => printed.push(line), environment: {}, build: async () => undefined, ...extra, printed };
 }
 
-function forbidCi(): MiniprogramCi {
-  throw new Error('miniprogram-ci must not be loaded here');
-}
-
-describe('deploy --dry-run', () => {
+describe('deploy with the real functions', () => {
   let project: TempProject;
-  beforeAll(() => {
+  let api: TencentCloudApi;
+  beforeAll(async () => {
     project = makeRealFunctionsProject();
+    copyRepositoryCloudbaserc(project);
+    await buildFunctions(project.functionsRoot);
   });
   afterAll(() => project.remove());
+  beforeEach(async () => {
+    api = await startTencentCloudApi({ environments: [{ envId: ENV_ID, region: 'ap-shanghai' }] });
+  });
+  afterEach(() => api.close());
 
-  it('builds, checks and prints the plan without credentials or miniprogram-ci', async () => {
-    const dependencies = quietDependencies({ loadCi: forbidCi });
+  it('--dry-run without credentials prints the declared plan and says the current state was not read', async () => {
+    const dependencies = quietDependencies({ environment: { ANALYTICS_ADMIN_OPENIDS: 'oAdmin1' } });
     const result = await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
 
     expect(result.exitCode).toBe(0);
-    expect(result.uploaded).toEqual([]);
-    expect(result.plan.map((plan) => plan.name)).toEqual(FUNCTIONS);
-    for (const plan of result.plan) {
-      expect(plan.files.map((file) => file.file)).toEqual(['index.js', 'bundle.js', 'bundle.cache', 'config.json', 'package.json']);
-      expect(existsSync(plan.stagedDir)).toBe(false);
-    }
+    expect(result.plans).toEqual([]);
+    expect(result.staged.map((fn) => [fn.name, fn.files.map((file) => file.file)])).toEqual(FUNCTIONS.map((name) => [name, [...UPLOADED_FILES]]));
     const output = dependencies.printed.join('\n');
     expect(output).toMatch(/all checks pass\./);
-    expect(output).toContain('Deploy plan: appid touristappid, environment (none given: --env ENV_ID or WX_CLOUD_ENV)');
-    const size = String.raw`\d+(\.\d)? (B|KiB|MiB)`;
-    expect(output).toMatch(new RegExp(`  getMonthlyRetain {6}${size} staged: index\\.js ${size}, bundle\\.js ${size}, bundle\\.cache ${size}, config\\.json ${size}, package\\.json ${size}\n`));
-    expect(output).toMatch(new RegExp(`  syncMonthlyAnalytics  ${size} staged: index\\.js`));
-    expect(output).toContain('permissions: analysis.getMonthlyRetain, analysis.getMonthlyVisitTrend');
-    expect(output).toContain('trigger: dailyMonthlyAnalyticsSync (timer "0 0 10 * * * *")');
-    expect(output).toContain('project.config.json has the placeholder appid "touristappid": set "appid"');
-    expect(dependencies.printed.at(-1)).toBe('Dry run: nothing was uploaded. To deploy: npm run deploy -- --env ENV_ID --key path/to/private.key');
-  });
-
-  it('says that each function is one bundled index.js and nothing is installed in the cloud', async () => {
-    const dependencies = quietDependencies({ loadCi: forbidCi });
-    const result = await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
-    expect(result.plan.map((plan) => plan.dependencies)).toEqual([{}, {}, {}, {}]);
-    const output = dependencies.printed.join('\n');
-    expect(output).not.toMatch(/installs package\.json's dependencies/);
-    expect(output).toContain(
-      [
-        'Each function is uploaded from a staged copy holding only index.js, bundle.js, bundle.cache, config.json and package.json (those it has).',
-        'Each bundle.js is one self-contained bundle (wx-server-sdk included), index.js loads it through its V8 code cache bundle.cache,',
-        'and package.json has no dependencies:',
-        'nothing is installed in the cloud.',
-      ].join('\n'),
-    );
-    expect(output.match(/dependencies: none: index\.js is self-contained, nothing is installed in the cloud/g)).toHaveLength(4);
-  });
-
-  it('names the dependencies the cloud installs for a function that has some', async () => {
-    const fixture = makeFixtureProject(['seeds-example']);
-    try {
-      const dependencies = quietDependencies({ loadCi: forbidCi, build: async () => undefined });
-      const result = await deploy({ dryRun: true, projectRoot: fixture.root }, dependencies);
-      expect(result.exitCode).toBe(0);
-      const output = dependencies.printed.join('\n');
-      expect(output).toContain('dependencies: wx-server-sdk 4.0.2, installed by the cloud (remoteNpmInstall)');
-      expect(output).not.toContain('nothing is installed in the cloud');
-    } finally {
-      fixture.remove();
-    }
-  });
-
-  it('reminds that the archive collection allows no client read or write', async () => {
-    const dependencies = quietDependencies({ loadCi: forbidCi });
-    await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
+    expect(output).toContain('Deploy plan (declared in cloudbaserc.json and config.json; the current state was not read: no TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY in your environment):');
+    expect(output).toContain('syncMonthlyAnalytics: create or update (current state not read)');
+    expect(output).toContain('  runtime      Nodejs24.11 for a new function; an existing one keeps its own if Nodejs16.13 or later, else it is refused');
+    expect(output.match(/^ {2}time limit {3}10 s$/gm)).toHaveLength(2);
+    expect(output).toContain('  time limit   60 s');
+    expect(output).toContain('  time limit   5 s');
+    expect(output).toContain('  retry count  1 (retries of a failed timer run; the platform\'s default is 2)');
+    expect(output.match(/no cloud npm install \(InstallDependency FALSE\)/g)).toHaveLength(4);
+    expect(output).toContain('ANALYTICS_ADMIN_OPENIDS = "oAdmin1" (from $ANALYTICS_ADMIN_OPENIDS)');
+    expect(output).toContain('WECHAT_APPSECRET from $WECHAT_APPSECRET: not set in your environment (an existing function keeps its value)');
+    expect(output).toContain('dailyMonthlyAnalyticsSync "0 0 10 * * * *" (created, or replaced if its cron or name changed)');
     expect(dependencies.printed).toContain(ARCHIVE_REMINDER);
+    expect(dependencies.printed.at(-1)).toBe(
+      'Dry run: nothing was changed, and the current state was not read. With TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY set, the dry run compares with what each function has.',
+    );
+  });
 
-    const named = quietDependencies({ loadCi: forbidCi, environment: { ANALYTICS_COLLECTION: 'stats_archive' } });
-    await deploy({ dryRun: true, projectRoot: project.root, only: ['getMonthlyRetain'] }, named);
-    expect(named.printed).toContainEqual(expect.stringMatching(/^Reminder: the archive collection stats_archive \(ANALYTICS_COLLECTION/));
+  it('--dry-run with credentials reads the current state, prints what it would do and writes nothing', async () => {
+    api.seedFunction({
+      name: 'getMonthlyRetain',
+      runtime: 'Nodejs18.15',
+      timeout: 3,
+      variables: [
+        { Key: 'ANALYTICS_ADMIN_OPENIDS', Value: 'oAdmin1' },
+        { Key: 'WECHAT_APPSECRET', Value: 'ffffffffffffffffffffffffffffffff' },
+      ],
+    });
+    api.seedFunction({ name: 'getMonthlyVisitTrend', runtime: 'Nodejs8.9' });
+    api.seedFunction({ name: 'syncMonthlyAnalytics', runtime: 'Nodejs20.19', timeout: 20, timers: [{ name: 'monthlySync', cron: '0 0 9 * * * *', enabled: true }] });
+    const secret = '0123456789abcdef0123456789abcdef';
+    const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID, { WECHAT_APPSECRET: secret, ANALYTICS_COLLECTION: 'stats_archive' }));
+    const result = await deploy({ dryRun: true, projectRoot: project.root }, dependencies);
+
+    expect(api.requests.every((request) => request.authorized && READ_ACTIONS.includes(request.action))).toBe(true);
+    expect(result.plans.map((plan) => [plan.name, plan.action])).toEqual([
+      ['componentEvents', 'create'],
+      ['getMonthlyRetain', 'update'],
+      ['getMonthlyVisitTrend', 'refused'],
+      ['syncMonthlyAnalytics', 'update'],
+    ]);
+    expect(result.exitCode).toBe(1);
+    const output = dependencies.printed.join('\n');
+    expect(output).not.toContain(secret);
+    expect(output).not.toContain('ffffffffffffffffffffffffffffffff');
+    expect(output).toContain(`Deploy plan for environment ${ENV_ID} (region ap-shanghai, namespace ${ENV_ID}), from its current state:`);
+    expect(output).toContain('componentEvents: create on Nodejs24.11');
+    expect(output).toContain('~ WECHAT_APPSECRET <redacted> → <redacted> (from $WECHAT_APPSECRET)');
+    expect(output).toContain('getMonthlyVisitTrend: refused\n  runtime      Nodejs8.9\n  refused      runtime Nodejs8.9 is below the supported floor Nodejs16.13');
+    expect(output).toContain('  time limit   20 s → 60 s');
+    expect(output).toContain('  retry count  2 → 1 (retries of a failed timer run; the platform\'s default is 2)');
+    expect(output).toContain('  triggers     replace monthlySync "0 0 9 * * * *" → dailyMonthlyAnalyticsSync "0 0 10 * * * *" (renamed)');
+    expect(dependencies.printed.at(-1)).toBe('Dry run: nothing was changed (only DescribeEnvs, GetFunction, ListTriggers and GetFunctionEventInvokeConfig were called).');
+    expect(api.functionNamed('componentEvents')).toBeUndefined();
+    expect(api.functionNamed('syncMonthlyAnalytics')?.timers).toEqual([{ name: 'monthlySync', cron: '0 0 9 * * * *', enabled: true }]);
+  });
+
+  it('deploys the four functions, each with its declared time limit, on Nodejs24.11, the sync with its timer and retry count', async () => {
+    const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID, { ANALYTICS_ADMIN_OPENIDS: 'oAdmin1' }));
+    const result = await deploy({ projectRoot: project.root }, dependencies);
+
+    expect(result.failed).toEqual([]);
+    expect(FUNCTIONS.map((name) => [name, api.functionNamed(name)?.runtime, api.functionNamed(name)?.timeout, api.functionNamed(name)?.installDependency])).toEqual([
+      ['componentEvents', 'Nodejs24.11', 5, 'FALSE'],
+      ['getMonthlyRetain', 'Nodejs24.11', 10, 'FALSE'],
+      ['getMonthlyVisitTrend', 'Nodejs24.11', 10, 'FALSE'],
+      ['syncMonthlyAnalytics', 'Nodejs24.11', 60, 'FALSE'],
+    ]);
+    expect(api.functionNamed('syncMonthlyAnalytics')).toMatchObject({ retryNum: 1, timers: [{ name: 'dailyMonthlyAnalyticsSync', cron: '0 0 10 * * * *', enabled: true }] });
+    expect(api.functionNamed('getMonthlyRetain')?.retryNum).toBe(2);
+    const step = dependencies.printed.slice(dependencies.printed.findIndex((line) => line.startsWith('One step left')));
+    expect(step.slice(0, 5)).toEqual([
+      'One step left that no tool can do: apply config.json "permissions" from WeChat DevTools (until then these calls fail with -604101).',
+      '  Needed now (created or recreated by this deploy):',
+      '    getMonthlyRetain (analysis.getMonthlyRetain)',
+      '    getMonthlyVisitTrend (analysis.getMonthlyVisitTrend)',
+      '    syncMonthlyAnalytics (analysis.getMonthlyRetain, analysis.getMonthlyVisitTrend)',
+    ]);
   });
 
   it('plans only the functions named by --only', async () => {
-    const dependencies = quietDependencies({ loadCi: forbidCi });
-    const result = await deploy({ dryRun: true, projectRoot: project.root, only: ['syncMonthlyAnalytics'] }, dependencies);
-    expect(result.plan.map((plan) => plan.name)).toEqual(['syncMonthlyAnalytics']);
+    const result = await deploy({ dryRun: true, projectRoot: project.root, only: ['syncMonthlyAnalytics'] }, quietDependencies());
+    expect(result.staged.map((fn) => fn.name)).toEqual(['syncMonthlyAnalytics']);
   });
 });
 
@@ -145,33 +136,22 @@ describe('deploy refuses to start', () => {
   let project: TempProject;
   beforeAll(() => {
     project = makeRealFunctionsProject();
+    copyRepositoryCloudbaserc(project);
   });
   afterAll(() => project.remove());
   beforeEach(() => build.mockClear());
 
-  it('with the placeholder appid and no env or key, naming each flag and variable', async () => {
-    const attempt = deploy({ projectRoot: project.root }, quietDependencies({ build, loadCi: forbidCi }));
+  it('without an environment id or API keys, naming each flag and variable, before building', async () => {
+    const attempt = deploy({ projectRoot: project.root }, quietDependencies({ build }));
     await expect(attempt).rejects.toThrow(DeployError);
     await expect(attempt).rejects.toThrow(
       [
-        'project.config.json has the placeholder appid "touristappid": set "appid" to the Mini Program\'s AppID before deploying.',
         'No cloud environment: pass --env ENV_ID or set WX_CLOUD_ENV (the environment id shown in the cloud console).',
-        'No code upload key: pass --key path/to/private.key or set WX_CI_PRIVATE_KEY_PATH (download it in the WeChat admin console: 开发管理 → 开发设置 → 小程序代码上传).',
+        'No Tencent Cloud API keys: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (and TENCENTCLOUD_SESSIONTOKEN for temporary keys) in your environment; ' +
+          'create them in the Tencent Cloud console → 访问管理 → API 密钥管理 of the account that owns the environment (docs/deploy.md says how).',
       ].join('\n'),
     );
     expect(build).not.toHaveBeenCalled();
-  });
-
-  it('with a key file that does not exist', async () => {
-    const realAppid = makeRealFunctionsProject(APPID);
-    try {
-      const missingKey = path.join(realAppid.root, 'missing.key');
-      await expect(
-        deploy({ projectRoot: realAppid.root, env: ENV_ID, keyPath: missingKey }, quietDependencies({ build, loadCi: forbidCi })),
-      ).rejects.toThrow(`The code upload key ${missingKey} does not exist: fix --key or WX_CI_PRIVATE_KEY_PATH.`);
-    } finally {
-      realAppid.remove();
-    }
   });
 
   it('with an unknown --only name', async () => {
@@ -179,116 +159,58 @@ describe('deploy refuses to start', () => {
       '--only names unknown function getMonthlyRetian; the functions are componentEvents, getMonthlyRetain, getMonthlyVisitTrend, syncMonthlyAnalytics.',
     );
   });
-});
 
-describe('deploy with miniprogram-ci (stubbed)', () => {
-  let project: TempProject;
-  let keyPath: string;
-  beforeAll(() => {
-    project = makeRealFunctionsProject(APPID);
-    keyPath = path.join(project.root, 'private.test.key');
-    writeFileSync(keyPath, 'not a real key\n');
-  });
-  afterAll(() => project.remove());
-
-  it('uploads staged copies, creates the timer and tells which permissions to apply', async () => {
-    const stub = stubMiniprogramCi();
-    const dependencies = quietDependencies({ loadCi: () => stub.ci });
-    const result = await deploy({ projectRoot: project.root, env: ENV_ID, keyPath }, dependencies);
-
-    expect(result).toMatchObject({ exitCode: 0, uploaded: FUNCTIONS, failed: [], unconfirmedTriggers: [] });
-    expect(stub.projects.map((created) => created.options)).toEqual([
-      { appid: APPID, type: 'miniProgram', projectPath: project.root, privateKeyPath: keyPath, ignores: ['node_modules/**/*'] },
-    ]);
-    const project0 = stub.projects[0]?.instance;
-    expect(stub.uploads.map(({ project: used, env, name, remoteNpmInstall, stagedFiles }) => ({ used, env, name, remoteNpmInstall, stagedFiles }))).toEqual(
-      FUNCTIONS.map((name) => ({ used: project0, env: ENV_ID, name, remoteNpmInstall: true, stagedFiles: ['bundle.cache', 'bundle.js', 'config.json', 'index.js', 'package.json'] })),
-    );
-    for (const upload of stub.uploads) {
-      expect(upload.stagedDir.startsWith(project.root)).toBe(false);
-      expect(upload.stagedIndex).toBe(readFileSync(path.join(project.functionsRoot, upload.name, 'index.js'), 'utf8'));
-      expect(existsSync(upload.stagedDir)).toBe(false);
-    }
-    expect(stub.triggers).toEqual([
-      {
-        project: project0,
-        envId: ENV_ID,
-        functionName: 'syncMonthlyAnalytics',
-        triggersConfig: [{ name: 'dailyMonthlyAnalyticsSync', type: 'timer', config: '0 0 10 * * * *' }],
-      },
-    ]);
-
-    const printed = dependencies.printed;
-    expect(printed).toContain(ARCHIVE_REMINDER);
-    expect(printed).toContain('Uploaded syncMonthlyAnalytics: 5 files, 4096 bytes packed.');
-    expect(printed).toContain('Created trigger dailyMonthlyAnalyticsSync of syncMonthlyAnalytics ("0 0 10 * * * *").');
-    const reminder = printed.slice(printed.findIndex((line) => line.startsWith('Permissions still to apply')));
-    expect(reminder).toEqual([
-      'Permissions still to apply: miniprogram-ci uploads code but not config.json "permissions", so until',
-      'they are applied these functions fail their open-API calls with -604101:',
-      '  getMonthlyRetain      analysis.getMonthlyRetain',
-      '  getMonthlyVisitTrend  analysis.getMonthlyVisitTrend',
-      '  syncMonthlyAnalytics  analysis.getMonthlyRetain, analysis.getMonthlyVisitTrend',
-      `For each one: in WeChat DevTools open this project with environment ${ENV_ID}, right-click cloudfunctions/<name>`,
-      'and choose "上传并部署：云端安装依赖" (it uploads the folder again and applies its config.json);',
-      'or grant the same APIs to the function in the cloud console. WeChat picks the change up within about',
-      '10 minutes. Needed once per function, and again whenever its permissions.openapi changes.',
-      expect.stringMatching(/^A function that did not exist before was created by miniprogram-ci with runtime Nodejs8\.9/),
-    ]);
-  });
-
-  it('reads the env and key from WX_CLOUD_ENV and WX_CI_PRIVATE_KEY_PATH', async () => {
-    const stub = stubMiniprogramCi();
-    const dependencies = quietDependencies({
-      loadCi: () => stub.ci,
-      environment: { WX_CLOUD_ENV: 'from-variable-env', WX_CI_PRIVATE_KEY_PATH: keyPath },
-    });
-    const result = await deploy({ projectRoot: project.root, only: ['getMonthlyRetain'] }, dependencies);
-    expect(result.exitCode).toBe(0);
-    expect(stub.uploads.map((upload) => [upload.name, upload.env])).toEqual([['getMonthlyRetain', 'from-variable-env']]);
-    expect(stub.projects[0]?.options.privateKeyPath).toBe(keyPath);
-    expect(stub.triggers).toEqual([]);
-    expect(dependencies.printed).toContain('  getMonthlyRetain  analysis.getMonthlyRetain');
-  });
-
-  it('warns when miniprogram-ci does not confirm the trigger', async () => {
-    const stub = stubMiniprogramCi({ triggerAnswer: '请检查传入的 triggersConfig 是否符合格式' });
-    const dependencies = quietDependencies({ loadCi: () => stub.ci });
-    const result = await deploy({ projectRoot: project.root, env: ENV_ID, keyPath, only: ['syncMonthlyAnalytics'] }, dependencies);
-    expect(result).toMatchObject({ exitCode: 0, unconfirmedTriggers: ['syncMonthlyAnalytics'] });
-    expect(dependencies.printed).toContainEqual(
-      expect.stringMatching(/^! Trigger dailyMonthlyAnalyticsSync of syncMonthlyAnalytics was not confirmed \(miniprogram-ci: "请检查/),
-    );
-  });
-
-  it('goes on after a failed upload, exits 1 and reminds only about what was uploaded', async () => {
-    const stub = stubMiniprogramCi({ failUploadOf: 'getMonthlyVisitTrend' });
-    const dependencies = quietDependencies({ loadCi: () => stub.ci });
-    const result = await deploy({ projectRoot: project.root, env: ENV_ID, keyPath }, dependencies);
-    expect(result.exitCode).toBe(1);
-    expect(result.uploaded).toEqual(['componentEvents', 'getMonthlyRetain', 'syncMonthlyAnalytics']);
-    expect(stub.triggers.map((trigger) => trigger.functionName)).toEqual(['syncMonthlyAnalytics']);
-    expect(dependencies.printed).not.toContain('  getMonthlyVisitTrend  analysis.getMonthlyVisitTrend');
-    expect(dependencies.printed.at(-1)).toBe(
-      '✗ getMonthlyVisitTrend: upload failed (invalid ip 203.0.113.7, reference: 1234): check the env id, the upload key and the IP allowlist, then deploy again with --only getMonthlyVisitTrend',
-    );
-  });
-});
-
-describe('deploy after a failed check', () => {
-  it('uploads nothing and shows the problems', async () => {
-    const project = makeFixtureProject(['seeds-example', 'missing-permission'], APPID);
+  it('without cloudbaserc.json, or with a function folder it does not declare', async () => {
+    const fixture = makeFixtureProject(['seeds-example']);
     try {
-      writeFileSync(path.join(project.root, 'private.test.key'), 'not a real key\n');
-      const stub = stubMiniprogramCi();
-      const dependencies = quietDependencies({ loadCi: () => stub.ci });
-      const result = await deploy({ projectRoot: project.root, env: ENV_ID, keyPath: path.join(project.root, 'private.test.key') }, dependencies);
-      expect(result.exitCode).toBe(1);
-      expect(stub.uploads).toEqual([]);
-      expect(dependencies.printed.join('\n')).toContain(
-        'missing-permission/config.json: add "analysis.getMonthlyVisitTrend" to permissions.openapi: index.js calls it',
+      await expect(deploy({ dryRun: true, projectRoot: fixture.root }, quietDependencies({ build }))).rejects.toThrow(`cloudbaserc.json is missing at ${fixture.root}`);
+      writeCloudbaserc(fixture, [declare('other')]);
+      await expect(deploy({ dryRun: true, projectRoot: fixture.root }, quietDependencies({ build }))).rejects.toThrow(
+        'cloudbaserc.json declares no function seeds-example: add it to "functions" (runtime, timeout, memorySize, envVariables).\n' +
+          'cloudbaserc.json declares other, but cloudfunctions/other does not exist: remove it or add the folder.',
       );
-      expect(dependencies.printed.at(-1)).toBe('Deploy stopped before uploading anything: fix the problems above, then run npm run deploy again.');
+      writeFileSync(path.join(fixture.root, 'cloudbaserc.json'), '{ "version": "2.0", }');
+      await expect(deploy({ dryRun: true, projectRoot: fixture.root }, quietDependencies({ build }))).rejects.toThrow(/^cloudbaserc.json is not strict JSON/);
+    } finally {
+      fixture.remove();
+    }
+    expect(build).not.toHaveBeenCalled();
+  });
+});
+
+describe('deploy stops before changing anything', () => {
+  let api: TencentCloudApi;
+  beforeEach(async () => {
+    api = await startTencentCloudApi({ environments: [{ envId: ENV_ID, region: 'ap-shanghai' }] });
+  });
+  afterEach(() => api.close());
+
+  it('after a failed check, calling nothing', async () => {
+    const project = makeFixtureProject(['seeds-example', 'missing-permission']);
+    try {
+      writeCloudbaserc(project, [declare('seeds-example', { installDependency: true }), declare('missing-permission', { installDependency: true })]);
+      const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID));
+      const result = await deploy({ projectRoot: project.root }, dependencies);
+      expect(result.exitCode).toBe(1);
+      expect(api.requests).toEqual([]);
+      expect(dependencies.printed.join('\n')).toContain('missing-permission/config.json: add "analysis.getMonthlyVisitTrend" to permissions.openapi: index.js calls it');
+      expect(dependencies.printed.at(-1)).toBe('Deploy stopped before changing anything: fix the problems above, then run npm run deploy again.');
+    } finally {
+      project.remove();
+    }
+  });
+
+  it('when installDependency does not fit the folder\'s dependencies', async () => {
+    const project = makeFixtureProject(['seeds-example']);
+    try {
+      writeCloudbaserc(project, [declare('seeds-example')]);
+      const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID));
+      expect((await deploy({ projectRoot: project.root }, dependencies)).exitCode).toBe(1);
+      expect(api.requests).toEqual([]);
+      expect(dependencies.printed.slice(-2)).toEqual([
+        'seeds-example: package.json lists dependencies (wx-server-sdk) and cloudbaserc.json says installDependency false: bundle them into bundle.js, or set installDependency true.',
+        'Deploy stopped before changing anything.',
+      ]);
     } finally {
       project.remove();
     }
@@ -297,26 +219,26 @@ describe('deploy after a failed check', () => {
 
 describe('npm run deploy arguments', () => {
   it('prints the usage for an unknown flag and exits 1', async () => {
-    const dependencies = quietDependencies({ loadCi: forbidCi });
-    expect(await runDeployCommand(['--envid', 'x'], dependencies)).toBe(1);
-    expect(dependencies.printed.join('\n')).toMatch(/Unknown option '--envid'[\s\S]*Usage: npm run deploy -- \[--dry-run\] \[--env ENV_ID\]/);
+    const dependencies = quietDependencies();
+    expect(await runDeployCommand(['--key', 'x'], dependencies)).toBe(1);
+    expect(dependencies.printed.join('\n')).toMatch(/Unknown option '--key'[\s\S]*Usage: npm run deploy -- \[--dry-run\] \[--env ENV_ID\] \[--only name,...\] \[--recreate name,...\]/);
   });
 
-  it('reads --dry-run, --only, --env and --key', () => {
-    expect(parseDeployArgs(['--dry-run', '--env', ENV_ID, '--key', 'keys/upload.key', '--only', 'getMonthlyRetain, syncMonthlyAnalytics'])).toEqual({
+  it('reads --dry-run, --env, --only and --recreate', () => {
+    expect(parseDeployArgs(['--dry-run', '--env', ENV_ID, '--only', 'getMonthlyRetain, syncMonthlyAnalytics', '--recreate', 'getMonthlyRetain', '--recreate', 'syncMonthlyAnalytics'])).toEqual({
       dryRun: true,
       env: ENV_ID,
-      keyPath: 'keys/upload.key',
       only: ['getMonthlyRetain', 'syncMonthlyAnalytics'],
+      recreate: ['getMonthlyRetain', 'syncMonthlyAnalytics'],
       help: false,
     });
   });
 
   it('prints what is missing and exits 1 before building', async () => {
     const build = jest.fn(async () => undefined);
-    const dependencies = quietDependencies({ build, loadCi: forbidCi });
+    const dependencies = quietDependencies({ build });
     expect(await runDeployCommand([], dependencies)).toBe(1);
-    expect(dependencies.printed.join('\n')).toMatch(/pass --env ENV_ID or set WX_CLOUD_ENV[\s\S]*pass --key path\/to\/private.key or set WX_CI_PRIVATE_KEY_PATH/);
+    expect(dependencies.printed.join('\n')).toMatch(/pass --env ENV_ID or set WX_CLOUD_ENV[\s\S]*set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY/);
     expect(build).not.toHaveBeenCalled();
   });
 });

@@ -1,0 +1,96 @@
+import type { DeclaredFunction } from './cloudbaserc';
+import type { TimerTrigger } from './config';
+import type { RemoteFunction } from './remote';
+import { judgeRuntime } from './runtime';
+import { TriggerChange, diffTimers } from './triggers';
+import { Variable, VariableChange, mergeVariables } from './variables';
+
+/** What deploying one function needs before the platform is read: its declaration and its staged code. */
+export interface StagedFunction {
+  name: string;
+  declared: DeclaredFunction;
+  /** config.json `permissions.openapi`. */
+  openapi: string[];
+  /** config.json `triggers`. */
+  timers: TimerTrigger[];
+  /** The staged (uploaded) files with their sizes in bytes. */
+  files: { file: string; bytes: number }[];
+  zip: Buffer;
+}
+
+/** create: missing; update: in place; recreate: delete, then create (--recreate); refused: left alone, with why. */
+export type FunctionAction = 'create' | 'update' | 'recreate' | 'refused';
+
+/** What the deploy will do to one function, decided from the platform's current state. */
+export interface FunctionPlan extends StagedFunction {
+  action: FunctionAction;
+  /** The function as it is; undefined when it does not exist. */
+  remote?: RemoteFunction;
+  /** The runtime the function will run on, and whether that is acceptable, as a phrase. */
+  runtimeText: string;
+  /** Why it is refused (action `refused`). */
+  refusal?: string;
+  /** The whole set of variables to send, and how each changed. */
+  variables: Variable[];
+  variableChanges: VariableChange[];
+  triggerChanges: TriggerChange[];
+  /** Whether timeout, memory or variables differ from the function's (an update then sends UpdateFunctionConfiguration). */
+  configurationChanged: boolean;
+  /** The retry count to set, when cloudbaserc.json declares one that the function does not have. */
+  retryNum?: number;
+}
+
+function sameVariables(a: readonly Variable[], b: readonly Variable[]): boolean {
+  const map = new Map(a.map((variable) => [variable.Key, variable.Value]));
+  return a.length === b.length && b.every((variable) => map.get(variable.Key) === variable.Value);
+}
+
+function refusalOf(staged: StagedFunction, remote: RemoteFunction, recreate: boolean): string | undefined {
+  if (recreate) return undefined;
+  const verdict = judgeRuntime(staged.name, remote.runtime, staged.declared.runtime);
+  if (!verdict.acceptable) return `runtime ${verdict.text}`;
+  if (remote.status === 'CreateFailed') {
+    return `it is CreateFailed (${remote.statusReasons.join('; ') || 'no reason given'}): deploy with --recreate ${staged.name}, or delete it in the console and deploy again.`;
+  }
+  if (remote.status === 'Deleting') return 'it is being deleted: wait until the console no longer lists it, then deploy again (it is then created).';
+  return undefined;
+}
+
+/**
+ * Decides what to do with one function from its current state (`remote`, undefined when it does not
+ * exist): create it on the declared runtime, update it in place, recreate it (`recreate`, from
+ * --recreate), or refuse it (a runtime below the floor, CreateFailed, being deleted). Variables are
+ * merged with the current ones (read before a recreate deletes it); timers are compared with config.json.
+ *
+ * @param deployer - the deployer's environment, for `{{env.NAME}}` values
+ */
+export function planFunction(staged: StagedFunction, remote: RemoteFunction | undefined, recreate: boolean, deployer: NodeJS.ProcessEnv): FunctionPlan {
+  const { declared } = staged;
+  const merged = mergeVariables(remote?.variables ?? [], declared.envVariables, deployer);
+  const base = { ...staged, ...(remote === undefined ? {} : { remote }), variables: merged.variables, variableChanges: merged.changes };
+  if (remote === undefined) {
+    return { ...base, action: 'create', runtimeText: `${declared.runtime} (new function)`, triggerChanges: diffTimers([], staged.timers), configurationChanged: true, ...retryOf(declared, undefined) };
+  }
+  const refusal = refusalOf(staged, remote, recreate);
+  if (refusal !== undefined) {
+    return { ...base, action: 'refused', refusal, runtimeText: remote.runtime, triggerChanges: [], configurationChanged: false };
+  }
+  if (recreate) {
+    const runtimeText = `${declared.runtime} (recreated; it was on ${remote.runtime})`;
+    return { ...base, action: 'recreate', runtimeText, triggerChanges: diffTimers([], staged.timers), configurationChanged: true, ...retryOf(declared, undefined) };
+  }
+  const configurationChanged = remote.timeout !== declared.timeout || remote.memorySize !== declared.memorySize || !sameVariables(remote.variables, merged.variables);
+  return {
+    ...base,
+    action: 'update',
+    runtimeText: judgeRuntime(staged.name, remote.runtime, declared.runtime).text,
+    triggerChanges: diffTimers(remote.timers, staged.timers),
+    configurationChanged,
+    ...retryOf(declared, remote),
+  };
+}
+
+function retryOf(declared: DeclaredFunction, remote: RemoteFunction | undefined): { retryNum?: number } {
+  if (declared.retryCount === undefined || remote?.retry?.retryNum === declared.retryCount) return {};
+  return { retryNum: declared.retryCount };
+}
