@@ -89,7 +89,7 @@ export {
   type FakeOutcome,
   type FakeTimer,
 } from './tencent-cloud-state';
-export { FAKE_MAX_ZIP_BASE64 } from './tencent-cloud-actions';
+export { FAKE_MAX_ZIP_BASE64 } from './tencent-cloud-params';
 export { TC3_ALGORITHM, TC3_MAX_SKEW_SECONDS, parseTc3Authorization, tc3AuthorizationHeader, tc3CanonicalRequest, tc3Date, tc3Signature, type Tc3Authorization, type Tc3Request } from './tc3-signature';
 export {
   FUNCTION_NOT_FOUND_MESSAGE,

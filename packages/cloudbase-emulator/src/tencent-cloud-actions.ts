@@ -1,3 +1,4 @@
+import { applySettings, installDependency, integerParam, invalid, readZip, stringParam } from './tencent-cloud-params';
 import { FakeFunction, TencentCloudApiError, TencentCloudState } from './tencent-cloud-state';
 
 /** A request's parameters (the JSON body) and what the handler may read about it. */
@@ -12,27 +13,7 @@ export interface ActionContext {
 /** One API action: its answer's fields (RequestId is added by the server), or a thrown TencentCloudApiError. */
 export type ActionHandler = (context: ActionContext) => Record<string, unknown>;
 
-/** The largest base64 ZipFile SCF's UpdateFunctionCode takes ("最大支持20M", scf_models.d.ts). */
-export const FAKE_MAX_ZIP_BASE64 = 20 * 1024 * 1024;
 const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$/;
-
-function invalid(name: string, why: string): TencentCloudApiError {
-  return new TencentCloudApiError(`InvalidParameterValue.${name}`, `${name} ${why}`);
-}
-
-function stringParam(params: Record<string, unknown>, name: string): string {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') throw new TencentCloudApiError('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
-  if (typeof value !== 'string') throw invalid(name, 'must be a string');
-  return value;
-}
-
-function integerParam(params: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
-  const value = params[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalid(name, `must be an integer from ${min} to ${max}`);
-  return value;
-}
 
 function namespaceOf(context: ActionContext): string {
   const namespace = typeof context.params.Namespace === 'string' ? context.params.Namespace : 'default';
@@ -60,44 +41,6 @@ function activeFunction(context: ActionContext, action: string): FakeFunction {
     throw new TencentCloudApiError(`FailedOperation.${action}`, `当前函数状态(${fn.status})无法进行此操作，请在函数状态正常(Active)时重试。`);
   }
   return fn;
-}
-
-function readZip(params: Record<string, unknown>): Buffer {
-  const code = params.Code;
-  const zipFile = typeof code === 'object' && code !== null && 'ZipFile' in code ? code.ZipFile : params.ZipFile;
-  if (typeof zipFile !== 'string' || zipFile === '') throw new TencentCloudApiError('MissingParameter', 'The request is missing a required parameter `Code.ZipFile`.');
-  if (zipFile.length > FAKE_MAX_ZIP_BASE64) throw invalid('ZipFile', `is ${zipFile.length} base64 characters, more than ${FAKE_MAX_ZIP_BASE64}`);
-  const zip = Buffer.from(zipFile, 'base64');
-  if (zip.readUInt32LE(0) !== 0x04034b50) throw invalid('ZipFile', 'is not a zip file');
-  return zip;
-}
-
-function readVariables(params: Record<string, unknown>): FakeFunction['variables'] | undefined {
-  const environment = params.Environment;
-  if (environment === undefined) return undefined;
-  const variables = typeof environment === 'object' && environment !== null && 'Variables' in environment ? environment.Variables : undefined;
-  if (!Array.isArray(variables)) throw invalid('Environment', 'must be {"Variables": [{"Key", "Value"}]}');
-  return variables.map((variable: unknown) => {
-    const { Key, Value } = (variable ?? {}) as { Key?: unknown; Value?: unknown };
-    if (typeof Key !== 'string' || Key === '') throw invalid('Environment', 'has a variable without a Key');
-    if (typeof Value !== 'string' || Value === '') throw invalid('Environment', `variable ${Key} has an empty Value (SCF: 变量的值，不可为空字符)`);
-    return { Key, Value };
-  });
-}
-
-function applySettings(fn: FakeFunction, params: Record<string, unknown>): void {
-  fn.timeout = integerParam(params, 'Timeout', 1, 900) ?? fn.timeout;
-  const memory = integerParam(params, 'MemorySize', 64, 3072);
-  if (memory !== undefined && memory !== 64 && memory % 128 !== 0) throw invalid('MemorySize', 'must be 64 or a multiple of 128 MB');
-  fn.memorySize = memory ?? fn.memorySize;
-  fn.variables = readVariables(params) ?? fn.variables;
-}
-
-function installDependency(params: Record<string, unknown>, fallback: 'TRUE' | 'FALSE'): 'TRUE' | 'FALSE' {
-  const value = params.InstallDependency;
-  if (value === undefined) return fallback;
-  if (value !== 'TRUE' && value !== 'FALSE') throw invalid('InstallDependency', 'must be TRUE or FALSE');
-  return value;
 }
 
 function describeFunction(fn: FakeFunction): Record<string, unknown> {
