@@ -25,8 +25,13 @@ function target(plan: FunctionPlan, context: ApplyContext): { FunctionName: stri
   return { FunctionName: plan.name, Namespace: context.namespace };
 }
 
+function installDependency(plan: FunctionPlan): 'TRUE' | 'FALSE' {
+  return plan.declared.installDependency ? 'TRUE' : 'FALSE';
+}
+
+/** The code parameters: the zip inline as base64, and whether the cloud runs npm install. */
 function code(plan: FunctionPlan): { InstallDependency: 'TRUE' | 'FALSE'; Code: { ZipFile: string } } {
-  return { InstallDependency: plan.declared.installDependency ? 'TRUE' : 'FALSE', Code: { ZipFile: plan.zip.toString('base64') } };
+  return { InstallDependency: installDependency(plan), Code: { ZipFile: plan.zip.toString('base64') } };
 }
 
 async function waitActive(plan: FunctionPlan, context: ApplyContext, after: string, bound: keyof WaitBounds, acceptUpdateFailed = false): Promise<string> {
@@ -54,7 +59,7 @@ async function create(plan: FunctionPlan, context: ApplyContext): Promise<void> 
 async function update(plan: FunctionPlan, context: ApplyContext): Promise<void> {
   const status = await waitActive(plan, context, 'before the deploy changes it', 'beforeChange', true);
   if (status === 'UpdateFailed') context.print(`${plan.name}: its last update failed (${plan.remote?.statusReasons.join('; ') || 'no reason given'}); updating it again.`);
-  context.print(`${plan.name}: UpdateFunctionCode (InstallDependency ${code(plan).InstallDependency})…`);
+  context.print(`${plan.name}: UpdateFunctionCode (InstallDependency ${installDependency(plan)})…`);
   await context.scf.call('UpdateFunctionCode', { ...target(plan, context), Handler: plan.declared.handler, ...code(plan) });
   await waitActive(plan, context, 'after UpdateFunctionCode', 'code');
   if (!plan.configurationChanged) {
@@ -78,6 +83,7 @@ async function setRetryCount(plan: FunctionPlan, context: ApplyContext): Promise
   const config = (current.AsyncTriggerConfig ?? {}) as { RetryConfig?: { RetryNum?: unknown }[]; MsgTTL?: unknown };
   if (config.RetryConfig?.[0]?.RetryNum === plan.retryNum) return;
   context.print(`${plan.name}: UpdateFunctionEventInvokeConfig (retry count ${plan.retryNum})…`);
+  // Both fields are required; MsgTTL is kept as the function has it (6 hours if it somehow has none).
   const msgTtl = typeof config.MsgTTL === 'number' ? config.MsgTTL : 21_600;
   await context.scf.call('UpdateFunctionEventInvokeConfig', { ...target(plan, context), AsyncTriggerConfig: { RetryConfig: [{ RetryNum: plan.retryNum }], MsgTTL: msgTtl } });
 }

@@ -46,13 +46,14 @@ function sameVariables(a: readonly Variable[], b: readonly Variable[]): boolean 
 }
 
 function refusalOf(staged: StagedFunction, remote: RemoteFunction, recreate: boolean): string | undefined {
+  if (remote.status === 'Deleting') return 'it is being deleted: wait until the console no longer lists it, then deploy again (it is then created).';
   if (recreate) return undefined;
+  if (remote.runtime === '') return `the platform reports no runtime for it (status ${remote.status || 'unknown'}): wait until it is Active, then deploy again.`;
   const verdict = judgeRuntime(staged.name, remote.runtime, staged.declared.runtime);
   if (!verdict.acceptable) return `runtime ${verdict.text}`;
   if (remote.status === 'CreateFailed') {
     return `it is CreateFailed (${remote.statusReasons.join('; ') || 'no reason given'}): deploy with --recreate ${staged.name}, or delete it in the console and deploy again.`;
   }
-  if (remote.status === 'Deleting') return 'it is being deleted: wait until the console no longer lists it, then deploy again (it is then created).';
   return undefined;
 }
 

@@ -9,7 +9,7 @@ export interface CurrentTimer {
 
 /** What the deploy does about one timer. */
 export type TriggerChange =
-  | { kind: 'unchanged'; timer: TimerTrigger }
+  | { kind: 'unchanged'; timer: TimerTrigger; current: CurrentTimer }
   | { kind: 'create'; timer: TimerTrigger }
   | { kind: 'remove'; current: CurrentTimer }
   | { kind: 'replace'; current: CurrentTimer; timer: TimerTrigger; because: 'cron changed' | 'renamed' };
@@ -45,7 +45,7 @@ export function diffTimers(current: readonly CurrentTimer[], declared: readonly 
   for (const timer of declared) {
     const same = current.find((candidate) => candidate.name === timer.name);
     if (same !== undefined) {
-      changes.push(sameCron(same.cron, timer.config) ? { kind: 'unchanged', timer } : { kind: 'replace', current: same, timer, because: 'cron changed' });
+      changes.push(sameCron(same.cron, timer.config) ? { kind: 'unchanged', timer, current: same } : { kind: 'replace', current: same, timer, because: 'cron changed' });
       continue;
     }
     const renamed = undeclared.shift();
@@ -60,7 +60,7 @@ export function formatTriggerChange(change: TriggerChange): string {
   const show = (name: string, cron: string) => `${name} "${cron}"`;
   switch (change.kind) {
     case 'unchanged':
-      return `${show(change.timer.name, change.timer.config)} unchanged`;
+      return `${show(change.timer.name, change.timer.config)} unchanged${change.current.enabled ? '' : ' (disabled in the console: left disabled)'}`;
     case 'create':
       return `create ${show(change.timer.name, change.timer.config)}`;
     case 'remove':
