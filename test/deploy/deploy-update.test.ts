@@ -88,6 +88,19 @@ describe('deploy updates an existing function', () => {
     );
   });
 
+  it('--dry-run prints the same plan and sends reads only', async () => {
+    const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID, { WECHAT_APPSECRET: NEW_SECRET }));
+    const result = await deploy({ projectRoot: project.root, dryRun: true }, dependencies);
+
+    expect(result.exitCode).toBe(0);
+    expect(result.plans.map((plan) => [plan.name, plan.action, plan.configurationChanged])).toEqual([['report', 'update', true]]);
+    expect(actionsOf(api)).toEqual(['DescribeEnvs', 'GetFunction', 'ListTriggers', 'GetFunctionEventInvokeConfig']);
+    expect(api.functionNamed('report')).toMatchObject({ timeout: 3, variables: expect.arrayContaining([{ Key: 'WECHAT_APPSECRET', Value: OLD_SECRET }]) });
+    expect(dependencies.printed).toContain('               ~ WECHAT_APPSECRET <redacted> → <redacted> (from $WECHAT_APPSECRET)');
+    expect(dependencies.printed.join('\n')).not.toContain(NEW_SECRET);
+    expect(dependencies.printed.at(-1)).toBe('Dry run: nothing was changed (only DescribeEnvs, GetFunction, ListTriggers and GetFunctionEventInvokeConfig were called).');
+  });
+
   it('leaves the configuration alone when nothing in it changed', async () => {
     writeCloudbaserc(project, [declare('report', { timeout: 3, envVariables: { ANALYTICS_ADMIN_OPENIDS: '{{env.ANALYTICS_ADMIN_OPENIDS}}' } })]);
     const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID));
