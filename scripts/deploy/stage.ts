@@ -3,10 +3,11 @@ import path from 'path';
 
 /**
  * The files of a function folder that reach the cloud; the cloud installs package.json's dependencies, if it
- * lists any. A built function is index.js (a loader that checks the runtime) and bundle.js
- * (scripts/build/loader.ts); a function written by hand may be index.js alone.
+ * lists any. A built function is index.js (a loader that checks the runtime), bundle.js (scripts/build/loader.ts)
+ * and bundle-lazy.js, the SDK's modules our functions never use, required only on their first use
+ * (scripts/build/lazy-modules.ts); a function written by hand may be index.js alone.
  */
-export const UPLOADED_FILES = ['index.js', 'bundle.js', 'config.json', 'package.json'] as const;
+export const UPLOADED_FILES = ['index.js', 'bundle.js', 'bundle-lazy.js', 'config.json', 'package.json'] as const;
 
 /** How a function folder's entries divide: what is uploaded, sources kept out, and anything else. */
 export interface FolderContents {

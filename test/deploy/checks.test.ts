@@ -68,7 +68,7 @@ describe('checkFunction on the broken fixtures', () => {
   it('fails a require of a file outside the folder, which loads in place', async () => {
     expect(() => require(path.join(FIXTURE_FUNCTIONS, 'requires-outside'))).not.toThrow();
     expect(problemLines(await checkFixture('requires-outside'))).toEqual([
-      'load index.js: it requires "../../lib/helper", which is not uploaded (only index.js, bundle.js, config.json, package.json are): bundle it into index.js (npm run build bundles what index.ts imports)',
+      'load index.js: it requires "../../lib/helper", which is not uploaded (only index.js, bundle.js, bundle-lazy.js, config.json, package.json are): bundle it into index.js (npm run build bundles what index.ts imports)',
     ]);
   });
 
@@ -82,7 +82,7 @@ describe('checkFunction on the broken fixtures', () => {
   it('fails a stray file', async () => {
     const result = await checkFixture('stray-file');
     expect(problemLines(result)).toEqual([
-      'files notes.md: move it out of the folder or delete it: only index.js, bundle.js, config.json, package.json reach the cloud',
+      'files notes.md: move it out of the folder or delete it: only index.js, bundle.js, bundle-lazy.js, config.json, package.json reach the cloud',
     ]);
     expect(result.contents.stray).toEqual(['notes.md']);
   });
@@ -312,7 +312,7 @@ describe('checkFunction on a built function', () => {
   it('passes the built folder: the loader and its bundle, nothing else', async () => {
     const result = await checkFunction(copyOfBuilt('as-built'));
     expect(result.problems).toEqual([]);
-    expect(result.contents.uploaded).toEqual(['bundle.js', 'config.json', 'index.js', 'package.json']);
+    expect(result.contents.uploaded).toEqual(['bundle-lazy.js', 'bundle.js', 'config.json', 'index.js', 'package.json']);
     expect(result.calledApis).toEqual(['analysis.getMonthlyRetain']);
   });
 
