@@ -17,7 +17,7 @@ import { measureWarmCalls } from './bench/warm';
 import { buildFunctions } from './build';
 
 /** Cold starts of each variant on each runtime, by default; `--runs N` sets it. */
-export const DEFAULT_COLD_RUNS = 15;
+export const DEFAULT_COLD_RUNS = 20;
 /** The runtime of the warm, dashboard, backfill and date-library rows: @cloudbase/manager-node's default for a new function. */
 export const DEFAULT_RUNTIME = 'Nodejs20.19';
 const WARM_CALLS = 200;
