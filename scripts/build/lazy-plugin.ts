@@ -41,7 +41,21 @@ export const LAZY_BUNDLE_NAMESPACE = 'lazy-bundle';
 
 /** What bundle.js has for a module of the lazy bundle: a module that requires it from there, by its node_modules path. */
 function standInSource(id: string): string {
-  return `module.exports = require(${JSON.stringify(`./${LAZY_BUNDLE}`)})(${JSON.stringify(id)});\n`;
+  const file = JSON.stringify(`./${LAZY_BUNDLE}`);
+  const missing = JSON.stringify(
+    `${LAZY_BUNDLE} is missing beside bundle.js, and ${id} is in it: upload the function folder as npm run build writes it (index.js, bundle.js, ${LAZY_BUNDLE}, config.json, package.json)`,
+  );
+  return [
+    'let lazyBundle;',
+    'try {',
+    `  lazyBundle = require(${file});`,
+    '} catch (error) {',
+    `  if (error && error.code === "MODULE_NOT_FOUND" && String(error.message).includes(${JSON.stringify(LAZY_BUNDLE)})) throw Object.assign(new Error(${missing}), { code: "MODULE_NOT_FOUND" });`,
+    '  throw error;',
+    '}',
+    `module.exports = lazyBundle(${JSON.stringify(id)});`,
+    '',
+  ].join('\n');
 }
 
 /**

@@ -118,6 +118,11 @@ describe('the deferred requires', () => {
       expect(probe.models).toBe('function');
       expect(probe.ai).toBe('function');
       expect(probe.fileType).toBe('image/png');
+      // A folder uploaded without its lazy bundle fails where a deferred module is first used, saying what is missing.
+      rmSync(path.join(scratch, LAZY_BUNDLE));
+      const missing = spawnSync(process.execPath, [outfile, JSON.stringify({ privateKey })], { cwd: scratch, encoding: 'utf8', env: { PATH: process.env.PATH } });
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain(`${LAZY_BUNDLE} is missing beside bundle.js`);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
