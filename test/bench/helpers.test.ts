@@ -107,7 +107,7 @@ describe('bench runtime table', () => {
 
   test('a row per runtime, and the targets are judged on the worst', () => {
     const rows = buildRuntimeRows(cold);
-    expect(rows.map((row) => row.met)).toEqual(['cold yes (0.38 ×); RSS yes', 'cold NO (0.45 ×); RSS NO']);
+    expect(rows.map((row) => row.met)).toEqual(['cold yes (0.380 ×); RSS yes (0.750 ×)', 'cold NO (0.450 ×); RSS NO (0.825 ×)']);
     expect(renderMarkdownTable(RUNTIME_TABLE_HEADERS, rows).split('\n')).toHaveLength(4);
     const sizes = { ours: [], baseline: { name: 'baseline', files: [], dependencies: [], installed: { bytes: 0, files: 0, packages: 0 }, unneeded: [] } };
     const figures = buildFigures({ cold, defaultRuntime: 'Nodejs20.19', sizes });
