@@ -11,7 +11,8 @@ import { type BenchRuntime, type Lab, OUR_FUNCTIONS, REPO_ROOT, openLab } from '
 import { describeMachine, machineLine } from './bench/machine';
 import { type FolderSize, type Measurements, RUNTIME_TABLE_HEADERS, buildFigures, buildRuntimeRows } from './bench/report';
 import { installedSize, unneededEntries } from './bench/size';
-import { BENCH_UPLOADED_FILES, type StagedFunction } from './bench/stage';
+import type { StagedFunction } from './bench/stage';
+import { UPLOADED_FILES } from './deploy/stage';
 import { renderMarkdownTable, renderTable } from './bench/table';
 import { measureWarmCalls } from './bench/warm';
 import { buildFunctions } from './build';
@@ -37,7 +38,7 @@ function folderSize(staged: StagedFunction): FolderSize {
     files: staged.files,
     dependencies: staged.dependencies,
     installed: installedSize(staged.dependencies, REPO_ROOT),
-    unneeded: unneededEntries(staged.dir, BENCH_UPLOADED_FILES, staged.dependencies),
+    unneeded: unneededEntries(staged.dir, UPLOADED_FILES, staged.dependencies),
   };
 }
 

@@ -1,15 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { LAZY_BUNDLE } from '../build/lazy-modules';
-import { UPLOADED_FILES, readFunctionDependencies, stageFunction } from '../deploy/stage';
-
-/**
- * What the bench uploads of a function folder: the deploy's list, and the lazy bundle the build writes
- * beside bundle.js (until the deploy's list names it, the bench adds it: a function needs it on first use
- * of a deferred SDK feature).
- */
-export const BENCH_UPLOADED_FILES: readonly string[] = (UPLOADED_FILES as readonly string[]).includes(LAZY_BUNDLE) ? UPLOADED_FILES : [...UPLOADED_FILES, LAZY_BUNDLE];
+import { readFunctionDependencies, stageFunction } from '../deploy/stage';
 
 /** A function folder copied as uploaded, runnable on its own. */
 export interface StagedFunction {
@@ -47,12 +39,6 @@ export function stageFunctions(sources: readonly { name: string; dir: string }[]
     for (const { name, dir: sourceDir } of sources) {
       const dir = path.join(root, name);
       const files = stageFunction(sourceDir, dir);
-      for (const file of BENCH_UPLOADED_FILES) {
-        const source = path.join(sourceDir, file);
-        if (files.some((staged) => staged.file === file) || !existsSync(source)) continue;
-        copyFileSync(source, path.join(dir, file));
-        files.push({ file, bytes: statSync(source).size });
-      }
       const dependencies = Object.keys(readFunctionDependencies(sourceDir)).sort();
       for (const dependency of dependencies) {
         const installed = path.join(packagesFrom, 'node_modules', dependency);
