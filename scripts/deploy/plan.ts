@@ -80,12 +80,15 @@ export function formatFunctionPlan(plan: FunctionPlan): string[] {
  */
 export function formatDeclaredPlan(staged: StagedFunction, deployer: NodeJS.ProcessEnv): string[] {
   const { declared } = staged;
-  const variables = Object.entries(declared.envVariables).map(([key, spec]) => {
+  const variables: string[] = [];
+  const unset: string[] = [];
+  for (const [key, spec] of Object.entries(declared.envVariables)) {
     const from = ENV_TEMPLATE.exec(spec)?.[1];
-    if (from === undefined) return `${key} = ${displayValue(key, spec)}`;
-    const value = deployer[from]?.trim();
-    return value ? `${key} = ${displayValue(key, value)} (from $${from})` : `${key} from $${from}: not set in your environment (an existing function keeps its value)`;
-  });
+    const value = from === undefined ? spec : deployer[from]?.trim();
+    if (from !== undefined && !value) unset.push(from === key ? key : `${key} ($${from})`);
+    else variables.push(`${key} = ${displayValue(key, value ?? '')}${from === undefined ? '' : ` (from $${from})`}`);
+  }
+  if (unset.length > 0) variables.push(`not set in your environment (an existing function keeps its value): ${unset.join(', ')}`);
   return [
     `${staged.name}: create or update (current state not read)`,
     ...row('runtime', `${declared.runtime} for a new function; an existing one keeps its own if ${SUPPORTED_FLOOR} or later, else it is refused`),
