@@ -2,6 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import os from 'os';
 import path from 'path';
 import { Emulator, documentKey, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { ALL_RUNTIMES, runtimeBinary, runtimeNamed } from '@wx-monthly-analytics/cloudbase-runtimes';
+import { SUPPORTED_FLOOR } from '../../scripts/build/loader';
 import {
   Caller,
   FunctionPool,
@@ -12,6 +14,21 @@ import {
   invokeCold,
   startWarm,
 } from '@wx-monthly-analytics/function-runner';
+
+/**
+ * The runtime the end-to-end tests run the functions on: the oldest CloudBase runtime the bundles support
+ * (Nodejs16.13, scripts/build/loader.ts), not the Node that runs Jest, so a path that needs a newer Node
+ * fails here. `FUNCTION_RUNTIME=Nodejs24.11` picks another runtime, `FUNCTION_RUNTIME=host` the Node
+ * running the tests. The binaries are installed by the global setup.
+ */
+export const E2E_RUNTIME = process.env.FUNCTION_RUNTIME?.trim() || SUPPORTED_FLOOR.name;
+
+function e2eNodePath(): string | undefined {
+  if (E2E_RUNTIME === 'host') return undefined;
+  const runtime = runtimeNamed(E2E_RUNTIME);
+  if (!runtime) throw new Error(`FUNCTION_RUNTIME=${E2E_RUNTIME} is not a CloudBase runtime: use one of ${ALL_RUNTIMES.map((entry) => entry.name).join(', ')}, or host`);
+  return runtimeBinary(runtime);
+}
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const FUNCTIONS_ROOT = path.join(REPO_ROOT, 'cloudfunctions');
@@ -53,7 +70,7 @@ export interface TestCloudOptions {
    * answer for a missing function.
    */
   nestedCalls?: boolean | NestedCallsOptions;
-  /** The `node` binary every function runs on, as its runtime (runtimeBinary of cloudbase-runtimes); default this Node. */
+  /** The `node` binary every function runs on, as its runtime (runtimeBinary of cloudbase-runtimes); default {@link E2E_RUNTIME}'s. */
   nodePath?: string;
 }
 
@@ -79,6 +96,7 @@ export interface TestCloud {
  */
 export async function startTestCloud(options: TestCloudOptions): Promise<TestCloud> {
   const sourceRoot = options.functionsRoot ?? FUNCTIONS_ROOT;
+  const nodePath = options.nodePath ?? e2eNodePath();
   let functionsRoot = sourceRoot;
   let scratch: string | undefined;
   if (options.editConfig) {
@@ -104,7 +122,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
       env: envOf,
       timeoutMs: (name) => nested.timeoutMs?.[name],
       now: () => now,
-      ...(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
+      ...(nodePath === undefined ? {} : { nodePath }),
       ...(nested.maxInstancesPerFunction === undefined ? {} : { maxInstancesPerFunction: nested.maxInstancesPerFunction }),
     });
   const emulator = await startEmulator({ functionsRoot, now: () => now, ...(nestedCalls ? { invokeFunction: nestedCalls.invokeFunction } : {}) });
@@ -113,7 +131,7 @@ export async function startTestCloud(options: TestCloudOptions): Promise<TestClo
     functionDir: path.join(functionsRoot, name),
     contextUrl: emulator.contextUrl(name),
     env: envOf(name),
-    ...(options.nodePath === undefined ? {} : { nodePath: options.nodePath }),
+    ...(nodePath === undefined ? {} : { nodePath }),
   });
   const warm = new Map<AnyFunctionName, Promise<WarmInstance>>();
   const instance = (name: AnyFunctionName) => {

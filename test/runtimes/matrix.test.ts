@@ -56,8 +56,19 @@ describe.each(OFFERED_RUNTIMES.map((runtime) => [runtime.name, runtime] as const
     expect(replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } }))).toMatchObject({ ok: true, source: 'wechat' });
     expect(cloud.emulator.countCalls({ apiName: RETAIN_API })).toBe(1);
 
+    // The page's default view: a 12-month range (11 months from WeChat, the one above from the archive).
+    const range = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { from: '2023-05', to: '2024-04' } }));
+    expect(range.data.map((entry: { source: string }) => entry.source)).toEqual([...Array(11).fill('wechat'), 'archive']);
+    // An admin's backfill of months before the sync's window.
+    expect(replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: ADMIN, data: { from: '2022-01', to: '2022-02' } }))).toMatchObject({
+      ok: true,
+      data: { fetched: 4, failed: 0 },
+    });
+
     const sync = await cloud.invokeCold('syncMonthlyAnalytics', { caller: TIMER, timeoutMs: SHARD_LIMIT_MS });
-    expect(replyOf(sync)).toEqual({ ok: true, data: { fetched: 22, skipped: 2, failed: 0, deferred: 0, failures: [] } });
+    // The last 12 months (2023-06 to 2024-05) of both reports: 12 of the 24 are archived already (retention
+    // 2023-06 to 2024-04 by the range, the trend of 2024-04), the other 12 are fetched.
+    expect(replyOf(sync)).toEqual({ ok: true, data: { fetched: 12, skipped: 12, failed: 0, deferred: 0, failures: [] } });
     expectCleanLogs(sync);
   });
 
