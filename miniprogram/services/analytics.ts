@@ -41,6 +41,11 @@ export type CallErrorCode =
   | 'FUNCTION_TIMEOUT'
   /** No function of that name in the environment (-501000): not deployed, or another environment. */
   | 'FUNCTION_NOT_FOUND'
+  /**
+   * The function is on a Node.js runtime older than it supports (its loader's `UnsupportedRuntimeError`):
+   * it must be recreated on a newer runtime. Every call fails the same way until then.
+   */
+  | 'UNSUPPORTED_RUNTIME'
   /** The function crashed (-504002) or the call failed in another way. */
   | 'FUNCTION_FAILED'
   /** The function replied something that is not a reply of the contract (a version mismatch). */
@@ -152,6 +157,7 @@ export function errorOfCallFailure(functionName: AnalyticsFunctionName, failure:
   let code: CallErrorCode;
   if (errCode === -504003 || /timed out/i.test(errMsg)) code = 'FUNCTION_TIMEOUT';
   else if (errCode === -501000 || /FunctionName parameter could not be found|ResourceNotFound\.Function/i.test(errMsg)) code = 'FUNCTION_NOT_FOUND';
+  else if (/UnsupportedRuntimeError|needs Nodejs\d+\.\d+ or later/.test(errMsg)) code = 'UNSUPPORTED_RUNTIME';
   else if (/request:fail|network|ECONNREFUSED/i.test(errMsg)) code = 'NETWORK';
   else code = 'FUNCTION_FAILED';
   const details: ConstructorParameters<typeof AnalyticsError>[2] = { functionName };

@@ -8,6 +8,7 @@ import { TimerTrigger, parseFunctionConfig, readProjectConfig } from './config';
 import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
 import { FolderContents, UPLOADED_FILES, readFolderContents, readFunctionDependencies, stageFunction } from './stage';
 import { BUILT_FILES } from '../build/loader';
+import { LAZY_BUNDLE } from '../build/lazy-modules';
 
 const run = promisify(execFile);
 
@@ -193,6 +194,11 @@ export async function checkFunction(functionDir: string, options: CheckFunctionO
           ? 'delete it: package.json lists no dependencies, so index.js needs no installed package'
           : 'delete it: the cloud installs the package.json dependencies itself';
     fail('files', entry, fix);
+  }
+  const builtBundle = path.join(dir, BUILT_FILES.bundle);
+  if (!existsSync(path.join(dir, LAZY_BUNDLE)) && existsSync(builtBundle) && readFileSync(builtBundle, 'latin1').includes(`./${LAZY_BUNDLE}`)) {
+    // The function loads without it and fails only when a deferred SDK module is first used: catch it here.
+    fail('files', LAZY_BUNDLE, `it is missing: ${BUILT_FILES.bundle} requires it on the first use of an SDK module it defers; run npm run build (it writes index.js, bundle.js and ${LAZY_BUNDLE}) and upload them together`);
   }
   if (!result.contents.uploaded.includes('package.json')) {
     fail('files', 'package.json', 'it is missing: add one whose "dependencies" list what index.js requires (e.g. wx-server-sdk)');

@@ -316,6 +316,14 @@ describe('checkFunction on a built function', () => {
     expect(result.calledApis).toEqual(['analysis.getMonthlyRetain']);
   });
 
+  it('fails a folder without bundle-lazy.js, which loads and answers until a deferred SDK module is first used', async () => {
+    const dir = copyOfBuilt('no-lazy-bundle');
+    rmSync(path.join(dir, 'bundle-lazy.js'));
+    expect(problemLines(await checkFunction(dir))).toEqual([
+      'files bundle-lazy.js: it is missing: bundle.js requires it on the first use of an SDK module it defers; run npm run build (it writes index.js, bundle.js and bundle-lazy.js) and upload them together',
+    ]);
+  });
+
   it('fails a folder whose loader finds no bundle', async () => {
     const dir = copyOfBuilt('no-bundle');
     rmSync(path.join(dir, 'bundle.js'));

