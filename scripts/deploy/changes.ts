@@ -1,7 +1,7 @@
 import type { DeclaredFunction } from './cloudbaserc';
 import type { TimerTrigger } from './config';
 import type { RemoteFunction } from './remote';
-import { judgeRuntime } from './runtime';
+import { foreignRuntimeText, isNodeRuntime, judgeRuntime } from './runtime';
 import { TriggerChange, diffTimers } from './triggers';
 import { Variable, VariableChange, mergeVariables } from './variables';
 
@@ -45,10 +45,26 @@ function sameVariables(a: readonly Variable[], b: readonly Variable[]): boolean 
   return a.length === b.length && b.every((variable) => map.get(variable.Key) === variable.Value);
 }
 
+/**
+ * Why a function the platform reports no runtime for is left alone (even with --recreate: the deploy
+ * cannot tell it is a Node.js function). While it is being created or updated that may pass; an Active
+ * one will not become something else by waiting.
+ */
+function noRuntimeText(name: string, status: string): string {
+  if (status === 'Creating' || status === 'Updating') return `the platform reports no runtime for it while it is ${status}: wait until it is Active, then deploy again.`;
+  return (
+    `the platform reported no runtime for it (status ${status || 'unknown'}), so the deploy cannot tell whether it is a Node.js function and leaves it alone. ` +
+    `Check its runtime in the cloud console (云开发控制台 → 云函数 → ${name}) and that --env / WX_CLOUD_ENV names the right environment; ` +
+    `if it is a function of ours that is broken, delete it in the console and deploy again (it is then created).`
+  );
+}
+
 function refusalOf(staged: StagedFunction, remote: RemoteFunction, recreate: boolean): string | undefined {
   if (remote.status === 'Deleting') return 'it is being deleted: wait until the console no longer lists it, then deploy again (it is then created).';
+  if (remote.runtime === '') return noRuntimeText(staged.name, remote.status);
+  // Checked before --recreate: a function that is not a Node.js one is never deleted.
+  if (!isNodeRuntime(remote.runtime)) return `runtime ${foreignRuntimeText(staged.name, remote.runtime)}`;
   if (recreate) return undefined;
-  if (remote.runtime === '') return `the platform reports no runtime for it (status ${remote.status || 'unknown'}): wait until it is Active, then deploy again.`;
   const verdict = judgeRuntime(staged.name, remote.runtime, staged.declared.runtime);
   if (!verdict.acceptable) return `runtime ${verdict.text}`;
   if (remote.status === 'CreateFailed') {
@@ -60,7 +76,8 @@ function refusalOf(staged: StagedFunction, remote: RemoteFunction, recreate: boo
 /**
  * Decides what to do with one function from its current state (`remote`, undefined when it does not
  * exist): create it on the declared runtime, update it in place, recreate it (`recreate`, from
- * --recreate), or refuse it (a runtime below the floor, CreateFailed, being deleted). Variables are
+ * --recreate), or refuse it (a runtime below the floor, CreateFailed, being deleted; and, even with
+ * --recreate, a runtime that is not `Nodejs<major>.<minor>` or none reported). Variables are
  * merged with the current ones (read before a recreate deletes it); timers are compared with config.json.
  *
  * @param deployer - the deployer's environment, for `{{env.NAME}}` values

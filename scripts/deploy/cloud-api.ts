@@ -48,6 +48,18 @@ export class CloudApiError extends Error {
   }
 }
 
+/** What a request that got no answer says (Node's socket and DNS errors, the SDK's timeout). */
+const UNREACHABLE = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)\b|timeout|timed out|socket hang up/i;
+
+/**
+ * Whether `error` is a request that reached no API: a {@link CloudApiError} without an error code or a
+ * RequestId (the API answers every error with both) whose message is a network failure. An AuthFailure
+ * or any other answer of the API is not.
+ */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof CloudApiError && error.code === '' && error.requestId === undefined && UNREACHABLE.test(error.message);
+}
+
 /** One service's client. */
 export interface CloudApi {
   readonly service: Service;
@@ -122,6 +134,12 @@ export async function locateEnvironment(tcb: CloudApi, envId: string): Promise<E
     answer = await tcb.call('DescribeEnvs', { EnvId: envId });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    if (isUnreachable(error)) {
+      throw new DeployError(
+        `Could not reach the Tencent Cloud API to read environment ${envId} (${reason}): the request got no answer, so the keys were not checked either. ` +
+          `Check this machine's network connection, DNS and any proxy or firewall on the way to ${SERVICES.tcb.host}, then run the deploy again; nothing was changed.`,
+      );
+    }
     throw new DeployError(`Could not read environment ${envId} (${reason}): check ${CREDENTIAL_VARIABLES.secretId}/${CREDENTIAL_VARIABLES.secretKey} and that the keys belong to the Tencent Cloud account of the environment.`);
   }
   const list = Array.isArray(answer.EnvList) ? (answer.EnvList as { EnvId?: unknown; Region?: unknown; Functions?: { Namespace?: unknown; Region?: unknown }[] }[]) : [];

@@ -5,13 +5,12 @@ import { buildFunctions } from '../build';
 import { applyPlan, type ApplyContext } from './apply';
 import { FunctionPlan, StagedFunction, planFunction } from './changes';
 import { CheckFunctionOptions, checkFunctions, checkProject, formatCheckReport, type FunctionCheckResult } from './checks';
-import { ApiTransport, CloudApiError, DEFAULT_TCB_REGION, REGION_VARIABLE, createCloudApi, locateEnvironment, type ApiCredentials } from './cloud-api';
+import { ApiTransport, CloudApiError, DEFAULT_TCB_REGION, REGION_VARIABLE, createCloudApi, locateEnvironment, readCredentials, type ApiCredentials } from './cloud-api';
 import { DeployError, FunctionDeployError } from './errors';
 import { formatCollectionSecurityReminder, formatDeclaredPlan, formatFunctionPlan, formatPermissionStep } from './plan';
 import { Clock, DEFAULT_POLL_INTERVAL_MS, DEFAULT_WAIT_BOUNDS, REAL_CLOCK, WaitBounds, readRemoteFunction } from './remote';
-import { DeploySetup, DeployOptions, placeholderAppidNote, readSetup } from './setup';
+import { DeploySetup, DeployOptions, ENV_VARIABLE, placeholderAppidNote, readSetup } from './setup';
 import { readFunctionDependencies, stageFunction } from './stage';
-import { displayValue } from './variables';
 import { zipFolder, zipSizeProblem } from './zip';
 
 export { DeployError } from './errors';
@@ -29,6 +28,8 @@ export interface DeployDependencies {
   clock?: Clock;
   pollIntervalMs?: number;
   waitBounds?: Partial<WaitBounds>;
+  /** Where --recreate saves a function's variables before deleting it; os.tmpdir() by default. */
+  backupDir?: string;
 }
 
 /** How a deploy went. */
@@ -85,11 +86,22 @@ async function readPlans(staged: StagedFunction[], setup: DeploySetup, credentia
   return { location, scf, plans };
 }
 
+/**
+ * What a failure says: a {@link FunctionDeployError}'s message as it is (a recreate's, from applyPlan,
+ * says whether the function was deleted and where its variables are); an API error with what to do.
+ */
 function failureMessage(plan: FunctionPlan, error: unknown): string {
-  const base = error instanceof FunctionDeployError ? error.message : `${error instanceof Error ? error.message : String(error)}; run npm run deploy -- --only ${plan.name} again once it is fixed`;
-  if (plan.action !== 'recreate') return base;
-  const carried = plan.variables.map((variable) => `${variable.Key}=${displayValue(variable.Key, variable.Value)}`).join(', ') || 'none';
-  return `${base}. If it was deleted before this failed, these are the variables it carried (secrets redacted): ${carried}`;
+  if (error instanceof FunctionDeployError) return error.message;
+  return `${error instanceof Error ? error.message : String(error)}; run npm run deploy -- --only ${plan.name} again once it is fixed`;
+}
+
+/** The dry run's last line without the platform read: what a comparison needs, naming only what is missing. */
+function unreadFooter(environment: NodeJS.ProcessEnv, env: string | undefined): string {
+  const { missing } = readCredentials(environment);
+  const id = `an environment id (--env ENV_ID or ${ENV_VARIABLE})`;
+  const compares = 'the dry run compares with what each function has.';
+  if (missing.length === 0) return `The API keys are set, but there is no environment id: with ${id}, ${compares}`;
+  return `With ${missing.join(' and ')} set${env === undefined ? ` and ${id}` : ''}, ${compares}`;
 }
 
 async function applyAll(plans: FunctionPlan[], context: ApplyContext, result: DeployResult): Promise<void> {
@@ -159,7 +171,7 @@ export async function deploy(options: DeployOptions = {}, dependencies: DeployDe
     result.staged.forEach((fn) => formatDeclaredPlan(fn, environment).forEach((line) => print(line)));
     placeholderAppidNote(setup.appid).forEach((line) => print(line));
     print(formatCollectionSecurityReminder(environment.ANALYTICS_COLLECTION));
-    print('Dry run: nothing was changed, and the current state was not read. With TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY set, the dry run compares with what each function has.');
+    print(`Dry run: nothing was changed, and the current state was not read. ${unreadFooter(environment, env)}`);
     return result;
   }
   const { location, scf, plans } = await readPlans(result.staged, setup, credentials, env, dependencies, options.dryRun === true);
@@ -172,7 +184,7 @@ export async function deploy(options: DeployOptions = {}, dependencies: DeployDe
     return result;
   }
   const clock = dependencies.clock ?? REAL_CLOCK;
-  const context: ApplyContext = { scf, namespace: location.namespace, clock, pollMs: dependencies.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, bounds: { ...DEFAULT_WAIT_BOUNDS, ...dependencies.waitBounds }, print };
+  const context: ApplyContext = { scf, namespace: location.namespace, clock, pollMs: dependencies.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, bounds: { ...DEFAULT_WAIT_BOUNDS, ...dependencies.waitBounds }, print, ...(dependencies.backupDir === undefined ? {} : { backupDir: dependencies.backupDir }) };
   await applyAll(plans, context, result);
   const collection = plans.flatMap((plan) => plan.variables).find((variable) => variable.Key === 'ANALYTICS_COLLECTION')?.Value;
   printSummary(result, setup, env, print, collection ?? environment.ANALYTICS_COLLECTION);

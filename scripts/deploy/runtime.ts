@@ -35,14 +35,36 @@ export function declaredRuntimeProblem(name: string): string | undefined {
   return `"${name}" is not a runtime CloudBase offers for new functions: use one of ${offered.join(', ')}`;
 }
 
+/** Whether `name` is a runtime as CloudBase names Node.js ones: `Nodejs<major>.<minor>` (`Nodejs24.11`). */
+export function isNodeRuntime(name: string): boolean {
+  return NODE_RUNTIME.test(name);
+}
+
+/**
+ * Why a function whose runtime is not `Nodejs<major>.<minor>` (`Python3.9`, `CustomRuntime`, `Nodejs18`,
+ * `Nodejs 18.15`) is left alone, even with --recreate: it is not a Node.js function, so probably not one
+ * of ours, and recreating it would delete someone else's function.
+ */
+export function foreignRuntimeText(name: string, current: string): string {
+  return (
+    `${JSON.stringify(current)} is not a Node.js runtime as CloudBase names them (Nodejs<major>.<minor>, e.g. ${SUPPORTED_FLOOR}): ` +
+    `the function named ${name} in this environment is not a Node.js function, or its runtime is not one CloudBase names. ` +
+    'The deploy leaves it alone: it neither updates nor deletes it, even when asked to recreate it. ' +
+    `Check that ${name} is the name you meant (cloudbaserc.json, the folder) ` +
+    'and that --env / WX_CLOUD_ENV names the right environment.'
+  );
+}
+
 /**
  * How an existing function's runtime compares with what we support: acceptable (at or above the
- * floor, kept as it is), or refused with the fix.
+ * floor, kept as it is), refused as not a Node.js runtime (see {@link foreignRuntimeText}), or refused
+ * as below the floor, with the fix.
  *
  * @param current - the function's Runtime (GetFunction)
  * @param declared - the runtime cloudbaserc.json declares for new functions
  */
 export function judgeRuntime(name: string, current: string, declared: string): { acceptable: boolean; text: string } {
+  if (!isNodeRuntime(current)) return { acceptable: false, text: foreignRuntimeText(name, current) };
   if (meetsFloor(current)) {
     const note = current === declared ? '' : `; a new function gets ${declared}, and --recreate ${name} moves this one there`;
     return { acceptable: true, text: `${current}: acceptable (${SUPPORTED_FLOOR} or later)${note}` };

@@ -39,8 +39,26 @@ export interface DeploySetup {
   unreadReason?: string;
 }
 
+/**
+ * A CloudBase environment id: letters, digits and hyphens, at most 64 characters, starting with a letter
+ * or digit (`prod-1a2b3c`). Neither @cloudbase/manager-node 5.6.5 nor the tcb CLI checks the id before
+ * sending it, so this rule is the shape of the ids CloudBase gives, not one copied from its toolchain.
+ */
+export const ENV_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+/** What is wrong with `env` as an environment id, naming where it came from, or undefined. */
+export function envIdProblem(env: string, from: 'option' | 'variable'): string | undefined {
+  if (ENV_ID_PATTERN.test(env)) return undefined;
+  const where = from === 'option' ? '--env' : ENV_VARIABLE;
+  return (
+    `${where} is ${JSON.stringify(env)}, which is not a CloudBase environment id: an id is letters, digits and hyphens, at most 64 characters ` +
+    `(e.g. prod-1a2b3c; copy it from the cloud console). Fix --env or ${ENV_VARIABLE}; nothing was sent.`
+  );
+}
+
 function selectFunctions(available: string[], only: string[] | undefined): string[] {
-  if (only === undefined || only.length === 0) return available;
+  if (only === undefined) return available;
+  if (only.length === 0) throw new DeployError(`--only names no function: give one or more of ${available.join(', ')}, comma-separated (or leave --only out to deploy them all).`);
   const unknown = only.filter((name) => !available.includes(name));
   if (unknown.length > 0) {
     throw new DeployError(`--only names unknown function${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; the functions are ${available.join(', ')}.`);
@@ -66,7 +84,8 @@ function missingSettings(env: string | undefined, missingKeys: string[]): string
  *
  * @throws {DeployError} for a missing or wrong setting, before anything is built: no cloudbaserc.json or
  * a mistake in it (a literal secret included), a function folder it does not declare, no environment id
- * or keys (unless a dry run), an unknown `--only` or `--recreate` name
+ * or keys (unless a dry run), an environment id that is not one (letters, digits, hyphens), an empty
+ * or unknown `--only` or `--recreate` name
  */
 export function readSetup(options: DeployOptions, environment: NodeJS.ProcessEnv): DeploySetup {
   const projectRoot = path.resolve(options.projectRoot ?? REPOSITORY_ROOT);
@@ -94,7 +113,10 @@ export function readSetup(options: DeployOptions, environment: NodeJS.ProcessEnv
   const strangers = recreate.filter((name) => !names.includes(name));
   if (strangers.length > 0) throw new DeployError(`--recreate names ${strangers.join(', ')}, which ${options.only?.length ? '--only leaves out' : 'is not a function folder'}; the functions are ${names.join(', ')}.`);
 
-  const env = options.env?.trim() || resolveEnvId(config, environment);
+  const option = options.env?.trim();
+  const env = option || resolveEnvId(config, environment);
+  const envProblem = env === undefined ? undefined : envIdProblem(env, option ? 'option' : 'variable');
+  if (envProblem !== undefined) throw new DeployError(envProblem);
   const { credentials, missing } = readCredentials(environment);
   if (!options.dryRun && (env === undefined || credentials === undefined)) throw new DeployError(missingSettings(env, missing).join('\n'));
   const unreadReason = credentials === undefined ? `no ${missing.join(', ')} in your environment` : env === undefined ? `no environment id (--env or ${ENV_VARIABLE})` : undefined;

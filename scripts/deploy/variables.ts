@@ -27,10 +27,45 @@ export const ENV_TEMPLATE = /^\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/;
  */
 const SECRET_SHAPES = [/^[0-9a-f]{32}$/i, /^[0-9a-f]{40}$/i, /^[0-9a-f]{64}$/i, /^[A-Za-z0-9]{43}$/, /^AKID[A-Za-z0-9]{20,}$/];
 
-/** Whether `key` names a secret: one of {@link SECRET_VARIABLES}, or a name with SECRET, PASSWORD or PRIVATE in it. */
+/**
+ * The words that make a variable's name a secret's, wherever they appear in it, case-insensitively: as
+ * the whole name (`TOKEN`), as a part of a SNAKE_CASE name (`OPENAI_API_KEY`, `WEBHOOK_TOKEN`) or inside
+ * one (`APIKEY`, `ACCESSTOKEN`, `DB_PASSWD`). Matching inside words also catches names that are not
+ * secrets (`MONKEY`, `AUTHOR`): redacting those costs only a hidden value.
+ */
+export const SECRET_NAME_WORDS: readonly string[] = ['KEY', 'TOKEN', 'SECRET', 'PASSWORD', 'PASSWD', 'PRIVATE', 'CREDENTIAL', 'AUTH'];
+
+/**
+ * This project's own variables whose names contain one of {@link SECRET_NAME_WORDS} but hold the name of
+ * a database collection, not a secret (README: WECHAT_TOKEN_COLLECTION, WECHAT_AUTHORIZER_COLLECTION).
+ */
+export const PLAIN_VARIABLES: readonly string[] = ['WECHAT_TOKEN_COLLECTION', 'WECHAT_AUTHORIZER_COLLECTION'];
+
+const SECRET_NAME = new RegExp(SECRET_NAME_WORDS.join('|'), 'i');
+
+/**
+ * Whether `key` names a secret: one of {@link SECRET_VARIABLES}, or a name with one of
+ * {@link SECRET_NAME_WORDS} in it (except {@link PLAIN_VARIABLES}).
+ */
 export function isSecretName(key: string): boolean {
-  return SECRET_VARIABLES.includes(key) || /SECRET|PASSWORD|PRIVATE/i.test(key);
+  return SECRET_VARIABLES.includes(key) || (!PLAIN_VARIABLES.includes(key) && SECRET_NAME.test(key));
 }
+
+/** The longest value read from a function that the plan prints. */
+export const PRINTABLE_LENGTH = 32;
+
+/**
+ * Whether a value read from a function (set by anyone, in the console too) is short and plain enough to
+ * print: at most {@link PRINTABLE_LENGTH} characters of letters, digits, space and `_ - . , : / @`. A
+ * longer value, or one with other characters (`=`, `?`, `&`, `+`, quotes: URLs with a query, keys,
+ * JSON), is not printed whatever its variable is called.
+ */
+export function isPrintableValue(value: string): boolean {
+  return value.length <= PRINTABLE_LENGTH && /^[A-Za-z0-9 _.,:/@-]*$/.test(value);
+}
+
+/** What is printed instead of a value read from a function that is not {@link isPrintableValue}. */
+export const NOT_SHOWN = '<not shown>';
 
 /** Whether `value` has the shape of a secret (see SECRET_SHAPES). */
 export function looksLikeSecret(value: string): boolean {
@@ -40,6 +75,15 @@ export function looksLikeSecret(value: string): boolean {
 /** The value as it may be printed: quoted, or {@link REDACTED} for a secret variable or a secret-shaped value. */
 export function displayValue(key: string, value: string): string {
   return isSecretName(key) || looksLikeSecret(value) ? REDACTED : JSON.stringify(value);
+}
+
+/**
+ * A value the function carries (read from the platform, possibly set in the console) as it may be
+ * printed: as {@link displayValue}, and {@link NOT_SHOWN} unless it is short and plain ({@link isPrintableValue}).
+ */
+export function displayCarriedValue(key: string, value: string): string {
+  const shown = displayValue(key, value);
+  return shown === REDACTED || isPrintableValue(value) ? shown : NOT_SHOWN;
 }
 
 /** How one variable changes. `unset`: declared from the deployer's environment, which does not set it, and the function has none. */
@@ -104,7 +148,8 @@ function origin(change: VariableChange): string {
 
 /**
  * The changes as lines, every secret redacted: a count, then `+ KEY = value` (added), `~ KEY old → new`
- * (changed), `- KEY` (removed), and the names kept and those declared but set nowhere.
+ * (changed; the old value, read from the function, is printed only when short and plain), `- KEY`
+ * (removed), and the names kept and those declared but set nowhere.
  */
 export function formatVariableChanges(changes: readonly VariableChange[]): string[] {
   const count = (kind: VariableChange['kind']) => changes.filter((change) => change.kind === kind).length;
@@ -112,7 +157,7 @@ export function formatVariableChanges(changes: readonly VariableChange[]): strin
   for (const change of changes) {
     const { key, before = '', after = '' } = change;
     if (change.kind === 'added') lines.push(`+ ${key} = ${displayValue(key, after)}${origin(change)}`);
-    if (change.kind === 'changed') lines.push(`~ ${key} ${displayValue(key, before)} → ${displayValue(key, after)}${origin(change)}`);
+    if (change.kind === 'changed') lines.push(`~ ${key} ${displayCarriedValue(key, before)} → ${displayValue(key, after)}${origin(change)}`);
     if (change.kind === 'removed') lines.push(`- ${key} (cloudbaserc.json declares it "")`);
   }
   const kept = changes.filter((change) => change.kind === 'kept');

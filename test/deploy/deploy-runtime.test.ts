@@ -94,6 +94,66 @@ describe('deploy and the runtime of an existing function', () => {
   });
 });
 
+describe('deploy and a function whose runtime is not a Node.js one as CloudBase names them', () => {
+  let api: TencentCloudApi;
+  let project: TempProject;
+  beforeEach(async () => {
+    api = await startTencentCloudApi({ environments: [{ envId: ENV_ID, region: 'ap-shanghai' }] });
+    project = makeTinyProject([{ name: 'report' }]);
+  });
+  afterEach(async () => {
+    project.remove();
+    await api.close();
+  });
+
+  it.each(['Python3.9', 'CustomRuntime', 'Nodejs18', 'Nodejs 18.15'])('%s: left alone, with or without --recreate, never told to recreate it', async (runtime) => {
+    api.seedFunction({ name: 'report', runtime, variables: [{ Key: 'THEIRS', Value: 'x' }] });
+    for (const recreate of [[], ['report']]) {
+      const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID));
+      const result = await deploy({ projectRoot: project.root, recreate }, dependencies);
+
+      expect(result.exitCode).toBe(1);
+      expect(result.plans.map((plan) => plan.action)).toEqual(['refused']);
+      const refusal =
+        `runtime ${JSON.stringify(runtime)} is not a Node.js runtime as CloudBase names them (Nodejs<major>.<minor>, e.g. Nodejs16.13): ` +
+        'the function named report in this environment is not a Node.js function, or its runtime is not one CloudBase names. ' +
+        'The deploy leaves it alone: it neither updates nor deletes it, even when asked to recreate it. ' +
+        'Check that report is the name you meant (cloudbaserc.json, the folder) and that --env / WX_CLOUD_ENV names the right environment.';
+      expect(dependencies.printed.at(-1)).toBe(`✗ report was left alone: ${refusal}`);
+      expect(dependencies.printed.join('\n')).not.toMatch(/below the supported floor|--recreate report/);
+    }
+    expect(actionsOf(api, 'report').filter((action) => WRITES.includes(action))).toEqual([]);
+    expect(api.functionNamed('report')).toMatchObject({ runtime, variables: [{ Key: 'THEIRS', Value: 'x' }] });
+  });
+
+  it('accepts a Nodejs<major>.<minor> above the floor that is not in the known list (a future Nodejs26.1)', async () => {
+    api.seedFunction({ name: 'report', runtime: 'Nodejs26.1', timeout: 10 });
+    const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID));
+    const result = await deploy({ projectRoot: project.root }, dependencies);
+
+    expect(result.failed).toEqual([]);
+    expect(actionsOf(api, 'report').filter((action) => WRITES.includes(action))).toEqual(['UpdateFunctionCode']);
+    expect(dependencies.printed).toContain('  runtime      Nodejs26.1: acceptable (Nodejs16.13 or later); a new function gets Nodejs24.11, and --recreate report moves this one there');
+  });
+
+  it('an Active function reported with no runtime: says so and what to check, not to wait', async () => {
+    api.seedFunction({ name: 'report', runtime: '' });
+    for (const recreate of [[], ['report']]) {
+      const dependencies = fakeCloudDependencies(api, deployerEnvironment(ENV_ID));
+      const result = await deploy({ projectRoot: project.root, recreate }, dependencies);
+
+      expect(result.exitCode).toBe(1);
+      expect(dependencies.printed.at(-1)).toBe(
+        '✗ report was left alone: the platform reported no runtime for it (status Active), so the deploy cannot tell whether it is a Node.js function and leaves it alone. ' +
+          'Check its runtime in the cloud console (云开发控制台 → 云函数 → report) and that --env / WX_CLOUD_ENV names the right environment; ' +
+          'if it is a function of ours that is broken, delete it in the console and deploy again (it is then created).',
+      );
+      expect(dependencies.printed.join('\n')).not.toContain('wait until it is Active');
+    }
+    expect(actionsOf(api, 'report').filter((action) => WRITES.includes(action))).toEqual([]);
+  });
+});
+
 describe('deploy waits for the function, within bounds', () => {
   let api: TencentCloudApi;
   let project: TempProject;

@@ -60,7 +60,7 @@ describe('deploy with the real functions', () => {
     expect(output).toContain('dailyMonthlyAnalyticsSync "0 0 10 * * * *" (created, or replaced if its cron or name changed)');
     expect(dependencies.printed).toContain(ARCHIVE_REMINDER);
     expect(dependencies.printed.at(-1)).toBe(
-      'Dry run: nothing was changed, and the current state was not read. With TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY set, the dry run compares with what each function has.',
+      'Dry run: nothing was changed, and the current state was not read. With TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY set and an environment id (--env ENV_ID or WX_CLOUD_ENV), the dry run compares with what each function has.',
     );
   });
 

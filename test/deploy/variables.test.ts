@@ -1,5 +1,5 @@
 import { diffTimers, timerCron } from '../../scripts/deploy/triggers';
-import { REDACTED, displayValue, formatVariableChanges, mergeVariables } from '../../scripts/deploy/variables';
+import { NOT_SHOWN, REDACTED, displayCarriedValue, displayValue, formatVariableChanges, isSecretName, mergeVariables } from '../../scripts/deploy/variables';
 
 describe('mergeVariables', () => {
   const current = [
@@ -57,6 +57,46 @@ describe('displayValue', () => {
     ['WECHAT_TOKEN_COLLECTION', 'wechat_tokens', '"wechat_tokens"'],
   ])('%s = %s shows as %s', (key, value, shown) => {
     expect(displayValue(key, value)).toBe(shown);
+  });
+});
+
+describe('secret names', () => {
+  it.each(['OPENAI_API_KEY', 'WEBHOOK_TOKEN', 'APIKEY', 'api_key', 'accessToken', 'DB_PASSWD', 'SMTP_PASSWORD', 'GITHUB_CREDENTIALS', 'AUTH', 'BASIC_AUTH_HEADER', 'SSH_PRIVATE', 'CLIENT_SECRET', 'KEY'])(
+    '%s names a secret',
+    (key) => {
+      expect(isSecretName(key)).toBe(true);
+    },
+  );
+
+  it.each(['ANALYTICS_COLLECTION', 'ANALYTICS_ADMIN_OPENIDS', 'WECHAT_TRANSPORT', 'WECHAT_TOKEN_COLLECTION', 'WECHAT_AUTHORIZER_COLLECTION'])('%s does not', (key) => {
+    expect(isSecretName(key)).toBe(false);
+  });
+
+  it.each([
+    ['OPENAI_API_KEY', 'sk-live-abc123'],
+    ['WEBHOOK_TOKEN', 'whk_987654'],
+    ['db_passwd', 'hunter2'],
+  ])('%s = %s is redacted', (key, value) => {
+    expect(displayValue(key, value)).toBe(REDACTED);
+    expect(displayCarriedValue(key, value)).toBe(REDACTED);
+  });
+});
+
+describe('displayCarriedValue: a value read from the function is printed only when short and plain', () => {
+  it.each([
+    ['ANALYTICS_COLLECTION', 'stats_archive', '"stats_archive"'],
+    ['ANALYTICS_ADMIN_OPENIDS', 'oAbc-123_xyz,oDef-456', '"oAbc-123_xyz,oDef-456"'],
+    ['NOTES', 'https://hooks.example.com/x?sig=abc', NOT_SHOWN],
+    ['NOTES', '{"user":"a"}', NOT_SHOWN],
+    ['NOTES', 'z'.repeat(33), NOT_SHOWN],
+    ['NOTES', 'z'.repeat(32), `"${'z'.repeat(32)}"`],
+  ])('%s = %s shows as %s', (key, value, shown) => {
+    expect(displayCarriedValue(key, value)).toBe(shown);
+  });
+
+  it('in the plan, for the value being replaced', () => {
+    const { changes } = mergeVariables([{ Key: 'HOOK_URL', Value: 'https://hooks.example.com/x?sig=abc' }], { HOOK_URL: 'https://hooks.example.com/new' }, {});
+    expect(formatVariableChanges(changes)).toEqual(['0 added, 1 changed, 0 removed, 0 kept', `~ HOOK_URL ${NOT_SHOWN} → "https://hooks.example.com/new"`]);
   });
 });
 
