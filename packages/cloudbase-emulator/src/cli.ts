@@ -1,3 +1,4 @@
+import { readFileSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { listFunctionFolders } from '@wx-monthly-analytics/function-runner';
@@ -7,27 +8,51 @@ import {
   EMULATOR_APPID,
   clockFrom,
   functionEnvironment,
-  parseFaultSpec,
+  parseDatabaseFaultSpec,
+  parseLatencySpec,
+  parseReplyFaultSpec,
   startEmulator,
+  type DatabaseFaultSpec,
   type Emulator,
-  type FaultSpec,
+  type LatencySpec,
+  type ReplyFaultSpec,
 } from './index';
 
 const USAGE = `Usage: npm run emulator -- [--port N] [--seed TEXT] [--data-file FILE] [--functions-root DIR] [--access-token TOKEN]
-                             [--now ISO-DATE] [--fault API=ERRCODE[:TIMES]]...
+                             [--now ISO-DATE] [--fault API=ERRCODE[:TIMES]]... [--db-fault SPEC]... [--latency API=MS]...
 
-Runs the local CloudBase gateway + WeChat analytics emulator on 127.0.0.1 until Ctrl-C,
-then saves the database to --data-file (loaded at start when it exists).
+Runs the local CloudBase gateway + WeChat analytics emulator on 127.0.0.1 until Ctrl-C (SIGINT), SIGTERM or
+SIGHUP, or until the npm process that started it goes away. On a signal it stops accepting connections,
+lets the requests in flight finish, then saves the database to --data-file (loaded at start when it exists;
+without it the database lives in memory only and is lost) and exits 0.
 
   --now ISO-DATE      the emulator's clock starts there and advances (default: the real clock)
   --fault SPEC        the next TIMES (default 1) calls of API answer ERRCODE, e.g. getMonthlyRetain=45009,
                       analysis.getMonthlyVisitTrend=61503:2, *=-1, cgi-bin/stable_token=-1, invokeFunction=-504002
                       (repeatable; * does not reach the token endpoints cgi-bin/stable_token and cgi-bin/token
-                      nor invokeFunction, cloud.callFunction, which this command answers as a missing function)
+                      nor invokeFunction, cloud.callFunction, which this command answers as a missing function);
+                      -501001 … -504002 answer as the CloudBase gateway ({code, message}: the SDK's errCode is
+                      that code), other negative codes as the gateway's CommOpenApiResp.errorCode, the rest as
+                      WeChat's {errcode, errmsg}.
+                      API=ERRCODE:always   every call until DELETE /control/faults (e.g. *=-501003:always)
+                      API=malformed[:TIMES], API=drop[:TIMES]   a reply the SDK cannot parse, a dropped connection
+  --db-fault SPEC     database requests: ACTION[/COLLECTION]=REPLY[:TIMES|:always][:applied]
+                      ACTION: * or getDocument, insertDocument (add), modifyDocument (update, set),
+                      removeDocument, calculateDocument (count), addCollection (database. prefix optional);
+                      REPLY: a CloudBase code -501001 … -501009, -502001 … -502005, or empty, malformed, drop;
+                      applied: a write is stored, then the fault answers (default: the write is not applied).
+                      e.g. getDocument/analytics_monthly=-502001:2, *=-501003:always, insertDocument=drop:1:applied
+  --latency API=MS    delays answers: an API as for --fault, database (every database action) or one database
+                      action (database.getDocument=200) (repeatable)
 
 While it runs, on the same address:
   POST   /control/faults  {"api": "getMonthlyRetain", "errcode": 45009, "times": 1}
-  DELETE /control/faults  removes every scheduled fault
+                          {"api": "*", "errcode": -501003, "persistent": true}, {"api": "*", "reply": "drop"},
+                          {"api": "getMonthlyRetain", "latency": 300},
+                          {"action": "getDocument", "collection": "analytics_monthly", "errcode": -502001, "times": 2},
+                          {"action": "insertDocument", "reply": "drop", "applied": true}, {"action": "*", "latency": 200}
+  GET    /control/faults  what is scheduled
+  DELETE /control/faults  removes every scheduled fault and latency
   POST   /control/clock   {"now": "2024-06-15T02:00:00Z"} (or {"now": null}: the real clock)
   POST   /control/tokens  {"rejectIp": "1.2.3.4"} (or null): the token endpoints answer 40164
   GET    /control/calls   the open-API calls so far`;
@@ -39,7 +64,9 @@ interface CliOptions {
   accessToken: string;
   dataFile?: string;
   now?: Date;
-  faults: FaultSpec[];
+  faults: ReplyFaultSpec[];
+  databaseFaults: DatabaseFaultSpec[];
+  latencies: LatencySpec[];
 }
 
 class UsageError extends Error {}
@@ -58,6 +85,8 @@ function parseArguments(args: string[]): CliOptions | 'help' {
         'access-token': { type: 'string' },
         now: { type: 'string' },
         fault: { type: 'string', multiple: true },
+        'db-fault': { type: 'string', multiple: true },
+        latency: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -76,6 +105,8 @@ function parseArguments(args: string[]): CliOptions | 'help' {
     functionsRoot: path.resolve(nonEmpty('functions-root', values['functions-root']) ?? path.resolve('cloudfunctions')),
     accessToken: nonEmpty('access-token', values['access-token']) ?? DEFAULT_ACCESS_TOKEN,
     faults: [],
+    databaseFaults: [],
+    latencies: [],
   };
   if (values.port !== undefined) {
     const port = Number(values.port);
@@ -91,9 +122,23 @@ function parseArguments(args: string[]): CliOptions | 'help' {
   }
   for (const spec of values.fault ?? []) {
     try {
-      options.faults.push(parseFaultSpec(spec));
+      options.faults.push(parseReplyFaultSpec(spec));
     } catch (error) {
       throw new UsageError(`--fault: ${(error as Error).message}`);
+    }
+  }
+  for (const spec of values['db-fault'] ?? []) {
+    try {
+      options.databaseFaults.push(parseDatabaseFaultSpec(spec));
+    } catch (error) {
+      throw new UsageError(`--db-fault: ${(error as Error).message}`);
+    }
+  }
+  for (const spec of values.latency ?? []) {
+    try {
+      options.latencies.push(parseLatencySpec(spec));
+    } catch (error) {
+      throw new UsageError(`--latency: ${(error as Error).message}`);
     }
   }
   return options;
@@ -105,7 +150,17 @@ function startupMessage(emulator: Emulator, options: CliOptions): string {
   const functions = listFunctionFolders(options.functionsRoot);
   const example = functions.includes('getMonthlyRetain') ? 'getMonthlyRetain' : (functions[0] ?? 'NAME');
   const clock = options.now === undefined ? 'the real clock' : `a clock started at ${options.now.toISOString()}`;
-  const faults = options.faults.map((fault) => `${fault.apiName}=${fault.errcode}${fault.times === 1 ? '' : ` (${fault.times} calls)`}`);
+  const faults = [
+    ...options.faults.map(
+      (fault) =>
+        `${fault.apiName}=${fault.errcode ?? fault.kind}${fault.times === 1 ? '' : fault.times === 'always' ? ' (every call)' : ` (${fault.times} calls)`}`,
+    ),
+    ...options.databaseFaults.map(
+      (fault) =>
+        `${fault.action ?? '*'}${fault.collection === undefined ? '' : `/${fault.collection}`}=${fault.errcode ?? fault.reply ?? ''}` +
+        `${fault.persistent ? ' (every request)' : (fault.times ?? 1) === 1 ? '' : ` (${fault.times ?? 1} requests)`}${fault.applied ? ' after the write' : ''}`,
+    ),
+  ];
   const lines = [
     `Emulator listening on ${emulator.url} (seed ${JSON.stringify(options.seed)}, database ${options.dataFile ?? 'in memory'}, ${clock})`,
     ...(faults.length > 0 ? [`Injected faults, taken by the next matching calls: ${faults.join(', ')}`] : []),
@@ -155,30 +210,107 @@ async function main(): Promise<void> {
     ...(options.dataFile !== undefined ? { dataFile: options.dataFile } : {}),
     ...(options.now !== undefined ? { now: clockFrom(options.now) } : {}),
   });
-  for (const fault of options.faults) emulator.faults.failNext(fault.apiName, fault.errcode, fault.times);
+  for (const fault of options.faults) {
+    if (fault.kind === 'malformed') emulator.faults.malformedNext(fault.apiName, fault.times as number);
+    else if (fault.kind === 'drop') emulator.faults.dropNext(fault.apiName, fault.times as number);
+    else if (fault.times === 'always') emulator.faults.failAlways(fault.apiName, fault.errcode as number);
+    else emulator.faults.failNext(fault.apiName, fault.errcode as number, fault.times);
+  }
+  for (const fault of options.databaseFaults) emulator.faults.failDatabase(fault);
+  for (const latency of options.latencies) {
+    if (latency.target === 'api') emulator.faults.latency(latency.ms, latency.apiName);
+    else emulator.faults.databaseLatency(latency.ms, latency.action);
+  }
   console.log(startupMessage(emulator, options));
   const { dataFile } = options;
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+  // Its callback runs 500 ms later at the earliest, once stopFor is defined.
+  const watcher = watchLauncher((reason) => stopFor(reason));
+  const stop = async (reason: string): Promise<void> => {
     if (stopping) process.exit(130);
     stopping = true;
-    console.log(`\n${signal}: stopping the emulator…`);
-    try {
-      await emulator.save();
-      if (dataFile !== undefined) console.log(`Database saved to ${dataFile}`);
-    } finally {
-      await emulator.close();
-    }
+    clearInterval(watcher);
+    console.log(`\n${reason}: stopping the emulator (finishing the requests in flight)…`);
+    // stop(): no new connections, the requests in flight are answered, then the database is saved: a
+    // write acknowledged before the signal is in the file (or, without --data-file, was answered in full).
+    await emulator.stop();
+    console.log(dataFile !== undefined ? `Database saved to ${dataFile}` : 'The database was in memory only (no --data-file): not saved.');
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      stop(signal).catch((error: unknown) => {
+  const stopFor = (reason: string): void => {
+    stop(reason)
+      .then(() => {
+        process.exitCode = 0;
+        // Nothing else should keep the process alive; if something does, do not linger.
+        setTimeout(() => process.exit(0), 2_000).unref();
+      })
+      .catch((error: unknown) => {
         console.error('Could not save the database:', error);
-        process.exitCode = 1;
+        process.exit(1);
       });
-    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopFor(signal));
+}
+
+/** The parent of `pid` from /proc (Linux), or undefined. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The processes whose end ends the emulator: its parent (tsx's launcher under `npm run emulator`), and, when
+ * npm started it (npm_lifecycle_event set), every ancestor up to and including that npm process (tsx, the
+ * `sh -c` npm runs scripts with, npm). A SIGKILL of npm forwards nothing: without this the emulator would
+ * stay listening, orphaned.
+ */
+export function launcherProcesses(): number[] {
+  const watched = [process.ppid];
+  if (process.env.npm_lifecycle_event === undefined) return watched;
+  let pid: number | undefined = process.ppid;
+  for (let depth = 0; depth < 8 && pid !== undefined && pid > 1; depth += 1) {
+    if (/(^|[\s/])npm(-cli\.js)?(\s|$)/.test(commandLineOf(pid))) return watched;
+    pid = parentOf(pid);
+    if (pid !== undefined && pid > 1) watched.push(pid);
+  }
+  return [process.ppid]; // no npm among the ancestors: the parent only
+}
+
+/** Polls the launcher processes every 500 ms; calls `onGone` once one has gone (or the parent changed). */
+function watchLauncher(onGone: (reason: string) => void): NodeJS.Timeout {
+  const parent = process.ppid;
+  const watched = launcherProcesses();
+  const timer = setInterval(() => {
+    const gone = process.ppid !== parent ? parent : watched.find((pid) => !isAlive(pid));
+    if (gone !== undefined) {
+      clearInterval(timer);
+      onGone(`the launching process ${gone} is gone`);
+    }
+  }, 500);
+  timer.unref();
+  return timer;
 }
 
 if (require.main === module) {

@@ -40,6 +40,25 @@ export class FaultPlan {
     this.scheduled.push({ apiName, fault: { kind: 'fail', errcode }, remaining: requireCount(times) });
   }
 
+  /** Every call of `apiName` answers `errcode` until {@link FaultPlan.clear} (a used-up quota: -501003). */
+  failAlways(apiName: string, errcode: number): void {
+    if (!Number.isInteger(errcode) || errcode === 0) throw new RangeError(`errcode must be a non-zero integer, got ${errcode}`);
+    this.scheduled.push({ apiName, fault: { kind: 'fail', errcode }, remaining: Infinity });
+  }
+
+  /** What is scheduled, in order (`remaining` null: until cleared), and the latencies set. */
+  list(): { faults: Array<{ api: string; kind: OneShotFault['kind']; errcode?: number; remaining: number | null }>; latencies: Array<{ api: string; ms: number }> } {
+    return {
+      faults: this.scheduled.map(({ apiName, fault, remaining }) => ({
+        api: apiName,
+        kind: fault.kind,
+        ...(fault.kind === 'fail' ? { errcode: fault.errcode } : {}),
+        remaining: Number.isFinite(remaining) ? remaining : null,
+      })),
+      latencies: [...this.latencyByApi].map(([api, ms]) => ({ api, ms })),
+    };
+  }
+
   /** The next `times` calls of `apiName` get a reply the SDK cannot parse. */
   malformedNext(apiName: string, times = 1): void {
     this.scheduled.push({ apiName, fault: { kind: 'malformed' }, remaining: requireCount(times) });

@@ -12,14 +12,27 @@ import {
 } from './component';
 import { checkFaultCode, clockFrom, resolveFaultApi } from './control';
 import { DocumentStore } from './database';
+import { DatabaseFaultPlan } from './database-faults';
 import { DATABASE_LATENCY, FaultPlan } from './faults';
 import { functionContextUrl, INVOKE_FUNCTION_API } from './functions';
 import { EMULATED_APIS } from './open-api';
 import { listen } from './server';
 import { EMULATOR_APP_SECRET, EMULATOR_APPID, TOKEN_APIS, TokenAuthority } from './tokens';
-import type { CallFilter, Emulator, EmulatorOptions, OpenApiCall } from './types';
+import type { CallFilter, Emulator, EmulatorFaults, EmulatorOptions, OpenApiCall } from './types';
 
-export type { CallFilter, Emulator, EmulatorFaults, EmulatorOptions, InjectedFault, OpenApiCall } from './types';
+export type { CallFilter, Emulator, EmulatorFaults, EmulatorOptions, FaultListing, InjectedFault, OpenApiCall } from './types';
+export {
+  DATABASE_ACTIONS,
+  DATABASE_FAULT_CODES,
+  DATABASE_WRITE_ACTIONS,
+  DatabaseFaultPlan,
+  checkDatabaseFault,
+  resolveDatabaseAction,
+  type DatabaseFault,
+  type DatabaseFaultReply,
+  type DatabaseFaultSpec,
+} from './database-faults';
+export { parseDatabaseFaultSpec, parseLatencySpec, parseReplyFaultSpec, type LatencySpec, type ReplyFaultSpec } from './control';
 export {
   LAUNCH_MONTH,
   monthlyAnalytics,
@@ -120,6 +133,8 @@ export {
 export const DEFAULT_SEED = 'wx-monthly-analytics';
 /** Default HTTPS access_token valid for ever (besides the tokens the token endpoints mint). */
 export const DEFAULT_ACCESS_TOKEN = 'local-access-token';
+/** How long {@link Emulator.stop} lets the requests in flight finish, by default. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 /** Default largest request body, 4 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -156,6 +171,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     () => clock(),
   );
+  const databaseFaults = new DatabaseFaultPlan();
   const database = dataFile !== undefined && existsSync(dataFile) ? await DocumentStore.fromFile(dataFile) : new DocumentStore();
 
   const server = await listen(
@@ -167,6 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       database,
       faults,
+      databaseFaults,
       now: () => clock(),
       replyOverride: (apiName, month) => overrides.get(`${apiName} ${month}`),
       record: (call) => calls.push(call),
@@ -178,7 +195,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
                 checkFaultCode(apiName, errcode);
                 faults.failNext(apiName, errcode, times);
               },
-              clearFaults: () => faults.clear(),
+              clearFaults: () => {
+                faults.clear();
+                databaseFaults.clear();
+              },
+              faults: () => emulatorFaults,
               rejectIp: (ip: string | null) => tokens.rejectIp(ip),
               rejectComponentIp: (ip: string | null) => component.rejectIp(ip),
               issueTicket: () => component.issueTicket(),
@@ -193,6 +214,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.port ?? 0,
   );
   const url = `http://127.0.0.1:${server.port}`;
+  const emulatorFaults: EmulatorFaults = {
+    // Short names (getMonthlyRetain) are resolved and unknown ones refused, as on the command line.
+    failNext: (apiName, errcode, times) => {
+      const resolved = oneShotApi(apiName);
+      checkFaultCode(resolved, errcode);
+      faults.failNext(resolved, errcode, times);
+    },
+    latency: (ms, apiName) => faults.latency(ms, apiName === undefined ? undefined : resolveFaultApi(apiName)),
+    malformedNext: (apiName, times) => faults.malformedNext(oneShotApi(apiName), times),
+    dropNext: (apiName, times) => faults.dropNext(oneShotApi(apiName), times),
+    clear: () => {
+      faults.clear();
+      databaseFaults.clear();
+    },
+    failAlways: (apiName, errcode) => {
+      const resolved = oneShotApi(apiName);
+      checkFaultCode(resolved, errcode);
+      faults.failAlways(resolved, errcode);
+    },
+    failDatabase: (spec) => databaseFaults.schedule(spec),
+    databaseLatency: (ms, action) => databaseFaults.latency(ms, action),
+    list: () => ({ ...faults.list(), database: databaseFaults.list() }),
+  };
+  const save = async (): Promise<void> => {
+    if (dataFile === undefined) return;
+    await mkdir(path.dirname(path.resolve(dataFile)), { recursive: true });
+    await database.saveTo(dataFile);
+  };
 
   return {
     url,
@@ -221,18 +270,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     resetCalls() {
       calls.length = 0;
     },
-    faults: {
-      // Short names (getMonthlyRetain) are resolved and unknown ones refused, as on the command line.
-      failNext: (apiName, errcode, times) => {
-        const resolved = oneShotApi(apiName);
-        checkFaultCode(resolved, errcode);
-        faults.failNext(resolved, errcode, times);
-      },
-      latency: (ms, apiName) => faults.latency(ms, apiName === undefined ? undefined : resolveFaultApi(apiName)),
-      malformedNext: (apiName, times) => faults.malformedNext(oneShotApi(apiName), times),
-      dropNext: (apiName, times) => faults.dropNext(oneShotApi(apiName), times),
-      clear: () => faults.clear(),
-    },
+    faults: emulatorFaults,
     tokens: {
       current: (appid, kind) => tokens.current(appid, kind),
       invalidate: (token) => tokens.invalidate(token),
@@ -252,12 +290,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       overrides.set(`${apiName} ${month}`, wechatJsonText);
     },
     database,
-    async save() {
-      if (dataFile === undefined) return;
-      await mkdir(path.dirname(path.resolve(dataFile)), { recursive: true });
-      await database.saveTo(dataFile);
-    },
+    save,
     close: () => server.close(),
+    async stop(stopOptions = {}) {
+      await server.shutdown(stopOptions.graceMs ?? DEFAULT_STOP_GRACE_MS);
+      await save();
+    },
   };
 }
 

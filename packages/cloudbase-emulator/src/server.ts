@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'net';
 import { COMPONENT_API_PATHS, type ComponentAuthority } from './component';
 import { CONTROL_PREFIX, handleControlRequest, type EmulatorControl } from './control';
 import { handleDatabaseAction, type DocumentStore } from './database';
+import { MALFORMED_DATABASE_REPLY, type DatabaseFault, type DatabaseFaultPlan } from './database-faults';
 import { DATABASE_LATENCY, type FaultPlan } from './faults';
 import {
   functionContextUrl,
@@ -56,6 +57,8 @@ export interface ServerContext {
   readonly maxBodyBytes: number;
   readonly database: DocumentStore;
   readonly faults: FaultPlan;
+  /** Faults and latencies of database requests by action and collection. */
+  readonly databaseFaults?: DatabaseFaultPlan;
   now(): Date;
   replyOverride(apiName: string, month: string): string | undefined;
   record(call: OpenApiCall): void;
@@ -69,6 +72,11 @@ export interface ServerContext {
 export interface RunningServer {
   readonly port: number;
   close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets the requests in flight finish (at most `graceMs`, then closes as
+   * {@link RunningServer.close}), and resolves once every one was answered and every socket closed.
+   */
+  shutdown(graceMs: number): Promise<void>;
 }
 
 
@@ -285,13 +293,48 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     }
   }
 
+  /**
+   * How the gateway's faults reach wx-server-sdk 4.0.2 (@cloudbase/node-sdk 3.17.2
+   * `src/utils/tcbapirequester.ts`, `request`/`TcbApiHttpRequester.request`): an HTTP 200 body is parsed as
+   * JSON (the text itself when it is not JSON), and a body with a truthy `code` is thrown by `processReturn`
+   * (`src/utils/utils.ts`) as an Error carrying that `code`, which wx-server-sdk maps to its errCode
+   * through TCB_ERR_CODE (`index.js`, `src/config/error.config.ts`: DATABASE_REQUEST_FAILED → -502001 …).
+   */
+  function answerDatabaseFault(res: http.ServerResponse, fault: DatabaseFault): void {
+    switch (fault.reply) {
+      case 'drop':
+        res.socket?.destroy();
+        return;
+      case 'empty':
+        send(res, 200, GATEWAY_JSON_CONTENT_TYPE, '');
+        return;
+      case 'malformed':
+        send(res, 200, GATEWAY_JSON_CONTENT_TYPE, MALFORMED_DATABASE_REPLY);
+        return;
+      case 'fail':
+        sendCloudBaseError(res, fault.code ?? 'SYS_ERR', fault.message ?? '');
+        return;
+    }
+  }
+
   async function handleDatabaseCall(res: http.ServerResponse, request: Record<string, unknown>): Promise<void> {
-    await delay(context.faults.latencyFor(DATABASE_LATENCY));
+    const action = String(request.action);
+    await delay(context.databaseFaults?.latencyFor(action) ?? context.faults.latencyFor(DATABASE_LATENCY));
+    const collection = typeof request.collectionName === 'string' ? request.collectionName : undefined;
+    const fault = context.databaseFaults?.take(action, collection);
+    if (fault && !fault.applied) {
+      answerDatabaseFault(res, fault);
+      return;
+    }
     let reply: { status: number; json: unknown };
     try {
       reply = handleDatabaseAction(context.database, request);
     } catch (error) {
       sendCloudBaseError(res, 'DATABASE_REQUEST_FAILED', `database emulator failed: ${(error as Error).message}`);
+      return;
+    }
+    if (fault) {
+      answerDatabaseFault(res, fault);
       return;
     }
     send(res, reply.status, GATEWAY_JSON_CONTENT_TYPE, JSON.stringify(reply.json));
@@ -340,8 +383,27 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     else await handleGatewayRequest(req, res, url);
   }
 
+  /** Requests not yet answered, per socket: an idle socket may be closed at once on shutdown. */
+  const activeRequests = new Map<Socket, number>();
+  let draining = false;
+  let drained: (() => void) | undefined;
+  const checkDrained = (): void => {
+    if (draining && activeRequests.size === 0 && sockets.size === 0) drained?.();
+  };
+
   const server = http.createServer((req, res) => {
     res.on('error', () => undefined);
+    const { socket } = req;
+    activeRequests.set(socket, (activeRequests.get(socket) ?? 0) + 1);
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      const left = (activeRequests.get(socket) ?? 1) - 1;
+      if (left > 0) activeRequests.set(socket, left);
+      else activeRequests.delete(socket);
+      // The reply is complete: a keep-alive socket must not wait for another request once draining.
+      if (draining && left <= 0) socket.end();
+      checkDrained();
+    });
     handleRequest(req, res).catch((error: unknown) => {
       if (error instanceof WireFormatError) sendCloudBaseError(res, 'INVALID_PARAM', error.message);
       else if (!res.headersSent) sendCloudBaseError(res, 'SYS_ERR', `emulator error: ${(error as Error)?.message ?? String(error)}`);
@@ -350,9 +412,21 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      activeRequests.delete(socket);
+      checkDrained();
+    });
   });
   server.on('clientError', (_error, socket) => socket.destroy());
+
+  const close = (): Promise<void> =>
+    new Promise<void>((closed) => {
+      closing = true;
+      for (const pending of [...pendingDelays]) pending.finish();
+      server.close(() => closed());
+      for (const socket of sockets) socket.destroy();
+    });
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -362,12 +436,19 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
       baseUrl = `http://127.0.0.1:${boundPort}`;
       resolve({
         port: boundPort,
-        close: () =>
-          new Promise<void>((closed) => {
-            closing = true;
-            for (const pending of [...pendingDelays]) pending.finish();
-            server.close(() => closed());
-            for (const socket of sockets) socket.destroy();
+        close,
+        shutdown: (graceMs: number) =>
+          new Promise<void>((finished) => {
+            const force = setTimeout(() => void close().then(finished), graceMs);
+            force.unref();
+            draining = true;
+            drained = () => {
+              clearTimeout(force);
+              finished();
+            };
+            server.close();
+            for (const socket of sockets) if (!activeRequests.has(socket)) socket.end();
+            checkDrained();
           }),
       });
     });

@@ -1,3 +1,4 @@
+import type { DatabaseFault, DatabaseFaultSpec } from './database-faults';
 import type { ComponentConfig, EmulatorComponent } from './component';
 import type { DocumentStore } from './database';
 import type { InvokeFunctionHook } from './functions';
@@ -109,8 +110,31 @@ export interface EmulatorFaults {
   malformedNext(apiName: string | '*', times?: number): void;
   /** The next `times` calls of `apiName` have their socket destroyed without a reply (the SDK reports -501001). */
   dropNext(apiName: string | '*', times?: number): void;
-  /** Removes all scheduled faults and latencies. */
+  /** Removes all scheduled faults and latencies, the database's included. */
   clear(): void;
+  /**
+   * Every call of `apiName` (as in failNext) answers `errcode` until {@link EmulatorFaults.clear}: the
+   * environment's used-up request quota is `failAlways('*', -501003)`.
+   */
+  failAlways(apiName: string | '*', errcode: number): void;
+  /**
+   * Fails database requests by action, collection and code, or answers them empty, malformed or not at all
+   * (see {@link DatabaseFaultSpec}); returns the fault as `list()` shows it. Throws RangeError for a spec it
+   * cannot take. Example: `failDatabase({ action: 'getDocument', collection: 'analytics_monthly', errcode: -502001 })`.
+   */
+  failDatabase(spec: DatabaseFaultSpec): DatabaseFault;
+  /** Delays the answer to one database action (`'*'` or omitted: all of them) by `ms`; 0 clears. */
+  databaseLatency(ms: number, action?: string): void;
+  /** What is scheduled: open-API faults and latencies, and the database's. */
+  list(): FaultListing;
+}
+
+/** What `faults.list()` and `GET /control/faults` answer. */
+export interface FaultListing {
+  /** Open-API, token, third-party and invokeFunction faults, in the order they are taken; `remaining` null: until cleared. */
+  faults: Array<{ api: string; kind: InjectedFault; errcode?: number; remaining: number | null }>;
+  latencies: Array<{ api: string; ms: number }>;
+  database: { faults: DatabaseFault[]; latencies: Array<{ action: string; ms: number }> };
 }
 
 /** A running emulator of the CloudBase gateway and WeChat's monthly analytics APIs. */
@@ -145,4 +169,10 @@ export interface Emulator {
   save(): Promise<void>;
   /** Closes the server and all sockets. */
   close(): Promise<void>;
+  /**
+   * The graceful stop the command line does on SIGTERM/SIGINT: stops accepting connections, lets the
+   * requests in flight finish (at most `graceMs`, default 10 s, then closes their sockets), then saves the
+   * database to `dataFile` (when there is one). Every request answered before it resolves is in the file.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
