@@ -168,7 +168,8 @@ function startupMessage(emulator: Emulator, options: CliOptions): string {
     `Next: in another terminal, npm run invoke -- ${example} --emulator ${emulator.url}` +
       (options.now === undefined ? '' : ` --now ${options.now.toISOString()}`),
     '',
-    `Control: POST ${emulator.url}/control/faults {"api":"getMonthlyRetain","errcode":45009}, DELETE ${emulator.url}/control/faults,`,
+    `Control: POST ${emulator.url}/control/faults {"api":"getMonthlyRetain","errcode":45009} or {"action":"getDocument","errcode":-502001},`,
+    `         GET ${emulator.url}/control/faults (what is scheduled), DELETE ${emulator.url}/control/faults,`,
     `         POST ${emulator.url}/control/clock {"now":"2024-06-15T02:00:00Z"}, GET ${emulator.url}/control/calls`,
     '',
     'HTTPS API (POST JSON {"begin_date","end_date"}):',
