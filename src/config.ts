@@ -1,4 +1,4 @@
-import { AnalyticsError, echo } from './errors';
+import { AnalyticsError } from './errors';
 
 /** Settings of the analytics functions, from the function's environment variables. */
 export interface AnalyticsConfig {
@@ -232,9 +232,34 @@ function readInteger(
   return value;
 }
 
+/** What a value is made of, in words: `hex digits`, `letters and digits`, `letters, digits and other characters`. */
+function characterClasses(value: string): string {
+  if (/^[0-9a-f]+$/i.test(value) && /[a-f]/i.test(value) && /\d/.test(value)) return 'hex digits';
+  const classes = [
+    /[A-Za-z]/.test(value) ? 'letters' : '',
+    /\d/.test(value) ? 'digits' : '',
+    /\s/.test(value) ? 'spaces' : '',
+    /[^A-Za-z\d\s]/.test(value) ? 'other characters' : '',
+  ].filter(Boolean);
+  return classes.length < 2 ? (classes[0] ?? 'nothing') : `${classes.slice(0, -1).join(', ')} and ${classes.at(-1)}`;
+}
+
+/**
+ * A wrong value described without being quoted: its length, what it is made of and, for something that
+ * looks like an address, its scheme. A value that does not have its variable's shape may be another
+ * variable's (an AppSecret pasted into WECHAT_APPID, the two swapped), and a configuration error reaches
+ * the log of every caller and the reply of an admin: so no value is ever echoed.
+ */
+export function describeValue(value: string): string {
+  if (value === '') return 'empty';
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
+  const start = scheme === undefined ? '' : `, starting ${scheme}://`;
+  return `${value.length} character${value.length === 1 ? '' : 's'} of ${characterClasses(value)}${start} (not shown)`;
+}
+
 function configurationError(name: string, expected: string, got: string): AnalyticsError {
   return new AnalyticsError(
     'CONFIGURATION_ERROR',
-    `Environment variable ${name} must be ${expected}; it is ${echo(got)}. Fix it in the cloud function's configuration.`,
+    `Environment variable ${name} must be ${expected}; it is ${describeValue(got)}. Fix it in the cloud function's configuration.`,
   );
 }

@@ -162,6 +162,19 @@ describe('HTTPS transport with wrong credentials', () => {
     expect(https.emulator.countCalls({ apiName: STABLE_TOKEN })).toBe(2);
   });
 
+  test('the AppID and the AppSecret swapped: the error describes the value and never quotes it, in the reply or the log', async () => {
+    https = await startTestCloud({ now: NOW, env: httpsEnv({ WECHAT_APPID: EMULATOR_APP_SECRET, WECHAT_APPSECRET: EMULATOR_APPID }) });
+    const result = await https.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-01' } });
+    expect(replyOf(result)).toMatchObject({
+      ok: false,
+      error: { code: 'CONFIGURATION_ERROR', message: expect.stringContaining(`WECHAT_APPID must be the Mini Program's AppID`) },
+    });
+    expect(replyOf(result).error.message).toContain(`it is ${EMULATOR_APP_SECRET.length} characters of `);
+    const everything = JSON.stringify(result.reply) + result.logs.join('\n');
+    expect(everything).not.toContain(EMULATOR_APP_SECRET);
+    expect(https.emulator.calls).toHaveLength(0);
+  });
+
   test('40164 says which IP to allowlist and how', async () => {
     https = await startTestCloud({ now: NOW, env: httpsEnv() });
     https.emulator.tokens.rejectIp('203.0.113.7');

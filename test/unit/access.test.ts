@@ -82,12 +82,18 @@ describe('readConfig', () => {
   });
 
   test.each([
-    [{ ANALYTICS_SYNC_MONTHS: 'twelve' }, /ANALYTICS_SYNC_MONTHS must be a whole number from 1 to 60; it is 'twelve'/],
+    [{ ANALYTICS_SYNC_MONTHS: 'twelve' }, /ANALYTICS_SYNC_MONTHS must be a whole number from 1 to 60; it is 6 characters of letters \(not shown\)/],
     [{ ANALYTICS_SYNC_MONTHS: '0' }, /ANALYTICS_SYNC_MONTHS/],
     [{ ANALYTICS_CONCURRENCY: '2.5' }, /ANALYTICS_CONCURRENCY/],
     [{ ANALYTICS_COLLECTION: 'a b' }, /ANALYTICS_COLLECTION/],
+    [{ WECHAT_TRANSPORT: 'https', WECHAT_APPID: '0123456789abcdef0123456789abcdef', WECHAT_APPSECRET: 'x' }, /WECHAT_APPID .*; it is 32 characters of hex digits \(not shown\)/],
+    [{ WECHAT_TRANSPORT: 'https', WECHAT_APPID: 'wx0123456789abcdef', WECHAT_APPSECRET: 'x', WECHAT_API_BASE_URL: 'http://api.example.com' }, /WECHAT_API_BASE_URL .*; it is 22 characters of letters and other characters, starting http:\/\/ \(not shown\)/],
+    [{ WECHAT_TRANSPORT: 'htps' }, /WECHAT_TRANSPORT must be one of cloud, https, component; it is 4 characters of letters \(not shown\)/],
   ])('a wrong value is a configuration error that says what to set: %j', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
+    // The wrong value itself is never in the message: it may be another variable's, a secret.
+    const wrong = Object.entries(env).find(([name]) => message.source.startsWith(name))?.[1];
+    if (wrong !== undefined && wrong.length > 1) expect(() => readConfig(env)).not.toThrow(wrong);
     try {
       readConfig(env);
     } catch (error) {
