@@ -9,7 +9,8 @@ export type { CallSite, ErrorRule } from './error-rules';
 
 /**
  * Every WeChat and CloudBase code the functions may meet, classified once (the cloud call's gateway
- * codes come from its transport, `cloud/errors.ts`): whether a retry in the same
+ * codes and CloudBase's own, -501001 … -501009 and -502001 … -502005, come from its transport,
+ * `cloud/errors.ts`; the database's failures are judged by the same rows): whether a retry in the same
  * invocation may help (`now`), another run may (`later`) or someone must act first (`never`); whether
  * it stops every call of the same API in this invocation (`api`); and the message that says what to do.
  * Sources: the API documents (`getMonthlyRetain`, `getMonthlyVisitTrend`), WeChat's global return codes,

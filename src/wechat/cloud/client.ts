@@ -1,5 +1,6 @@
 import { unexpectedReply } from '../../reports/numbers';
 import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../client';
+import { cloudBaseCodeNamed } from './errors';
 import { withPlainNumbers } from './numbers';
 
 type OpenApiMethod = (params: Record<string, unknown>) => Promise<unknown>;
@@ -41,9 +42,15 @@ function lookUp(cloud: CloudOpenApi, api: AnalyticsApi): OpenApiMethod {
   return method;
 }
 
+/**
+ * wx-server-sdk's error as a {@link WeChatCallError}: its numeric `errCode`; or, when that is missing or
+ * -1 (its "unknown") and the error carries one of CloudBase's codes in its string form (`code:
+ * 'EXCEED_CONCURRENT_REQUEST_LIMIT'`, as node-sdk's `TcbError` does), that code's number.
+ */
 function toCallError(error: unknown): WeChatCallError {
-  const fields = (typeof error === 'object' && error !== null ? error : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown };
-  const code = Number(fields.errCode);
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown; code?: unknown };
+  const numeric = Number(fields.errCode);
+  const code = Number.isInteger(numeric) ? numeric : -1;
   const message = String(fields.errMsg ?? fields.message ?? error);
-  return new WeChatCallError(Number.isInteger(code) ? code : -1, message);
+  return new WeChatCallError(code === -1 ? (cloudBaseCodeNamed(fields.code) ?? -1) : code, message);
 }
