@@ -127,7 +127,17 @@ export interface SyncSummary {
   failed: number;
   /** Months not tried because the run's time ran out (or another run holds the sync): call again. */
   deferred: number;
+  /**
+   * The failed months, capped so that a reply stays far under the 6 MB a synchronous reply may carry
+   * whatever the shard size and months: at most 20 (`MAX_LISTED_FAILURES`, the same cap as the sync's
+   * log line), the first ones, keeping the first failure of each kind (error code, WeChat code,
+   * `retryLater`). The others are counted in `failuresNotListed`; `failed` counts them all.
+   */
   failures: SyncFailure[];
+  /** The failed months not in `failures` (the cap); absent when every one is listed. `failures.length` plus this is `failed`. */
+  failuresNotListed?: number;
+  /** Every failed month, listed or not, counted by its error code (`ErrorBody.code`); absent when none failed. */
+  failuresByCode?: Record<string, number>;
   /** Third-party mode: what the run did for each authorizer it reached, in order. */
   authorizers?: AuthorizerSyncSummary[];
   /**

@@ -3,6 +3,7 @@ import type { YearMonth } from '../dates';
 import { AnalyticsError, echo, invalidArgument } from '../errors';
 import { MAX_SYNC_MONTHS, parseSyncRequest } from '../request';
 import type { AuthorizerRecord } from '../wechat/component';
+import { addFailures } from './failures';
 
 /**
  * The fan-out of the third-party sync: a timer run with more authorizers due than one invocation gets
@@ -130,6 +131,9 @@ export function parseShardReply(result: unknown): SyncSummary {
     [data.fetched, data.skipped, data.failed, data.deferred].every(isCount) &&
     Array.isArray(data.failures) &&
     data.failures.every(isFailure) &&
+    (data.failuresNotListed === undefined || isCount(data.failuresNotListed)) &&
+    (data.failuresByCode === undefined ||
+      (typeof data.failuresByCode === 'object' && data.failuresByCode !== null && !Array.isArray(data.failuresByCode) && Object.values(data.failuresByCode).every(isCount))) &&
     (data.authorizers === undefined || (Array.isArray(data.authorizers) && data.authorizers.every(isAuthorizerSummary))) &&
     (data.authorizersUpToDate === undefined || isCount(data.authorizersUpToDate))
   ) {
@@ -139,13 +143,13 @@ export function parseShardReply(result: unknown): SyncSummary {
   throw new AnalyticsError('UPSTREAM_ERROR', `A shard of the sync replied without a summary${error}.`, { recovery: 'later' });
 }
 
-/** Adds `part` (one shard's summary) into `total`. */
+/** Adds `part` (one shard's summary, or one authorizer's) into `total`: its failures listed up to `MAX_LISTED_FAILURES`, all of them counted. */
 export function addSummary(total: SyncSummary, part: SyncSummary): void {
   total.fetched += part.fetched;
   total.skipped += part.skipped;
   total.failed += part.failed;
   total.deferred += part.deferred;
-  total.failures.push(...part.failures);
+  addFailures(total, part);
   total.authorizers?.push(...(part.authorizers ?? []));
   if (part.authorizersUpToDate !== undefined) total.authorizersUpToDate = (total.authorizersUpToDate ?? 0) + part.authorizersUpToDate;
 }

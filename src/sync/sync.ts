@@ -6,6 +6,7 @@ import { mapWithConcurrency } from '../pool';
 import { describe } from '../reply';
 import { awaitsPublication } from '../reports/freshness';
 import type { ReportDefinition } from '../reports/report';
+import { recordFailure } from './failures';
 
 export type { SyncFailure, SyncSummary };
 
@@ -24,8 +25,9 @@ export function canRetryLater(error: AnalyticsError): boolean {
  * Makes sure the archive holds every kind of `reports` for every month of `months`: fetches only
  * what is missing or not final (see `reports/freshness.ts`), stores each month as soon as it arrives,
  * and starts no WeChat call that could not end by the deadline. Never throws for a month; see the
- * summary. `observed.awaitingPublication` counts the months fetched whose figures WeChat may still
- * publish within their window (see `awaitsPublication`).
+ * summary (its failures listed up to `MAX_LISTED_FAILURES`, all of them counted).
+ * `observed.awaitingPublication` counts the months fetched whose figures WeChat may still publish
+ * within their window (see `awaitsPublication`).
  */
 export async function syncArchive(
   reports: readonly ReportDefinition<unknown>[],
@@ -58,8 +60,7 @@ export async function syncArchive(
       const error = result.ok
         ? new AnalyticsError('UPSTREAM_ERROR', `${month} was fetched but could not be stored; the next run tries again.`, { recovery: 'later' })
         : result.error;
-      summary.failed += 1;
-      summary.failures.push({ kind: report.kind, month, error: error.toBody(), retryLater: canRetryLater(error) });
+      recordFailure(summary, { kind: report.kind, month, error: error.toBody(), retryLater: canRetryLater(error) });
     }
   });
   return summary;
