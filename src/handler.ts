@@ -19,6 +19,7 @@ import { syncArchive, syncUnderLease } from './sync/sync';
 import type { WeChatClient } from './wechat/client';
 import { createWeChatClient } from './wechat/factory';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
+import { MAX_LISTED_FAILURES } from './sync/failures';
 
 export type { CloudSdk, InvocationContext };
 export { TimerRunFailed, failureReply };
@@ -162,7 +163,6 @@ function createRuntime(dependencies: HandlerDependencies) {
 }
 
 /** How many failures the sync's log line names. */
-const LOGGED_FAILURES = 20;
 
 /** The sync function's name, when the platform's context does not give it. */
 const SYNC_FUNCTION_NAME = 'syncMonthlyAnalytics';
@@ -282,8 +282,9 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         failed: summary.failed,
         deferred: summary.deferred,
         // One log line stays readable however many months failed: the first 20, and how many in all.
-        failures: summary.failures.slice(0, LOGGED_FAILURES).map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
-        failuresNotListed: summary.failures.length > LOGGED_FAILURES ? summary.failures.length - LOGGED_FAILURES : undefined,
+        failures: summary.failures.slice(0, MAX_LISTED_FAILURES).map((failure) => `${failure.appid ? `${failure.appid} ` : ''}${failure.kind} ${failure.month}: ${failure.error.code}`),
+        failuresNotListed: summary.failuresNotListed,
+        failuresByCode: summary.failuresByCode,
         authorizers: summary.authorizers?.length,
         authorizersUpToDate: summary.authorizersUpToDate,
         shards: summary.shards,
