@@ -202,6 +202,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // Signals are taken from here on: one that arrives while the emulator starts stops it once it has started.
+  const taken: { stop?: (signal: string) => void } = {};
+  const early: string[] = [];
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => (taken.stop ? taken.stop(signal) : early.push(signal)));
   const emulator = await startEmulator({
     port: options.port,
     seed: options.seed,
@@ -250,7 +254,8 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopFor(signal));
+  taken.stop = stopFor;
+  if (early[0] !== undefined) stopFor(early[0]);
 }
 
 /** The parent of `pid` from /proc (Linux), or undefined. */
