@@ -25,7 +25,8 @@ function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
 
 /**
  * The third-party platform's state in the CloudBase database: the newest ticket in `tokenCollection`
- * (`component_verify_ticket_<component appid>`), one document per authorizer (id: its AppID, with the
+ * (`component_verify_ticket_<component appid>`) with the last reconciliation's stamp
+ * (`reconcile_<component appid>`), one document per authorizer (id: its AppID, with the
  * time of its last complete sync) in `authorizerCollection`. Both collections must allow no client access.
  */
 export function createCloudComponentState(db: CloudDatabase, tokenCollection: string, authorizerCollection: string): ComponentState {
@@ -109,6 +110,38 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
         .where({ _id: record.authorizerAppid, kind: 'authorizer', eventCreateTime: samePush })
         .update({ data: fields });
       return Number(reply.stats?.updated) === 1;
+    },
+    async updateAuthorizerIfUnchanged(record, fields) {
+      const _ = db.command;
+      const sameVersion = {
+        _id: record.authorizerAppid,
+        kind: 'authorizer',
+        eventCreateTime: record.eventCreateTime === undefined ? _.exists(false) : record.eventCreateTime,
+        updatedAt: record.updatedAt,
+        status: record.status,
+      };
+      try {
+        const reply = await db.collection(authorizerCollection).where(sameVersion).update({ data: fields });
+        return Number(reply.stats?.updated) === 1;
+      } catch (error) {
+        if (errCodeOf(error) === COLLECTION_NOT_EXIST) return false;
+        throw error;
+      }
+    },
+    async readReconciledAt(componentAppid) {
+      const document = (await readOne(tokenCollection, `reconcile_${componentAppid}`)) as Record<string, unknown> | undefined;
+      const at = document?.reconciledAt;
+      return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+    },
+    async writeReconciledAt(componentAppid, at) {
+      const write = () => db.collection(tokenCollection).doc(`reconcile_${componentAppid}`).set({ data: { kind: 'reconcile', reconciledAt: at } });
+      try {
+        await write();
+      } catch (error) {
+        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
+        await db.createCollection(tokenCollection).catch(() => undefined);
+        await write();
+      }
     },
     async storeAuthorization(record) {
       const data = { kind: 'authorizer', ...record };

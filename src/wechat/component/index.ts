@@ -5,11 +5,13 @@ import { createHttpsClient } from '../https/client';
 import { HTTPS_BAD_BODY, STALE_TOKEN_CODES, credentialProblem } from '../https/errors';
 import { JsonHttpClient, JsonReply, createJsonHttpClient } from '../https/http';
 import { SharedTokenCache, TokenStore } from '../https/token-cache';
+import { type AuthorizerList, type ListedAuthorizer, readAuthorizerList } from './authorizer-list';
 import { REAUTHORIZE_CODES } from './errors';
 import type { AuthorizerRecord, ComponentState } from './state';
 
 export type { AuthorizerRecord, ComponentState, OrderedWrite } from './state';
 export { isOlderPush } from './state';
+export type { AuthorizerList, ListedAuthorizer } from './authorizer-list';
 
 /** The platform's own settings. */
 export interface ComponentSettings {
@@ -30,6 +32,19 @@ export interface ComponentTransportOptions extends ComponentSettings {
 export interface ComponentApi {
   /** Exchanges an authorization code for the authorizer's refresh token and granted permission sets (`api_query_auth`). */
   queryAuth(authorizationCode: string, signal?: AbortSignal): Promise<{ authorizerAppid: string; refreshToken: string; funcs: number[] }>;
+}
+
+/** The platform's view of its authorizers, as WeChat lists them (the reconciliation's source). */
+export interface AuthorizerListApi {
+  /**
+   * Every authorizer WeChat lists (`api_get_authorizer_list`, 500 a page: see `authorizer-list.ts`), with
+   * each page's readable entries given to `onPage` as it arrives. Entries without a valid AppID, refresh
+   * token or `auth_time` (Unix seconds) are left out and counted.
+   * @throws a typed error for a failed page (a configuration error for 61004/40013…, else
+   *   WeChatCallError with WeChat's errcode, or -700003 for a page not of the documented shape), or once
+   *   `signal` aborts: never a shorter list.
+   */
+  getAuthorizerList(signal?: AbortSignal, onPage?: (entries: readonly ListedAuthorizer[]) => void): Promise<AuthorizerList>;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -65,7 +80,7 @@ function tokenEndpointError(endpoint: string, reply: JsonReply): Error {
  *   rotated refresh token; a stale component token is refreshed once;
  * - 61003, 61007, 61023 mark the authorizer `needs_reauth` and give `AUTHORIZATION_REQUIRED`.
  */
-export function createComponentTransport(options: ComponentTransportOptions): { client: WeChatClient; api: ComponentApi } {
+export function createComponentTransport(options: ComponentTransportOptions): { client: WeChatClient; api: ComponentApi & AuthorizerListApi } {
   const http: JsonHttpClient = createJsonHttpClient(options.baseUrl);
   const holder = randomUUID();
   const cacheOptions = { now: options.now, sleep: options.sleep ?? defaultSleep, holder };
@@ -157,7 +172,7 @@ export function createComponentTransport(options: ComponentTransportOptions): { 
     },
   };
 
-  const api: ComponentApi = {
+  const api: ComponentApi & AuthorizerListApi = {
     async queryAuth(authorizationCode, signal) {
       const reply = await withComponentToken('/cgi-bin/component/api_query_auth', { component_appid: componentAppid, authorization_code: authorizationCode }, signal);
       if (errcodeOf(reply) !== 0) throw tokenEndpointError('api_query_auth', reply);
@@ -172,6 +187,14 @@ export function createComponentTransport(options: ComponentTransportOptions): { 
         .map((entry: unknown) => Number((entry as { funcscope_category?: { id?: unknown } } | null)?.funcscope_category?.id))
         .filter((id) => Number.isInteger(id));
       return { authorizerAppid, refreshToken, funcs };
+    },
+    getAuthorizerList(signal, onPage) {
+      const post = async (page: { offset: number; count: number }, pageSignal?: AbortSignal) => {
+        const reply = await withComponentToken('/cgi-bin/component/api_get_authorizer_list', { component_appid: componentAppid, ...page }, pageSignal);
+        if (errcodeOf(reply) !== 0) throw tokenEndpointError('api_get_authorizer_list', reply);
+        return reply;
+      };
+      return readAuthorizerList(post, signal, onPage);
     },
   };
 

@@ -68,6 +68,24 @@ export interface ComponentState {
    */
   updateAuthorizer(record: AuthorizerRecord, fields: Partial<Pick<AuthorizerRecord, 'refreshToken' | 'status' | 'problem' | 'updatedAt'>>): Promise<boolean>;
   /**
+   * Like {@link ComponentState.updateAuthorizer}, but only while the stored document is still the very
+   * version `record` was read as: the same `eventCreateTime` (or none), `updatedAt` and `status`. Any
+   * write in between (a push, a rotated refresh token, a `needs_reauth`) makes it change nothing; the
+   * sync stamp is not compared and is kept. Atomic (one conditional update). False when nothing changed.
+   */
+  updateAuthorizerIfUnchanged(
+    record: AuthorizerRecord,
+    fields: Partial<Pick<AuthorizerRecord, 'refreshToken' | 'status' | 'problem' | 'updatedAt' | 'eventCreateTime'>>,
+  ): Promise<boolean>;
+  /**
+   * When the platform's authorizers were last reconciled with WeChat's list completely (epoch ms), from
+   * the document `reconcile_<componentAppid>` of the token collection; undefined when never (no such
+   * document, or one without a plain time). A database failure is raised, never read as "never".
+   */
+  readReconciledAt(componentAppid: string): Promise<number | undefined>;
+  /** Records a complete reconciliation at `at` (epoch ms), creating the document (and the collection) when missing. */
+  writeReconciledAt(componentAppid: string, at: number): Promise<void>;
+  /**
    * Stores what an `authorized` / `updateauthorized` push created at `record.eventCreateTime` (seconds)
    * gave, creating the document if missing, unless the stored record reflects a push it is older than
    * ({@link isOlderPush}); atomic against a concurrent push for the same authorizer.

@@ -1,0 +1,181 @@
+import type { TimeBudget } from '../budget';
+import { chinaDayOf } from '../dates';
+import { AnalyticsError } from '../errors';
+import { type Log, describe } from '../reply';
+import { type AuthorizerListApi, type AuthorizerRecord, type ComponentState, type ListedAuthorizer, isOlderPush } from '../wechat/component';
+
+/**
+ * How long (ms) before the list was read a stored authorizer must have been last written for its absence
+ * from the list to revoke it: a write within this margin may be a push the list does not show yet, or
+ * come from an instance whose clock is a little ahead. It is revoked on a later day, if still unlisted.
+ */
+export const RECONCILE_CLOCK_MARGIN_MS = 60_000;
+
+/** What one reconciliation did (counts of authorizers; WeChat's terms). */
+export interface ReconcileSummary {
+  /** Readable entries of WeChat's list that were read (all of them when `complete`). */
+  listed: number;
+  /** `total_count` of the last page read; 0 when no page was. */
+  totalCount: number;
+  /** Stored as `authorized` from the list: unknown to the store, or revoked by an older event. */
+  added: number;
+  /** Given the listed refresh token and `authorized` again (their stored one was unusable: 61023, or none). */
+  refreshed: number;
+  /** Marked `revoked`: no longer listed. Only ever on a complete list. */
+  revoked: number;
+  /** Writes that changed nothing: a newer push (or another write) was stored first, and wins. */
+  superseded: number;
+  /** Unlisted authorizers left as they are because their record changed too recently (see {@link RECONCILE_CLOCK_MARGIN_MS}). */
+  keptAsRecent: number;
+  /** Entries of the list left out: no valid AppID, refresh token or `auth_time`. */
+  unreadableEntries: number;
+  /** The whole list was read consistently and every change was attempted: only then is the run stamped. */
+  complete: boolean;
+  /** Why not `complete`, for the log (no token in it). */
+  incomplete?: string;
+}
+
+export interface ReconcileOptions {
+  componentAppid: string;
+  api: AuthorizerListApi;
+  state: ComponentState;
+  /** No call runs past its deadline. */
+  budget: TimeBudget;
+  now: () => Date;
+  log: Log;
+}
+
+const needsToken = (record: AuthorizerRecord) => record.status !== 'revoked' && (record.refreshToken === '' || (record.status === 'needs_reauth' && record.problem === 61023));
+/** An error for the log: its description and WeChat's or CloudBase's code. */
+const failure = (error: unknown) => {
+  const code = (error as { errCode?: unknown; code?: unknown } | null)?.errCode ?? (error as { code?: unknown } | null)?.code;
+  return code === undefined ? describe(error) : `${String(code)}: ${describe(error)}`;
+};
+const isDeadline = (error: unknown) => error instanceof AnalyticsError && error.code === 'DEADLINE_EXCEEDED';
+
+/**
+ * Brings the stored authorizers in line with WeChat's `api_get_authorizer_list` (pushes can be lost): adds
+ * the listed ones the store lacks (`authorized`, `eventCreateTime` = `auth_time` in Unix seconds, `funcs`
+ * `[]`: the list does not give permission sets; the first datacube call tells, 61007 marking it
+ * `needs_reauth`, and a retried `authorized` push stores them), through the ordered write, so a newer push
+ * wins; gives a stored one with an unusable refresh token the listed one (compare-and-set on the version
+ * read); and, only when the whole list was read consistently, marks `revoked` the `authorized` /
+ * `needs_reauth` ones no longer listed, unless their record was written after the list was started (less
+ * {@link RECONCILE_CLOCK_MARGIN_MS}) or changes before the write. Logs one line; never a refresh token.
+ * @returns the summary; a failed or cut page, or a write that failed, makes it not `complete`.
+ * @throws a database error reading the stored authorizers (the time running out is an incomplete summary).
+ */
+export async function reconcileAuthorizers(options: ReconcileOptions): Promise<ReconcileSummary> {
+  const { api, state, budget } = options;
+  const listStartedAt = options.now().getTime();
+  const read: ListedAuthorizer[] = [];
+  let open = true;
+  const summary: ReconcileSummary = { listed: 0, totalCount: 0, added: 0, refreshed: 0, revoked: 0, superseded: 0, keptAsRecent: 0, unreadableEntries: 0, complete: false };
+  const unreadableAppids: string[] = [];
+  try {
+    const keep = (page: readonly ListedAuthorizer[]) => {
+      if (open) read.push(...page); // a page that arrives after the race was lost is not used
+    };
+    const list = await budget.race(api.getAuthorizerList(budget.signal, keep), "WeChat's list of authorizers");
+    Object.assign(summary, { totalCount: list.totalCount, unreadableEntries: list.unreadableEntries });
+    unreadableAppids.push(...list.unreadableAppids);
+    if (list.consistent) summary.complete = true;
+    else summary.incomplete = 'the list changed while it was read, or named entries without an AppID: nothing is revoked';
+  } catch (error) {
+    summary.incomplete = `the list was not read to its end (${failure(error)}): nothing is revoked`;
+  }
+  open = false;
+  summary.listed = read.length;
+
+  const stored = new Map<string, AuthorizerRecord>();
+  let unreadableStored = 0;
+  if (read.length > 0 || summary.complete) {
+    try {
+      for (const record of await budget.race(state.listAuthorizers(() => (unreadableStored += 1)), 'The stored authorizers')) stored.set(record.authorizerAppid, record);
+    } catch (error) {
+      if (!isDeadline(error)) throw error;
+      read.length = 0; // nothing can be compared: no change at all
+      Object.assign(summary, { complete: false, incomplete: 'the time ran out before the stored authorizers were read' });
+    }
+  }
+  const at = options.now().getTime();
+  const changes: Array<{ what: keyof ReconcileSummary; run: () => Promise<boolean> }> = [];
+  for (const entry of read) {
+    const known = stored.get(entry.authorizerAppid);
+    if (known?.status === 'revoked' && isOlderPush(entry.authTime, known.eventCreateTime)) {
+      summary.superseded += 1; // revoked by a later event than this authorisation: it stays revoked
+    } else if (!known || known.status === 'revoked') {
+      const record = { authorizerAppid: entry.authorizerAppid, refreshToken: entry.refreshToken, funcs: [], status: 'authorized' as const, problem: null, updatedAt: at, eventCreateTime: entry.authTime };
+      changes.push({ what: 'added', run: async () => (await state.storeAuthorization(record)) === 'stored' });
+    } else if (needsToken(known) && known.refreshToken !== entry.refreshToken) {
+      const fields = { refreshToken: entry.refreshToken, status: 'authorized' as const, problem: null, updatedAt: at };
+      changes.push({ what: 'refreshed', run: () => state.updateAuthorizerIfUnchanged(known, fields) });
+    }
+  }
+  if (summary.complete) {
+    const listed = new Set([...read.map((entry) => entry.authorizerAppid), ...unreadableAppids]);
+    const listSecond = Math.floor(listStartedAt / 1000);
+    for (const record of stored.values()) {
+      if (record.status === 'revoked' || listed.has(record.authorizerAppid)) continue;
+      const recent = record.updatedAt > listStartedAt - RECONCILE_CLOCK_MARGIN_MS || (record.eventCreateTime ?? 0) * 1000 > listStartedAt - RECONCILE_CLOCK_MARGIN_MS;
+      if (recent) {
+        summary.keptAsRecent += 1;
+        continue;
+      }
+      // Ordered after every push the list reflects (those created before it was read), and never before the stored one.
+      const fields = { status: 'revoked' as const, problem: null, updatedAt: at, eventCreateTime: Math.max(listSecond, record.eventCreateTime ?? 0) };
+      changes.push({ what: 'revoked', run: () => state.updateAuthorizerIfUnchanged(record, fields) });
+    }
+  }
+
+  let failedWrites = 0;
+  let firstFailure: string | undefined;
+  for (const [index, change] of changes.entries()) {
+    try {
+      if (await budget.race(change.run(), 'Storing a reconciled authorizer')) (summary[change.what] as number) += 1;
+      else summary.superseded += 1;
+    } catch (error) {
+      if (isDeadline(error)) {
+        summary.complete = false;
+        summary.incomplete = `the time ran out after ${index} of ${changes.length} changes`;
+        break;
+      }
+      failedWrites += 1;
+      firstFailure ??= failure(error);
+    }
+  }
+  if (failedWrites > 0 && summary.complete) {
+    summary.complete = false;
+    summary.incomplete = `${failedWrites} of ${changes.length} changes failed (first: ${firstFailure ?? ''})`;
+  }
+  options.log({ level: summary.complete ? 'info' : 'warn', event: 'authorizers_reconciled', ...summary, ...(unreadableStored > 0 ? { unreadableStored } : {}) });
+  return summary;
+}
+
+/** What {@link reconcileIfDue} did: nothing (already reconciled on this China-time day), or a run. */
+export type ReconcileRun = { ran: false; reconciledAt: number } | { ran: true; summary: ReconcileSummary; stamped: boolean };
+
+/**
+ * The timer's reconciliation: at most once per China-time day, judged by the stamp
+ * `reconcile_<componentAppid>` (the epoch ms at which the last complete run started), unless `force`
+ * (an admin's demand). The stamp is written only after a complete run ({@link reconcileAuthorizers});
+ * a failure to write it is logged and said (`stamped: false`): the next run reconciles again, harmlessly.
+ * @throws the database's error reading the stamp (a failure is never "never reconciled"), and what
+ *   {@link reconcileAuthorizers} throws.
+ */
+export async function reconcileIfDue(options: ReconcileOptions & { force?: boolean }): Promise<ReconcileRun> {
+  const startedAt = options.now().getTime();
+  if (!options.force) {
+    const last = await options.budget.race(options.state.readReconciledAt(options.componentAppid), 'The last reconciliation stamp');
+    if (last !== undefined && last <= startedAt && chinaDayOf(new Date(last)) === chinaDayOf(new Date(startedAt))) return { ran: false, reconciledAt: last };
+  }
+  const summary = await reconcileAuthorizers(options);
+  if (!summary.complete) return { ran: true, summary, stamped: false };
+  try {
+    await options.budget.race(options.state.writeReconciledAt(options.componentAppid, startedAt), 'Storing the reconciliation stamp');
+    return { ran: true, summary, stamped: true };
+  } catch (error) {
+    options.log({ level: 'warn', event: 'reconcile_stamp_failed', error: failure(error) });
+    return { ran: true, summary, stamped: false };
+  }
+}
