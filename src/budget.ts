@@ -106,3 +106,31 @@ function deadlineError(what: string): AnalyticsError {
     recovery: 'later',
   });
 }
+
+/**
+ * The deadlines of the invocations an instance is running: what bounds work shared by all of them (the
+ * database's retries, through one wrapped database per instance). CloudBase runs one invocation at a
+ * time per instance by default; with several, the earliest deadline bounds them all, so no retry
+ * outlives any of them.
+ */
+export interface DeadlinesInFlight {
+  /** Adds an invocation's deadline (epoch ms); the function returned removes it. */
+  track(deadline: number): () => void;
+  /** The earliest deadline in flight (epoch ms); `Infinity` when none is. */
+  earliest(): number;
+}
+
+/** An empty {@link DeadlinesInFlight}. */
+export function createDeadlinesInFlight(): DeadlinesInFlight {
+  const deadlines: number[] = [];
+  return {
+    track(deadline) {
+      deadlines.push(deadline);
+      return () => {
+        const index = deadlines.indexOf(deadline);
+        if (index >= 0) deadlines.splice(index, 1);
+      };
+    },
+    earliest: () => (deadlines.length === 0 ? Infinity : Math.min(...deadlines)),
+  };
+}

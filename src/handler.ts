@@ -1,7 +1,7 @@
 import { CallerContext, Principal, authorize, authorizeAppid, isTimerChain, isTimerRun } from './access';
 import { InstanceState, MonthlyContext, createInstanceState, serveMonths } from './archive/read-through';
 import type { ArchiveStore } from './archive/store';
-import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from './budget';
+import { InvocationContext, REPLY_MARGIN_MS, TimeBudget, createDeadlinesInFlight, createTimeBudget } from './budget';
 import { ADMIN_OPENIDS_VARIABLE, AnalyticsConfig, readAdminOpenids, readConfig } from './config';
 import type { FailureReply, MonthReply, RangeReply, SyncReply, SyncSummary } from './contract';
 import { YearMonth, monthsBetween } from './dates';
@@ -9,6 +9,9 @@ import { AnalyticsError, echo, invalidArgument } from './errors';
 import { createCloudArchive } from './platform/cloudbase/archive';
 import { createCloudComponentState } from './platform/cloudbase/component-state';
 import { createCloudTokenStore } from './platform/cloudbase/token-store';
+import type { CloudDatabase } from './platform/cloudbase/archive';
+import { withDatabaseRetry } from './platform/cloudbase/database-retry';
+import { DEFAULT_RETRY_POLICY } from './retry';
 import type { CloudSdk } from './platform/cloudbase/sdk';
 import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
@@ -66,6 +69,11 @@ function createRuntime(dependencies: HandlerDependencies) {
   let config: AnalyticsConfig | undefined;
   let transport: WeChatClient | undefined;
   let archive = dependencies.archive;
+  const deadlines = createDeadlinesInFlight();
+  let db: CloudDatabase | undefined;
+  /** The environment's database, its requests retried within the deadlines of the invocations in flight. */
+  const database = (): CloudDatabase =>
+    (db ??= withDatabaseRetry(dependencies.cloud.database(), { ...DEFAULT_RETRY_POLICY, deadline: deadlines.earliest, now: () => now().getTime() }));
 
   /** Every log line of an invocation carries its request id. */
   const logFor = (context: InvocationContext | undefined): Log =>
@@ -90,12 +98,12 @@ function createRuntime(dependencies: HandlerDependencies) {
     // With no admin configured every caller is refused alike; only the log says why.
     if (current.adminOpenids.size === 0) log({ level: 'warn', event: 'no_admins_configured', detail: `${ADMIN_OPENIDS_VARIABLE} is empty` });
     const principal = authorize(caller, current, options.acceptTimerChain);
-    archive ??= createCloudArchive(dependencies.cloud.database(), current.collection);
+    archive ??= createCloudArchive(database(), current.collection);
     const budget = createTimeBudget(context, startedAt, () => now().getTime(), options.notAfter?.(caller, startedAt));
     transport ??= createWeChatClient(current, {
       cloud: dependencies.cloud,
-      tokenStore: (collection) => createCloudTokenStore(dependencies.cloud.database(), collection),
-      componentState: (tokens, authorizers) => createCloudComponentState(dependencies.cloud.database(), tokens, authorizers),
+      tokenStore: (collection) => createCloudTokenStore(database(), collection),
+      componentState: (tokens, authorizers) => createCloudComponentState(database(), tokens, authorizers),
       now: () => now().getTime(),
     });
     const client = withRetry(transport, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
@@ -136,12 +144,15 @@ function createRuntime(dependencies: HandlerDependencies) {
     const timer = isTimerRun(caller) || (options.acceptTimerChain === true && isTimerChain(caller));
     let reply: Reply | FailureReply;
     let invocation: Invocation | undefined;
+    let untrack: (() => void) | undefined;
     try {
       invocation = begin(caller, context, startedAt, log, options);
+      untrack = deadlines.track(invocation.budget.deadline);
       reply = await work(invocation, timer, log);
     } catch (error) {
       reply = failureReply(error, log);
     } finally {
+      untrack?.();
       invocation?.budget.end();
     }
     // A shard replies its failure to the timer run that started it, which adds it up and fails.
@@ -156,7 +167,7 @@ function createRuntime(dependencies: HandlerDependencies) {
   /** The third-party platform's state, in component mode. */
   const componentState = (current: AnalyticsConfig) =>
     current.component
-      ? createCloudComponentState(dependencies.cloud.database(), current.component.tokenCollection, current.component.authorizerCollection)
+      ? createCloudComponentState(database(), current.component.tokenCollection, current.component.authorizerCollection)
       : undefined;
 
   return { now, run, componentState };
@@ -271,7 +282,7 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
       // revoked authorisation, its quota) are in the summary, not a failed run.
       const permanent = summary.failures.find((failure) => (state ? isPlatformFailure(failure) : !failure.retryLater));
       log({
-        level: permanent ? 'error' : summary.failed > 0 ? 'warn' : 'info',
+        level: permanent || summary.stoppedBy ? 'error' : summary.failed > 0 ? 'warn' : 'info',
         event: 'sync',
         caller: principal.kind,
         trigger: timer && event && typeof event === 'object' ? (event as { TriggerName?: unknown }).TriggerName : undefined,
@@ -288,10 +299,12 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         authorizers: summary.authorizers?.length,
         authorizersUpToDate: summary.authorizersUpToDate,
         shards: summary.shards,
+        stoppedBy: summary.stoppedBy?.code,
         shard: shardRun ? true : undefined,
         authorizersNeedingReauth: summary.authorizers?.filter((entry) => entry.status === 'needs_reauth').map((entry) => entry.appid),
         durationMs: runtime.now().getTime() - budget.startedAt,
       });
+      if (summary.stoppedBy) return { ok: false, error: summary.stoppedBy, data: summary };
       if (permanent) return { ok: false, error: permanent.error, data: summary };
       if (summary.shards && summary.shards.failed > 0) {
         const error = new AnalyticsError(

@@ -152,6 +152,13 @@ export interface SyncSummary {
    * authorizers), how many replied in time (their figures are in this summary) and how many failed.
    */
   shards?: { started: number; replied: number; failed: number };
+  /**
+   * The failure that stopped the run before it was done, when there was one: the cloud database could
+   * not be read or written (after retries), so no further month was asked of WeChat (what it would
+   * answer could not be stored, and what is stored could not be known). The months it left are counted
+   * in `failed` with this error, and the run fails (`ok: false`, this as its `error`).
+   */
+  stoppedBy?: ErrorBody;
 }
 
 /** What one sync run did for one authorizer (third-party mode). */

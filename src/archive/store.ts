@@ -30,11 +30,21 @@ export interface ArchiveStore {
    * as they are in the database (unchecked: see {@link parseArchivedMonth}). Absent months are missing.
    */
   read(kind: ReportKind, months: readonly YearMonth[], appid: ArchiveOwner): Promise<Map<YearMonth, unknown>>;
-  /** Stores one month, replacing what was there: one document per month and kind. */
-  write(entry: ArchivedMonth): Promise<void>;
+  /**
+   * Stores one month (one document per month, kind and Mini Program). Figures always replace what was
+   * there (`written`). An entry without figures (`figures: false`) is written only where nothing with
+   * figures is stored, decided by the write itself so that a concurrent write of figures cannot be lost
+   * between a read and this write: an update conditional on the stored document having none (or, for
+   * a document written before the `figures` field, on it still being the one read, `expected`), else an
+   * `add` with the fixed id. `kept` when figures were stored and were left as they are.
+   * Rejects with the database's error when the write failed (it may or may not have been applied).
+   */
+  write(entry: ArchivedMonth & { figures: boolean }, expected?: { fetchedAt: Date }): Promise<'written' | 'kept'>;
   /**
    * Takes the lease `name` for `holder` until `until` (epoch ms) if nobody holds it at `now` (epoch
-   * ms); true when taken. A holder that crashed blocks others until its lease expires, no longer.
+   * ms); true when taken, or already held by `holder` (an earlier attempt that was applied); false only
+   * when a live lease of another holder was seen. A holder that crashed blocks others until its lease
+   * expires, no longer. Rejects with the database's error when that could not be told.
    */
   acquireLease(name: string, holder: string, until: number, now: number): Promise<boolean>;
   /** Gives the lease back (removes it), if `holder` still holds it. */

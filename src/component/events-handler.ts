@@ -1,4 +1,7 @@
-import { InvocationContext, createTimeBudget } from '../budget';
+import { InvocationContext, createDeadlinesInFlight, createTimeBudget } from '../budget';
+import type { CloudDatabase } from '../platform/cloudbase/archive';
+import { withDatabaseRetry } from '../platform/cloudbase/database-retry';
+import { DEFAULT_RETRY_POLICY } from '../retry';
 import { WeChatCallError } from '../wechat/client';
 import { ComponentSettings, readConfig } from '../config';
 import { AnalyticsError } from '../errors';
@@ -97,13 +100,19 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     return settings;
   }
 
+  const deadlines = createDeadlinesInFlight();
+  let db: CloudDatabase | undefined;
+  /** The environment's database, its requests retried within the deadlines of the pushes in flight. */
+  const database = (): CloudDatabase =>
+    (db ??= withDatabaseRetry(dependencies.cloud.database(), { ...DEFAULT_RETRY_POLICY, deadline: deadlines.earliest, now: () => now().getTime() }));
+
   function wire(current: ComponentSettings): { state: ComponentState; api: ComponentApi } {
-    state ??= createCloudComponentState(dependencies.cloud.database(), current.tokenCollection, current.authorizerCollection);
+    state ??= createCloudComponentState(database(), current.tokenCollection, current.authorizerCollection);
     api ??= createComponentTransport({
       componentAppid: current.componentAppid,
       componentAppsecret: current.componentAppsecret,
       baseUrl: current.baseUrl,
-      tokens: createCloudTokenStore(dependencies.cloud.database(), current.tokenCollection),
+      tokens: createCloudTokenStore(database(), current.tokenCollection),
       state,
       now: () => now().getTime(),
     }).api;
@@ -148,6 +157,7 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     const infoType = message.kind === 'other' ? message.infoType : message.kind;
     const authorizerAppid = 'authorizerAppid' in message ? message.authorizerAppid : undefined;
     const budget = createTimeBudget(context, startedAt, () => now().getTime());
+    const untrack = deadlines.track(budget.deadline);
     try {
       const result = await store(message, current, wire(current), budget);
       const detail = result === 'older' ? `CreateTime ${message.createTime} is older than the stored state's: nothing changed` : undefined;
@@ -160,6 +170,9 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
         authorizerAppid,
         detail: describe(error),
       };
+    } finally {
+      untrack();
+      budget.end();
     }
   }
 

@@ -145,8 +145,8 @@ export async function syncAuthorizers(
     Object.assign(entry, { fetched: result.fetched, skipped: result.skipped, failed: result.failed, deferred: result.deferred });
     addSummary(summary, { ...result, failures: result.failures.map((failure) => ({ ...failure, appid: authorizer.authorizerAppid })) });
     // Judged on the authorizer's own list, which keeps the first failure of each kind (see `failures.ts`).
-    if (result.failures.some(isPlatformFailure)) {
-      // The platform's own problem (its ticket, its secret): every other authorizer would fail alike.
+    if (result.stoppedBy || result.failures.some(isPlatformFailure)) {
+      // The platform's own problem (its ticket, its secret) or the database's: every other authorizer would fail alike.
       // The walk stops here; the rest wait for a run after it is fixed, and the run fails (see the handler).
       stopped = true;
       continue;

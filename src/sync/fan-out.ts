@@ -1,4 +1,4 @@
-import type { AuthorizerSyncSummary, SyncFailure, SyncSummary } from '../contract';
+import type { AuthorizerSyncSummary, ErrorBody, SyncFailure, SyncSummary } from '../contract';
 import type { YearMonth } from '../dates';
 import { AnalyticsError, echo, invalidArgument } from '../errors';
 import { MAX_SYNC_MONTHS, parseSyncRequest } from '../request';
@@ -88,6 +88,11 @@ export function parseShardRequest(event: unknown, now: Date): { appids: string[]
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
+function isErrorBody(value: unknown): value is ErrorBody {
+  const body = value as Partial<ErrorBody> | null | undefined;
+  return typeof body === 'object' && body !== null && typeof body.code === 'string' && typeof body.message === 'string';
+}
+
 function isFailure(value: unknown): value is SyncFailure {
   const failure = value as Partial<SyncFailure> | null;
   return (
@@ -96,10 +101,7 @@ function isFailure(value: unknown): value is SyncFailure {
     typeof failure.kind === 'string' &&
     typeof failure.month === 'string' &&
     typeof failure.retryLater === 'boolean' &&
-    typeof failure.error === 'object' &&
-    failure.error !== null &&
-    typeof failure.error.code === 'string' &&
-    typeof failure.error.message === 'string'
+    isErrorBody(failure.error)
   );
 }
 
@@ -135,7 +137,8 @@ export function parseShardReply(result: unknown): SyncSummary {
     (data.failuresByCode === undefined ||
       (typeof data.failuresByCode === 'object' && data.failuresByCode !== null && !Array.isArray(data.failuresByCode) && Object.values(data.failuresByCode).every(isCount))) &&
     (data.authorizers === undefined || (Array.isArray(data.authorizers) && data.authorizers.every(isAuthorizerSummary))) &&
-    (data.authorizersUpToDate === undefined || isCount(data.authorizersUpToDate))
+    (data.authorizersUpToDate === undefined || isCount(data.authorizersUpToDate)) &&
+    (data.stoppedBy === undefined || isErrorBody(data.stoppedBy))
   ) {
     return data as SyncSummary;
   }
@@ -152,4 +155,5 @@ export function addSummary(total: SyncSummary, part: SyncSummary): void {
   addFailures(total, part);
   total.authorizers?.push(...(part.authorizers ?? []));
   if (part.authorizersUpToDate !== undefined) total.authorizersUpToDate = (total.authorizersUpToDate ?? 0) + part.authorizersUpToDate;
+  if (part.stoppedBy) total.stoppedBy ??= part.stoppedBy;
 }

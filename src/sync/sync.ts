@@ -1,4 +1,5 @@
 import { MonthlyContext, fetchAndArchive, plan, readArchive } from '../archive/read-through';
+import { fromDatabaseError, isDatabaseError } from '../platform/cloudbase/database-errors';
 import type { SyncFailure, SyncSummary } from '../contract';
 import type { YearMonth } from '../dates';
 import { AnalyticsError } from '../errors';
@@ -21,11 +22,36 @@ export function canRetryLater(error: AnalyticsError): boolean {
   return error.recovery !== 'never' || error.code === 'AUTHORIZATION_REQUIRED';
 }
 
+/** A month the sync still had to do. */
+interface Pending {
+  kind: ReportDefinition<unknown>['kind'];
+  month: YearMonth;
+}
+
+/**
+ * The run stops at `error` for the months `pending`: the deadline defers them; a failure of the
+ * database fails them all with its error, and stops the run (`stoppedBy`): what is stored could not be
+ * known, and what WeChat would answer could not be stored.
+ */
+function haltAt(summary: SyncSummary, error: AnalyticsError, pending: readonly Pending[]): void {
+  if (error.code === 'DEADLINE_EXCEEDED') {
+    summary.deferred += pending.length;
+    return;
+  }
+  const body = error.toBody();
+  summary.stoppedBy ??= body;
+  for (const { kind, month } of pending) recordFailure(summary, { kind, month, error: body, retryLater: canRetryLater(error) });
+}
+
 /**
  * Makes sure the archive holds every kind of `reports` for every month of `months`: fetches only
  * what is missing or not final (see `reports/freshness.ts`), stores each month as soon as it arrives,
  * and starts no WeChat call that could not end by the deadline. Never throws for a month; see the
  * summary (its failures listed up to `MAX_LISTED_FAILURES`, all of them counted).
+ * A database failure (after the adapter's retries) stops the run: when the archive cannot be read, no
+ * month is asked of WeChat; when a month cannot be stored, no further one is; the months left fail with
+ * the database's error and `stoppedBy` says so. Whatever the deadline cuts (a call, a write, a read)
+ * is deferred, never failed.
  * `observed.awaitingPublication` counts the months fetched whose figures WeChat may still publish
  * within their window (see `awaitsPublication`).
  */
@@ -36,34 +62,45 @@ export async function syncArchive(
   observed?: { awaitingPublication: number },
 ): Promise<SyncSummary> {
   const now = context.now();
+  const summary: SyncSummary = { fetched: 0, skipped: 0, failed: 0, deferred: 0, failures: [] };
   const jobs: { report: ReportDefinition<unknown>; month: YearMonth; stored?: Parameters<typeof fetchAndArchive>[3] }[] = [];
-  let skipped = 0;
-  for (const report of reports) {
-    const stored = await readArchive(report, months, context);
-    for (const step of plan(report, months, stored, now, 'sync')) {
-      if (step.serve) skipped += 1;
+  for (const [index, report] of reports.entries()) {
+    const read = await readArchive(report, months, context);
+    if (!read.ok) {
+      const unread = reports.slice(index).flatMap(({ kind }) => months.map((month) => ({ kind, month })));
+      haltAt(summary, read.error, [...jobs.map(({ report: { kind }, month }) => ({ kind, month })), ...unread]);
+      return summary;
+    }
+    for (const step of plan(report, months, read.found, now, 'sync')) {
+      if (step.serve) summary.skipped += 1;
       else jobs.push({ report, month: step.month, stored: step.stored });
     }
   }
 
-  const summary: SyncSummary = { fetched: 0, skipped, failed: 0, deferred: 0, failures: [] };
+  let halted: AnalyticsError | undefined;
   await mapWithConcurrency(jobs, context.concurrency, async ({ report, month, stored }) => {
+    if (halted) return haltAt(summary, halted, [{ kind: report.kind, month }]);
     const result = await fetchAndArchive(report, month, context, stored);
     if (result.ok && result.source === 'archive') {
       summary.skipped += 1;
     } else if (result.ok && result.archived) {
       summary.fetched += 1;
       if (observed && awaitsPublication(report, { data: result.data, month }, context.now().getTime())) observed.awaitingPublication += 1;
-    } else if (!result.ok && result.error.code === 'DEADLINE_EXCEEDED') {
-      summary.deferred += 1;
     } else {
       const error = result.ok
-        ? new AnalyticsError('UPSTREAM_ERROR', `${month} was fetched but could not be stored; the next run tries again.`, { recovery: 'later' })
+        ? (result.archiveError ?? new AnalyticsError('UPSTREAM_ERROR', `${month} was fetched but could not be stored; the next run tries again.`, { recovery: 'later' }))
         : result.error;
-      recordFailure(summary, { kind: report.kind, month, error: error.toBody(), retryLater: canRetryLater(error) });
+      if (error.code !== 'DEADLINE_EXCEEDED' && isDatabaseError(error)) halted ??= error;
+      haltOrRecord(summary, error, { kind: report.kind, month });
     }
   });
   return summary;
+}
+
+/** One month that did not end stored: deferred when the deadline cut it, else a failure (stopping the run when the database's). */
+function haltOrRecord(summary: SyncSummary, error: AnalyticsError, pending: Pending): void {
+  if (error.code === 'DEADLINE_EXCEEDED' || isDatabaseError(error)) return haltAt(summary, error, [pending]);
+  recordFailure(summary, { kind: pending.kind, month: pending.month, error: error.toBody(), retryLater: canRetryLater(error) });
 }
 
 /**
@@ -86,8 +123,11 @@ export async function syncUnderLease(
     // Without the database no month could be stored: no WeChat call is spent, and the run says so
     // (a timer run fails, so that monitoring shows it).
     context.log({ level: 'error', event: 'sync_lease_failed', error: describe(error) });
-    throw new AnalyticsError('UPSTREAM_ERROR', 'The cloud database did not answer, so no month was fetched (nothing could be stored); call again.', {
-      recovery: 'later',
+    const failure = fromDatabaseError(error, 'Taking the sync lease');
+    if (failure.code === 'DEADLINE_EXCEEDED') return { fetched: 0, skipped: 0, failed: 0, deferred: monthsToDo, failures: [] };
+    throw new AnalyticsError(failure.code, `${failure.message} No month was fetched: none could have been stored.`, {
+      wxErrCode: failure.wxErrCode,
+      recovery: failure.recovery,
       cause: error,
     });
   }

@@ -19,10 +19,20 @@ export function memoryArchive() {
       }
       return found;
     },
-    async write(entry: ArchivedMonth) {
+    async write(entry: ArchivedMonth & { figures: boolean }, expected?: { fetchedAt: Date }) {
       if (state.failWritesFor.has(entry.month)) throw new Error('write refused');
+      const id = archiveId(entry.kind, entry.month, entry.appid);
+      const current = documents.get(id) as { figures?: unknown; fetchedAt?: unknown } | undefined;
+      // As the CloudBase adapter: without figures, only over a document without figures (or the one read).
+      const over =
+        current === undefined ||
+        entry.figures ||
+        current.figures === false ||
+        (current.figures === undefined && expected !== undefined && current.fetchedAt instanceof Date && current.fetchedAt.getTime() === expected.fetchedAt.getTime());
+      if (!over) return 'kept';
       state.writes += 1;
-      documents.set(archiveId(entry.kind, entry.month, entry.appid), { _id: archiveId(entry.kind, entry.month, entry.appid), ...entry });
+      documents.set(id, { _id: id, ...entry });
+      return 'written';
     },
     async acquireLease(name, holder, until, now) {
       const lease = leases.get(name);

@@ -83,6 +83,7 @@ function memoryDatabase() {
       lte: (value) => ({ op: 'lte', value }),
       exists: (value) => ({ op: 'exists', value }),
       or: (...value) => ({ op: 'or', value }),
+      set: (value) => ({ op: 'set', value }),
     },
     async createCollection(name) {
       if (collections.has(name)) throw new Error('collection exists');
@@ -101,7 +102,7 @@ function memoryDatabase() {
           once('beforeAdd');
           const documents = collectionOf(name);
           const id = String(data._id);
-          if (documents.has(id)) throw Object.assign(new Error('duplicate _id'), { errCode: -502001 });
+          if (documents.has(id)) throw Object.assign(new Error('E11000 duplicate key error collection: _id'), { errCode: -502001 });
           documents.set(id, structuredClone(data) as Doc);
         },
         where(query) {

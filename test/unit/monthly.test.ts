@@ -66,13 +66,16 @@ describe('serveMonths', () => {
     expect(context.logs).toEqual([expect.objectContaining({ event: 'archive_write_failed', month: '2024-04' })]);
   });
 
-  test('an unreadable archive falls back to WeChat', async () => {
+  test('an unreadable archive is not taken as empty: the months report the failure and WeChat is not asked', async () => {
     const archive = memoryArchive();
     archive.state.failReads = true;
     const wechat = scriptedClient((api, month) => plausibleReply(api, month));
-    const outcomes = await serveMonths(retainReport, ['2024-05'], testContext({ client: wechat.client, archive: archive.store }));
-    expect(outcomes[0]?.ok).toBe(true);
-    expect(wechat.calls).toHaveLength(1);
+    const outcomes = await serveMonths(retainReport, ['2024-04', '2024-05'], testContext({ client: wechat.client, archive: archive.store }));
+    expect(outcomes).toEqual([
+      { month: '2024-04', ok: false, error: expect.objectContaining({ code: 'UPSTREAM_ERROR', message: expect.stringMatching(/^Reading the stored retain of 2024-04 to 2024-05 failed in CloudBase's database; .*WeChat was not asked/) }) },
+      { month: '2024-05', ok: false, error: expect.objectContaining({ code: 'UPSTREAM_ERROR' }) },
+    ]);
+    expect(wechat.calls).toHaveLength(0);
   });
 
   test('keeps at most `concurrency` calls in flight', async () => {
@@ -116,21 +119,48 @@ describe('syncArchive', () => {
     const archive = memoryArchive();
     const wechat = scriptedClient((api, month) => plausibleReply(api, month));
     wechat.failures.set('analysis.getMonthlyRetain 2024-02', 61503);
-    archive.state.failWritesFor.add('2023-09');
+    wechat.failures.set('analysis.getMonthlyVisitTrend 2023-09', 61503);
     const first = await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store }));
-    expect(first).toMatchObject({ fetched: 21, failed: 3 });
+    expect(first).toMatchObject({ fetched: 22, failed: 2 });
+    expect(first.stoppedBy).toBeUndefined();
     expect(first.failures.every((failure) => failure.retryLater)).toBe(true);
-    expect(archive.documents.size).toBe(21);
+    expect(archive.documents.size).toBe(22);
 
     wechat.failures.clear();
-    archive.state.failWritesFor.clear();
     const calls = wechat.calls.length;
     expect(await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store }))).toMatchObject({
-      fetched: 3,
-      skipped: 21,
+      fetched: 2,
+      skipped: 22,
       failed: 0,
     });
-    expect(wechat.calls.length - calls).toBe(3);
+    expect(wechat.calls.length - calls).toBe(2);
+  });
+
+  test('a month that cannot be stored stops the run: what was stored stays, no new WeChat call starts, the next run completes it', async () => {
+    const archive = memoryArchive();
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    archive.state.failWritesFor.add('2023-09');
+    const first = await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store, concurrency: 1 }));
+    expect(first.stoppedBy).toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.stringMatching(/^Storing retain 2023-09 failed in CloudBase's database/) });
+    // One at a time: every retain month up to 2023-09 was asked, then nothing more.
+    expect(wechat.calls).toHaveLength(lastTwelve.indexOf('2023-09') + 1);
+    expect(first.fetched).toBe(lastTwelve.indexOf('2023-09'));
+    expect(first.fetched + first.failed).toBe(24);
+    expect(archive.documents.size).toBe(first.fetched);
+
+    archive.state.failWritesFor.clear();
+    const second = await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store }));
+    expect(second).toMatchObject({ fetched: 24 - first.fetched, skipped: first.fetched, failed: 0 });
+    expect(second.stoppedBy).toBeUndefined();
+  });
+
+  test('an unreadable archive stops the run before any WeChat call: every month fails with the database error', async () => {
+    const archive = memoryArchive();
+    archive.state.failReads = true;
+    const wechat = scriptedClient((api, month) => plausibleReply(api, month));
+    const summary = await syncArchive(reports, lastTwelve, testContext({ client: wechat.client, archive: archive.store }));
+    expect(summary).toMatchObject({ fetched: 0, skipped: 0, failed: 24, deferred: 0, stoppedBy: { code: 'UPSTREAM_ERROR' } });
+    expect(wechat.calls).toHaveLength(0);
   });
 
   test.each([

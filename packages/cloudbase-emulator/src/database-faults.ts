@@ -53,6 +53,10 @@ export interface DatabaseFaultSpec {
   applied?: boolean;
   /** The `message` of a `fail` reply; default `injected CloudBase error CODE`. */
   message?: string;
+  /** The first `after` matching requests pass untouched (the sync's lease, say, before its month writes); default 0. */
+  after?: number;
+  /** The fault's answer waits this many ms (a write that hangs until the caller's deadline cuts it); default 0. */
+  delayMs?: number;
 }
 
 /** A scheduled database fault, as `GET /control/faults` lists it. */
@@ -67,10 +71,14 @@ export interface DatabaseFault {
   /** Requests still to fail; null when persistent. */
   remaining: number | null;
   applied: boolean;
+  /** Matching requests still to pass before the fault is taken. */
+  after: number;
+  /** How long the fault's answer waits, in ms. */
+  delayMs: number;
 }
 
 const ANY_ACTION = '*';
-const SPEC_KEYS = new Set(['action', 'collection', 'errcode', 'reply', 'times', 'persistent', 'applied', 'message']);
+const SPEC_KEYS = new Set(['action', 'collection', 'errcode', 'reply', 'times', 'persistent', 'applied', 'message', 'after', 'delayMs']);
 
 /** The CloudBase codes a database fault may answer: -501001 … -501009 and -502001 … -502005. */
 export const DATABASE_FAULT_CODES: ReadonlyMap<number, string> = new Map(
@@ -96,7 +104,9 @@ export function checkDatabaseFault(spec: unknown): DatabaseFault {
   const fields = spec as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((key) => !SPEC_KEYS.has(key));
   if (unknown.length > 0) throw new RangeError(`unknown database fault field ${unknown.join(', ')}: use ${[...SPEC_KEYS].join(', ')}`);
-  const { action = ANY_ACTION, collection, errcode, reply, times = 1, persistent = false, applied = false, message } = fields;
+  const { action = ANY_ACTION, collection, errcode, reply, times = 1, persistent = false, applied = false, message, after = 0, delayMs = 0 } = fields;
+  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) throw new RangeError(`after must be a non-negative integer, got ${JSON.stringify(after)}`);
+  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`delayMs must be a non-negative number of ms, got ${JSON.stringify(delayMs)}`);
   if (typeof action !== 'string') throw new RangeError(`action must be a string such as "database.getDocument" or "*", got ${JSON.stringify(action)}`);
   const resolvedAction = resolveDatabaseAction(action);
   if (collection !== undefined && (typeof collection !== 'string' || collection === '')) throw new RangeError(`collection must be a non-empty string, got ${JSON.stringify(collection)}`);
@@ -128,6 +138,8 @@ export function checkDatabaseFault(spec: unknown): DatabaseFault {
     message: kind === 'fail' ? ((message as string | undefined) ?? `injected CloudBase error ${code ?? ''}`) : null,
     remaining: persistent ? null : (times as number),
     applied,
+    after,
+    delayMs,
   };
 }
 
@@ -166,6 +178,10 @@ export class DatabaseFaultPlan {
     );
     const fault = this.scheduled[index];
     if (!fault) return undefined;
+    if (fault.after > 0) {
+      fault.after -= 1;
+      return undefined;
+    }
     if (fault.remaining !== null) {
       fault.remaining -= 1;
       if (fault.remaining === 0) this.scheduled.splice(index, 1);

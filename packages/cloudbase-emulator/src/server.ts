@@ -322,6 +322,7 @@ export function listen(context: ServerContext, port: number): Promise<RunningSer
     await delay(context.databaseFaults?.latencyFor(action) ?? context.faults.latencyFor(DATABASE_LATENCY));
     const collection = typeof request.collectionName === 'string' ? request.collectionName : undefined;
     const fault = context.databaseFaults?.take(action, collection);
+    if (fault?.delayMs) await delay(fault.delayMs);
     if (fault && !fault.applied) {
       answerDatabaseFault(res, fault);
       return;

@@ -66,6 +66,8 @@ describe('POST /control/faults', () => {
           message: 'injected CloudBase error DATABASE_REQUEST_FAILED',
           remaining: 2,
           applied: false,
+          after: 0,
+          delayMs: 0,
         },
       },
     });

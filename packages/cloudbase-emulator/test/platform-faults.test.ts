@@ -92,6 +92,23 @@ describe('database faults by action, collection and code', () => {
     expect(emulator.faults.list().database.faults).toEqual([]);
   });
 
+  test('after: the first matching requests pass, then the fault is taken', async () => {
+    emulator.faults.failDatabase({ action: 'getDocument', errcode: -502001, after: 2 });
+    await expect(db.collection(COLLECTION).get()).resolves.toMatchObject({ data: [] });
+    await expect(db.collection(OTHER).count()).resolves.toMatchObject({ total: 0 }); // another action: not counted
+    await expect(db.collection(COLLECTION).get()).resolves.toMatchObject({ data: [] });
+    expect((await failure(db.collection(COLLECTION).get())).errCode).toBe(-502001);
+    await expect(db.collection(COLLECTION).get()).resolves.toMatchObject({ data: [] });
+  });
+
+  test('delayMs: the fault answers late (a write that hangs, then drops)', async () => {
+    emulator.faults.failDatabase({ action: 'insertDocument', reply: 'drop', delayMs: 300 });
+    const started = Date.now();
+    expect((await failure(db.collection(COLLECTION).add({ data: { _id: 'late', v: 1 } }))).errCode).toBe(-501001);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(emulator.database.documents(COLLECTION).filter((document) => document._id === 'late')).toHaveLength(0);
+  });
+
   test('by collection: only requests on that collection fail', async () => {
     emulator.faults.failDatabase({ action: '*', collection: OTHER, errcode: -501004 });
     await expect(db.collection(COLLECTION).count()).resolves.toMatchObject({ total: 0 });
@@ -109,6 +126,8 @@ describe('database faults by action, collection and code', () => {
       message: 'injected CloudBase error EXCEED_REQUEST_LIMIT',
       remaining: null,
       applied: false,
+      after: 0,
+      delayMs: 0,
     });
     for (let i = 0; i < 5; i += 1) expect((await failure(db.collection(COLLECTION).get())).errCode).toBe(-501003);
     expect((await failure(db.collection(OTHER).add({ data: { v: 1 } }))).errCode).toBe(-501003);
@@ -188,6 +207,8 @@ describe('database faults by action, collection and code', () => {
     expect(() => emulator.faults.failDatabase({ reply: 'drop', errcode: -502001 })).toThrow(/errcode goes with reply "fail"/);
     expect(() => emulator.faults.failDatabase({ action: 'getDocument', errcode: -502001, applied: true })).toThrow(/applied: true is for writes/);
     expect(() => emulator.faults.failDatabase({ errcode: -502001, times: 0 })).toThrow(/times must be a positive integer/);
+    expect(() => emulator.faults.failDatabase({ errcode: -502001, after: -1 })).toThrow(/after must be a non-negative integer/);
+    expect(() => emulator.faults.failDatabase({ errcode: -502001, delayMs: Number.NaN })).toThrow(/delayMs must be a non-negative number/);
     expect(() => emulator.faults.failDatabase({ errcode: -502001, colection: 'x' } as never)).toThrow(/unknown database fault field colection/);
     expect(() => emulator.faults.databaseLatency(10, 'nothing')).toThrow(/unknown database action/);
   });
@@ -248,6 +269,8 @@ test('list() shows what is scheduled, in order', () => {
           message: 'injected CloudBase error DATABASE_REQUEST_FAILED',
           remaining: 3,
           applied: false,
+          after: 0,
+          delayMs: 0,
         },
       ],
       latencies: [{ action: 'database.modifyDocument', ms: 50 }],

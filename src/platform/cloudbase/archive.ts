@@ -2,7 +2,7 @@ import type { ArchiveStore } from '../../archive/store';
 import { ARCHIVE_SCHEMA_VERSION, archiveId, leaseId } from '../../archive/store';
 import { isPlainObject } from '../../reports/numbers';
 import type { YearMonth } from '../../dates';
-import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
+import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
 
 /** The part of `wx-server-sdk`'s database the archive uses. */
 export interface CloudDatabase {
@@ -21,12 +21,17 @@ export interface CloudDatabase {
     lte(value: unknown): unknown;
     exists(value: boolean): unknown;
     or(...conditions: unknown[]): unknown;
+    /** Replaces a field's whole value in an update (an object is not merged into the stored one). */
+    set(value: unknown): unknown;
   };
   createCollection(name: string): Promise<unknown>;
 }
 
 /** The longest a lease can rightly last: a cloud function's longest time limit (900 s) and a minute, in ms. */
 const MAX_LEASE_MS = 961_000;
+
+/** Rounds of taking a lease (a conditional update, an add, a read) before a document that keeps changing fails it. */
+const LEASE_ROUNDS = 3;
 
 /**
  * The archive in the CloudBase database: collection `collection`, created on first write when
@@ -71,53 +76,67 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       return found;
     },
 
-    async write(entry) {
-      await withCollection(() =>
-        db
-          .collection(collection)
-          .doc(archiveId(entry.kind, entry.month, entry.appid))
-          .set({
-            data: {
-              kind: entry.kind,
-              month: entry.month,
-              appid: entry.appid,
-              schemaVersion: ARCHIVE_SCHEMA_VERSION,
-              data: entry.data,
-              fetchedAt: entry.fetchedAt,
-            },
-          }),
-      );
+    async write(entry, expected) {
+      const id = archiveId(entry.kind, entry.month, entry.appid);
+      const document = {
+        kind: entry.kind,
+        month: entry.month,
+        appid: entry.appid,
+        schemaVersion: ARCHIVE_SCHEMA_VERSION,
+        figures: entry.figures,
+        data: entry.data,
+        fetchedAt: entry.fetchedAt,
+      };
+      const archive = () => db.collection(collection);
+      if (entry.figures) {
+        await withCollection(() => archive().doc(id).set({ data: document }));
+        return 'written';
+      }
+      // Without figures: over a stored document without figures only, in the write itself.
+      const _ = db.command;
+      const withoutFigures = expected
+        ? _.or([{ _id: id, figures: false }, { _id: id, figures: _.exists(false), fetchedAt: expected.fetchedAt }])
+        : { _id: id, figures: false };
+      const reply = await withCollection(() => archive().where(withoutFigures as Record<string, unknown>).update({ data: { ...document, data: _.set(entry.data) } }));
+      if (Number(reply.stats?.updated) === 1) return 'written';
+      try {
+        await withCollection(() => archive().add({ data: { _id: id, ...document } }));
+        return 'written';
+      } catch (error) {
+        // The document exists and was not one without figures: figures are stored, and stay.
+        if (isDuplicateId(error)) return 'kept';
+        throw error;
+      }
     },
 
     async acquireLease(name, holder, until, now) {
       const id = leaseId(name);
-      const taken = await withCollection(() =>
-        db
-          .collection(collection)
-          .where({ _id: id, expiresAt: db.command.lt(now) })
-          .update({ data: { holder, expiresAt: until } }),
-      );
-      if (Number(taken.stats?.updated) === 1) return true;
-      const add = async () => {
+      const leases = () => db.collection(collection);
+      for (let round = 0; round < LEASE_ROUNDS; round += 1) {
+        const taken = await withCollection(() => leases().where({ _id: id, expiresAt: db.command.lt(now) }).update({ data: { holder, expiresAt: until } }));
+        if (Number(taken.stats?.updated) === 1) return true;
         try {
-          await db.collection(collection).add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
+          await leases().add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
           return true;
-        } catch {
-          // The document exists (a duplicate _id): someone holds the lease.
-          return false;
+        } catch (error) {
+          // Only a document that exists says something about the lease; any other failure is the database's.
+          if (!isDuplicateId(error)) throw error;
         }
-      };
-      if (await add()) return true;
-      // A lease document that no run could have written (no expiry, or one beyond the longest time limit)
-      // would block every run for ever: it is removed and the lease taken.
-      const reply = await db.collection(collection).where({ _id: id }).limit(1).get();
-      const current = (Array.isArray(reply.data) ? reply.data[0] : undefined) as { expiresAt?: unknown } | undefined;
-      const expiresAt = current?.expiresAt;
-      if (current && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt > now + MAX_LEASE_MS)) {
-        await db.collection(collection).where({ _id: id }).remove();
-        return add();
+        const reply = await leases().where({ _id: id }).limit(1).get();
+        const current = (Array.isArray(reply.data) ? reply.data[0] : undefined) as { holder?: unknown; expiresAt?: unknown } | undefined;
+        if (current === undefined) continue; // given back in between: take it in the next round
+        // An earlier attempt of this very call was applied, though its reply was lost.
+        if (current.holder === holder) return true;
+        const expiresAt = current.expiresAt;
+        // A lease document that no run could have written (no expiry, or one beyond the longest time
+        // limit) would block every run for ever: it is removed and the lease taken.
+        if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt > now + MAX_LEASE_MS) {
+          await leases().where({ _id: id }).remove();
+          continue;
+        }
+        if (expiresAt >= now) return false; // a live lease of another run, seen
       }
-      return false;
+      throw new Error(`the lease document ${id} kept changing while it was being taken`);
     },
 
     async releaseLease(name, holder) {

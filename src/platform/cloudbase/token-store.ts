@@ -1,9 +1,12 @@
 import type { TokenRecord, TokenStore } from '../../wechat/https';
 import type { CloudDatabase } from './archive';
-import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
+import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
 
 /** The longest a refresh lease can rightly last, in ms: leases are a few seconds; a minute is generous. */
 const MAX_LEASE_MS = 60_000;
+
+/** Rounds of taking a refresh lease before a document that keeps changing fails it. */
+const LEASE_ROUNDS = 3;
 
 function toRecord(document: unknown): TokenRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
@@ -41,37 +44,47 @@ export function createCloudTokenStore(db: CloudDatabase, collection: string): To
     },
 
     async acquireLease(id, holder, until, now, seenToken) {
-      let updated: unknown;
-      try {
-        const reply = await tokens()
-          .where({ _id: id, token: seenToken, leaseUntil: db.command.lt(now) })
-          .update({ data: { leaseHolder: holder, leaseUntil: until } });
-        updated = reply.stats?.updated;
-      } catch (error) {
-        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
-        await ensureCollection();
-      }
-      if (Number(updated) === 1) return true;
-      const add = async () => {
+      for (let round = 0; round < LEASE_ROUNDS; round += 1) {
+        let updated: unknown;
         try {
-          await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
-          return true;
-        } catch {
-          // Another instance created it first (a duplicate _id): it holds the lease.
-          return false;
+          const reply = await tokens()
+            .where({ _id: id, token: seenToken, leaseUntil: db.command.lt(now) })
+            .update({ data: { leaseHolder: holder, leaseUntil: until } });
+          updated = reply.stats?.updated;
+        } catch (error) {
+          if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
+          await ensureCollection();
         }
-      };
-      if (seenToken === null && (await add())) return true;
-      // A document no instance could have written (another shape, or a lease beyond any refresh) would
-      // block every instance for ever: it is removed and the lease taken, as for the sync's lease.
-      const reply = await tokens().where({ _id: id }).limit(1).get();
-      const current = Array.isArray(reply.data) ? reply.data[0] : undefined;
-      const record = toRecord(current);
-      if (current !== undefined && (!record || record.leaseUntil > now + MAX_LEASE_MS)) {
-        await tokens().where({ _id: id }).remove();
-        return add();
+        if (Number(updated) === 1) return true;
+        if (seenToken === null) {
+          try {
+            await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
+            return true;
+          } catch (error) {
+            // Only a document that exists says another instance may hold the lease; any other failure is the database's.
+            if (!isDuplicateId(error)) throw error;
+          }
+        }
+        const reply = await tokens().where({ _id: id }).limit(1).get();
+        const current = Array.isArray(reply.data) ? reply.data[0] : undefined;
+        if (current === undefined) {
+          if (seenToken !== null) return false; // the token seen is gone: the caller reads again
+          continue;
+        }
+        const record = toRecord(current);
+        // A document no instance could have written (another shape, or a lease beyond any refresh) would
+        // block every instance for ever: it is removed and the lease taken, as for the sync's lease.
+        if (!record || record.leaseUntil > now + MAX_LEASE_MS) {
+          await tokens().where({ _id: id }).remove();
+          seenToken = null;
+          continue;
+        }
+        // An earlier attempt of this very call was applied, though its reply was lost.
+        if (record.leaseHolder === holder && record.leaseUntil === until) return true;
+        // Held by another instance (seen), or the token changed since it was read: the caller reads again.
+        return false;
       }
-      return false;
+      throw new Error(`the token document ${id} kept changing while its refresh lease was being taken`);
     },
 
     async complete(id, holder, update) {

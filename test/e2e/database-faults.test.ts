@@ -1,0 +1,124 @@
+import { ADMIN, ARCHIVE_COLLECTION, RETAIN_API, TIMER, TREND_API, putDocument, replyOf, useTestCloud } from '../helpers/cloud';
+
+// 10:00 on 15 June 2024 in China: the newest complete month is May 2024; the sync keeps the last 12.
+const NOW = new Date('2024-06-15T02:00:00Z');
+const wechatCalls = (cloud: { emulator: { calls: readonly { apiName: string }[] } }) =>
+  cloud.emulator.calls.filter((call) => call.apiName === RETAIN_API || call.apiName === TREND_API).length;
+
+/**
+ * The cloud database failing underneath, through the real wx-server-sdk and the emulator's database
+ * faults: a failure keeps its meaning (retried where it may clear, never taken for an empty archive, a
+ * free lease or "held by another run"), and stored figures are never lost to it.
+ */
+describe('the database failing underneath, end to end', () => {
+  const cloud = useTestCloud({ now: NOW });
+  const documents = () => cloud.emulator.database.documents(ARCHIVE_COLLECTION);
+
+  async function storeMonth(name: 'getMonthlyRetain' | 'getMonthlyVisitTrend', month: string) {
+    expect(replyOf(await cloud.invoke(name, { caller: ADMIN, data: { month } }))).toMatchObject({ ok: true, source: 'wechat' });
+    cloud.emulator.resetCalls();
+  }
+
+  describe('views', () => {
+    test('a read that fails once (-502001) is retried: the stored month is served, WeChat is not asked', async () => {
+      await storeMonth('getMonthlyVisitTrend', '2024-04');
+      cloud.emulator.faults.failDatabase({ action: 'getDocument', collection: ARCHIVE_COLLECTION, errcode: -502001, times: 1 });
+      const reply = replyOf(await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } }));
+      expect(reply).toMatchObject({ ok: true, source: 'archive', final: true });
+      expect(wechatCalls(cloud)).toBe(0);
+    });
+
+    test("the environment's quota used up (-501003 on every request): a 12-month view says so and spends no WeChat call", async () => {
+      await storeMonth('getMonthlyRetain', '2024-04');
+      cloud.emulator.faults.failDatabase({ errcode: -501003, persistent: true });
+      const reply = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { from: '2023-06', to: '2024-05' } }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'UPSTREAM_ERROR', wxErrCode: -501003 } });
+      expect(reply.error.message).toMatch(/CloudBase's database \(-501003\), even after retries; the environment's request quota is used up/);
+      expect(reply.error.message).toMatch(/WeChat was not asked instead/);
+      expect(reply.error.message).not.toMatch(/WeChat could not answer/);
+      expect(wechatCalls(cloud)).toBe(0);
+    });
+
+    test('figures stored while WeChat answered without them stay: the write itself refuses to replace them', async () => {
+      await storeMonth('getMonthlyVisitTrend', '2024-04');
+      const stored = documents().find((document) => document._id === 'visitTrend_2024-04');
+      expect(stored).toMatchObject({ figures: true, data: { visitUv: expect.any(Number) } });
+      cloud.emulator.database.clear();
+      // WeChat answers the month without figures, slowly; meanwhile another run stores its figures.
+      cloud.emulator.overrideReply(TREND_API, '2024-04', '{"list":[]}');
+      cloud.emulator.faults.latency(800, TREND_API);
+      const pending = cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(wechatCalls(cloud)).toBe(1); // asked, and not answered yet
+      putDocument(cloud, ARCHIVE_COLLECTION, stored as Record<string, unknown> & { _id: string });
+      const reply = replyOf(await pending);
+      expect(reply).toMatchObject({ ok: true, source: 'archive', data: { visitUv: stored?.data?.visitUv } });
+      expect(documents().find((document) => document._id === 'visitTrend_2024-04')).toMatchObject({ figures: true, data: stored?.data });
+    });
+  });
+
+  describe('the sync', () => {
+    test('an archive that cannot be read fails the timer run before any WeChat call', async () => {
+      cloud.emulator.faults.failDatabase({ action: 'getDocument', collection: ARCHIVE_COLLECTION, errcode: -502001, persistent: true });
+      const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+      expect(result.failed).toBeDefined();
+      expect(JSON.stringify(result.failed)).toMatch(/failed in CloudBase's database \(-502001\)/);
+      expect(wechatCalls(cloud)).toBe(0);
+    });
+
+    test("an admin's backfill says which months it could not read, and that the run stopped", async () => {
+      cloud.emulator.faults.failDatabase({ action: 'getDocument', collection: ARCHIVE_COLLECTION, errcode: -502001, persistent: true });
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: ADMIN, data: { from: '2024-03', to: '2024-05' } }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'UPSTREAM_ERROR', wxErrCode: -502001 }, data: { fetched: 0, failed: 6, stoppedBy: { wxErrCode: -502001 } } });
+      expect(wechatCalls(cloud)).toBe(0);
+    });
+
+    test('months that cannot be stored stop the run: no further WeChat call, the run fails, and the next run completes it', async () => {
+      // The first modifyDocument is the lease's conditional update (on an existing collection); the month writes (doc.set) come after it.
+      cloud.emulator.database.createCollection(ARCHIVE_COLLECTION);
+      cloud.emulator.faults.failDatabase({ action: 'modifyDocument', collection: ARCHIVE_COLLECTION, errcode: -502001, persistent: true, after: 1 });
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: ADMIN, data: {} }));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'UPSTREAM_ERROR', wxErrCode: -502001 }, data: { fetched: 0, failed: 24 } });
+      // At most the ANALYTICS_CONCURRENCY (4) calls in flight when the first write gave up.
+      expect(wechatCalls(cloud)).toBeLessThanOrEqual(4);
+      cloud.emulator.faults.clear();
+      expect(replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: ADMIN, data: {} }))).toMatchObject({ ok: true, data: { fetched: 24, failed: 0 } });
+    });
+
+    test('the lease add failing once is retried: the run is not taken as "held by another run"', async () => {
+      cloud.emulator.faults.failDatabase({ action: 'insertDocument', collection: ARCHIVE_COLLECTION, errcode: -502001, times: 1 });
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }));
+      expect(reply).toMatchObject({ ok: true, data: { fetched: 24, deferred: 0 } });
+    });
+
+    test('the lease stored but its reply lost: the retry finds its own lease and the run goes on', async () => {
+      cloud.emulator.faults.failDatabase({ action: 'insertDocument', collection: ARCHIVE_COLLECTION, reply: 'drop', applied: true, times: 1 });
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }));
+      expect(reply).toMatchObject({ ok: true, data: { fetched: 24, deferred: 0 } });
+    });
+
+    test('the lease cannot be written at all: the timer run fails with the database error, no WeChat call', async () => {
+      cloud.emulator.faults.failDatabase({ action: 'insertDocument', collection: ARCHIVE_COLLECTION, errcode: -502001, persistent: true });
+      const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+      expect(JSON.stringify(result.failed)).toMatch(/Taking the sync lease failed in CloudBase's database \(-502001\)/);
+      expect(wechatCalls(cloud)).toBe(0);
+    });
+
+    test('a live lease of another run, seen: deferred, at info level', async () => {
+      putDocument(cloud, ARCHIVE_COLLECTION, { _id: 'lease_sync', kind: 'lease', holder: 'another-run', expiresAt: NOW.getTime() + 60_000 });
+      const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+      expect(replyOf(result)).toMatchObject({ ok: true, data: { fetched: 0, deferred: 24 } });
+      expect(result.logs.join('\n')).toMatch(/sync_lease_held/);
+    });
+
+    test('writes the deadline cuts after WeChat answered are deferred, not failed', async () => {
+      // Every month write hangs past the deadline (the lease's update, the first modifyDocument, passes).
+      cloud.emulator.database.createCollection(ARCHIVE_COLLECTION);
+      cloud.emulator.faults.failDatabase({ action: 'modifyDocument', collection: ARCHIVE_COLLECTION, reply: 'drop', delayMs: 5000, persistent: true, after: 1 });
+      const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }));
+      expect(reply).toMatchObject({ ok: true, data: { fetched: 0, failed: 0, failures: [] } });
+      expect(reply.data.deferred).toBe(24);
+      expect(wechatCalls(cloud)).toBeGreaterThan(0); // WeChat answered; only the writes ran out of time
+    });
+  });
+});
