@@ -41,7 +41,7 @@ describe('the database failing underneath, end to end', () => {
 
     test('figures stored while WeChat answered without them stay: the write itself refuses to replace them', async () => {
       await storeMonth('getMonthlyVisitTrend', '2024-04');
-      const stored = documents().find((document) => document._id === 'visitTrend_2024-04');
+      const stored = documents().find((document) => document._id === 'visitTrend_2024-04') as (Record<string, unknown> & { _id: string; data: { visitUv: number } }) | undefined;
       expect(stored).toMatchObject({ figures: true, data: { visitUv: expect.any(Number) } });
       cloud.emulator.database.clear();
       // WeChat answers the month without figures, slowly; meanwhile another run stores its figures.
@@ -50,10 +50,11 @@ describe('the database failing underneath, end to end', () => {
       const pending = cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-04' } });
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(wechatCalls(cloud)).toBe(1); // asked, and not answered yet
-      putDocument(cloud, ARCHIVE_COLLECTION, stored as Record<string, unknown> & { _id: string });
+      if (!stored) throw new Error('the month was not stored');
+      putDocument(cloud, ARCHIVE_COLLECTION, stored);
       const reply = replyOf(await pending);
-      expect(reply).toMatchObject({ ok: true, source: 'archive', data: { visitUv: stored?.data?.visitUv } });
-      expect(documents().find((document) => document._id === 'visitTrend_2024-04')).toMatchObject({ figures: true, data: stored?.data });
+      expect(reply).toMatchObject({ ok: true, source: 'archive', data: { visitUv: stored.data.visitUv } });
+      expect(documents().find((document) => document._id === 'visitTrend_2024-04')).toMatchObject({ figures: true, data: stored.data });
     });
   });
 

@@ -248,6 +248,17 @@ describe('createCloudComponentState: writes ordered by CreateTime', () => {
       expect(calls).toEqual(['update', 'get', 'add', 'update', 'get']);
     });
 
+    test("an add that fails for the database's own reason fails the push: it is not taken for another push's document", async () => {
+      const { state, put, hooks, read, calls } = setup();
+      put(AUTHORIZERS, { _id: 'other' });
+      hooks.beforeAdd = () => {
+        throw Object.assign(new Error('database request fail'), { errCode: -502001 });
+      };
+      await expect(state.storeAuthorization(granted(t(200)))).rejects.toMatchObject({ errCode: -502001 });
+      expect(read(AUTHORIZERS, APPID)).toBeUndefined();
+      expect(calls).toEqual(['update', 'get', 'add']);
+    });
+
     test('an older push that adds the document first is replaced in the next round', async () => {
       const { state, put, hooks, read } = setup();
       put(AUTHORIZERS, { _id: 'other' });

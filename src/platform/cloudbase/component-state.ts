@@ -1,6 +1,6 @@
 import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../../wechat/component';
 import type { CloudDatabase } from './archive';
-import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
+import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
 
 /** Rounds of an ordered write (a conditional update, then a read) before a document that keeps changing fails the push. */
 const ORDERED_WRITE_ATTEMPTS = 4;
@@ -75,9 +75,11 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
           await db.collection(collection).add({ data: { _id: id, ...data } });
           return 'stored';
         } catch (error) {
-          // Another push added it first (a duplicate _id): the next round compares with it.
+          // Another push added it first (a duplicate _id): the next round compares with it. Any other
+          // failure is the database's (its retries are spent), not another push's: the push fails.
           failure = error;
           if (errCodeOf(error) === COLLECTION_NOT_EXIST) await db.createCollection(collection).catch(() => undefined);
+          else if (!isDuplicateId(error)) throw error;
           continue;
         }
       }
