@@ -157,6 +157,27 @@ export interface SyncSummary {
    * in `failed` with this error, and the run fails (`ok: false`, this as its `error`).
    */
   stoppedBy?: ErrorBody;
+  /**
+   * Third-party mode: the reconciliation of the stored authorizers with WeChat's list
+   * (`api_get_authorizer_list`), when this run made one: the timer's at most once a China-time day, or
+   * an admin's `{ reconcile: true }`. Absent when none was due.
+   */
+  reconciliation?: ReconciliationSummary;
+}
+
+/**
+ * What a reconciliation did (counts of authorizers): `listed` by WeChat, `added` (a lost authorisation
+ * recovered), `refreshed` (given the listed refresh token), `revoked` (no longer listed; their archived
+ * months stay). `complete: false` when the list could not be read whole: nothing was revoked then.
+ * `error` when it failed.
+ */
+export interface ReconciliationSummary {
+  listed: number;
+  added: number;
+  refreshed: number;
+  revoked: number;
+  complete: boolean;
+  error?: ErrorBody;
 }
 
 /** What one sync run did for one authorizer (third-party mode). */

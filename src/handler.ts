@@ -15,12 +15,13 @@ import { DEFAULT_RETRY_POLICY } from './retry';
 import type { CloudSdk } from './platform/cloudbase/sdk';
 import { Log, TimerRunFailed, failureReply } from './reply';
 import type { ReportDefinition } from './reports/report';
-import { AnalyticsRequest, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
+import { AnalyticsRequest, PLATFORM_FIELDS, defaultSyncMonths, parseRequest, parseSyncRequest } from './request';
 import { FanOut, isPlatformFailure, syncAuthorizers } from './sync/authorizers';
 import { hasShard, parseShardRequest, shardDeadlineOf } from './sync/fan-out';
 import { syncArchive, syncUnderLease } from './sync/sync';
-import type { WeChatClient } from './wechat/client';
-import { createWeChatClient } from './wechat/factory';
+import { WeChatTransport, createWeChatTransport } from './wechat/factory';
+import type { AuthorizerListApi } from './wechat/component';
+import { reconciliationStep } from './sync/reconcile-run';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
 import { MAX_LISTED_FAILURES } from './sync/failures';
 
@@ -59,6 +60,8 @@ interface Invocation {
   config: AnalyticsConfig;
   budget: TimeBudget;
   monthly: MonthlyContext;
+  /** Third-party mode: WeChat's list of the platform's authorizers. */
+  authorizerList?: AuthorizerListApi;
 }
 
 function createRuntime(dependencies: HandlerDependencies) {
@@ -67,7 +70,7 @@ function createRuntime(dependencies: HandlerDependencies) {
   const env = dependencies.env ?? process.env;
   const instance: InstanceState = createInstanceState();
   let config: AnalyticsConfig | undefined;
-  let transport: WeChatClient | undefined;
+  let transport: WeChatTransport | undefined;
   let archive = dependencies.archive;
   const deadlines = createDeadlinesInFlight();
   let db: CloudDatabase | undefined;
@@ -100,18 +103,19 @@ function createRuntime(dependencies: HandlerDependencies) {
     const principal = authorize(caller, current, options.acceptTimerChain);
     archive ??= createCloudArchive(database(), current.collection);
     const budget = createTimeBudget(context, startedAt, () => now().getTime(), options.notAfter?.(caller, startedAt));
-    transport ??= createWeChatClient(current, {
+    transport ??= createWeChatTransport(current, {
       cloud: dependencies.cloud,
       tokenStore: (collection) => createCloudTokenStore(database(), collection),
       componentState: (tokens, authorizers) => createCloudComponentState(database(), tokens, authorizers),
       now: () => now().getTime(),
     });
-    const client = withRetry(transport, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
+    const client = withRetry(transport.client, { ...DEFAULT_RETRY, deadline: budget.deadline, now: () => now().getTime() });
     return {
       caller,
       principal,
       config: current,
       budget,
+      authorizerList: transport.authorizerList,
       monthly: {
         client,
         archive,
@@ -174,6 +178,16 @@ function createRuntime(dependencies: HandlerDependencies) {
 }
 
 /** How many failures the sync's log line names. */
+
+/** True for an admin's `{ reconcile: true }` (nothing else in it); `reconcile` with anything else is refused. */
+function isReconcileRequest(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null || !('reconcile' in event)) return false;
+  const { reconcile, ...others } = event as Record<string, unknown>;
+  if (reconcile !== true || Object.keys(others).some((field) => !PLATFORM_FIELDS.has(field))) {
+    throw invalidArgument(`Send { reconcile: true } alone to reconcile the authorizers with WeChat's list; got reconcile ${echo(reconcile)}${Object.keys(others).some((field) => !PLATFORM_FIELDS.has(field)) ? ' with other fields' : ''}.`);
+  }
+  return true;
+}
 
 /** The sync function's name, when the platform's context does not give it. */
 const SYNC_FUNCTION_NAME = 'syncMonthlyAnalytics';
@@ -241,7 +255,7 @@ export function createReportHandler<Data>(report: ReportDefinition<Data>, depend
 export function createSyncHandler(reports: readonly ReportDefinition<unknown>[], dependencies: HandlerDependencies) {
   const runtime = createRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<SyncReply> {
-    const work = async ({ caller, principal, config, budget, monthly }: Invocation, timer: boolean, log: Log): Promise<SyncReply> => {
+    const work = async ({ caller, principal, config, budget, monthly, authorizerList }: Invocation, timer: boolean, log: Log): Promise<SyncReply> => {
       const now = runtime.now();
       const state = runtime.componentState(config);
       // One of the shards a timer run started (see sync/fan-out.ts): its event says which authorizers.
@@ -250,6 +264,25 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
       if (appid !== null) authorizeAppid(principal, appid, config);
       if (appid === null && principal.kind === 'admin' && config.transport === 'component' && config.adminScopes.has(principal.openid)) {
         throw invalidArgument('This admin may sync only its own Mini Programs: send { appid } with the backfill.');
+      }
+      const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
+      // The reconciliation with WeChat's list of authorizers (sync/reconcile.ts): once a China-time day by the timer, now on an admin's demand.
+      const reconcile = (force: boolean) =>
+        state && authorizerList && config.component
+          ? reconciliationStep({ componentAppid: config.component.componentAppid, api: authorizerList, state, budget, now: runtime.now, log, force })
+          : Promise.resolve(undefined);
+      if (!timer && isReconcileRequest(rest)) {
+        if (!state) throw invalidArgument('{ reconcile: true } is for the third-party mode (WECHAT_TRANSPORT=component).');
+        if (appid !== null) throw invalidArgument('{ reconcile: true } reconciles every authorizer of the platform: send it without appid.');
+        const reconciled = await syncUnderLease(
+          async () => ({ fetched: 0, skipped: 0, failed: 0, deferred: 0, failures: [], reconciliation: await reconcile(true) }),
+          0,
+          monthly,
+          holder,
+          budget.deadline + REPLY_MARGIN_MS,
+        );
+        const error = reconciled.reconciliation?.error;
+        return error ? { ok: false, error, data: reconciled } : { ok: true, data: reconciled };
       }
       let months: YearMonth[];
       let summary: SyncSummary;
@@ -261,7 +294,6 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         summary = await syncAuthorizers(reports, months, monthly, state, { kind: 'shard', appids: shard.appids });
       } else {
         months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
-        const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
         const name = context?.function_name ?? SYNC_FUNCTION_NAME;
         const fanOut: FanOut | undefined =
           timer && state
@@ -273,7 +305,12 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
               }
             : undefined;
         const walk = state
-          ? () => syncAuthorizers(reports, months, monthly, state, appid !== null ? { kind: 'one', appid } : timer ? { kind: 'daily' } : { kind: 'all' }, fanOut)
+          ? async () => {
+              // Before the walk, so that an authorisation it recovers is synced in this very run.
+              const reconciliation = timer ? await reconcile(false) : undefined;
+              const walked = await syncAuthorizers(reports, months, monthly, state, appid !== null ? { kind: 'one', appid } : timer ? { kind: 'daily' } : { kind: 'all' }, fanOut);
+              return reconciliation ? { ...walked, reconciliation } : walked;
+            }
           : () => syncArchive(reports, months, monthly);
         summary = await syncUnderLease(walk, months.length * reports.length, monthly, holder, budget.deadline + REPLY_MARGIN_MS);
       }
@@ -300,6 +337,7 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         authorizersUpToDate: summary.authorizersUpToDate,
         shards: summary.shards,
         stoppedBy: summary.stoppedBy?.code,
+        reconciliation: summary.reconciliation,
         shard: shardRun ? true : undefined,
         authorizersNeedingReauth: summary.authorizers?.filter((entry) => entry.status === 'needs_reauth').map((entry) => entry.appid),
         durationMs: runtime.now().getTime() - budget.startedAt,

@@ -21,7 +21,7 @@ export type AnalyticsRequest =
 export const MAX_RANGE_MONTHS = 24;
 
 /** Fields the platform adds to an event; they say nothing about the request and grant nothing. */
-const PLATFORM_FIELDS = new Set(['userInfo', 'Type', 'TriggerName', 'Time', 'Message']);
+export const PLATFORM_FIELDS: ReadonlySet<string> = new Set(['userInfo', 'Type', 'TriggerName', 'Time', 'Message']);
 
 const REQUEST_FIELDS = ['month', 'beginDate', 'endDate', 'begin_date', 'end_date', 'from', 'to'] as const;
 type RequestField = (typeof REQUEST_FIELDS)[number];

@@ -33,6 +33,14 @@ export interface ReconcileSummary {
   complete: boolean;
   /** Why not `complete`, for the log (no token in it). */
   incomplete?: string;
+  /**
+   * What kept it from being `complete`: the time running out (`deadline`), WeChat's list failing
+   * (`wechat`, its code in `wxErrCode`), the database failing a write (`database`), or the list itself
+   * changing while it was read (`list`).
+   */
+  stoppedBy?: 'deadline' | 'wechat' | 'database' | 'list';
+  /** WeChat's code when its list call failed. */
+  wxErrCode?: number;
 }
 
 export interface ReconcileOptions {
@@ -80,9 +88,12 @@ export async function reconcileAuthorizers(options: ReconcileOptions): Promise<R
     Object.assign(summary, { totalCount: list.totalCount, unreadableEntries: list.unreadableEntries });
     unreadableAppids.push(...list.unreadableAppids);
     if (list.consistent) summary.complete = true;
-    else summary.incomplete = 'the list changed while it was read, or named entries without an AppID: nothing is revoked';
+    else Object.assign(summary, { incomplete: 'the list changed while it was read, or named entries without an AppID: nothing is revoked', stoppedBy: 'list' });
   } catch (error) {
     summary.incomplete = `the list was not read to its end (${failure(error)}): nothing is revoked`;
+    summary.stoppedBy = isDeadline(error) ? 'deadline' : 'wechat';
+    const code = (error as { errCode?: unknown; wxErrCode?: unknown } | null)?.errCode ?? (error as { wxErrCode?: unknown } | null)?.wxErrCode;
+    if (typeof code === 'number') summary.wxErrCode = code;
   }
   open = false;
   summary.listed = read.length;
@@ -95,7 +106,7 @@ export async function reconcileAuthorizers(options: ReconcileOptions): Promise<R
     } catch (error) {
       if (!isDeadline(error)) throw error;
       read.length = 0; // nothing can be compared: no change at all
-      Object.assign(summary, { complete: false, incomplete: 'the time ran out before the stored authorizers were read' });
+      Object.assign(summary, { complete: false, incomplete: 'the time ran out before the stored authorizers were read', stoppedBy: 'deadline' });
     }
   }
   const at = options.now().getTime();
@@ -136,8 +147,7 @@ export async function reconcileAuthorizers(options: ReconcileOptions): Promise<R
       else summary.superseded += 1;
     } catch (error) {
       if (isDeadline(error)) {
-        summary.complete = false;
-        summary.incomplete = `the time ran out after ${index} of ${changes.length} changes`;
+        Object.assign(summary, { complete: false, incomplete: `the time ran out after ${index} of ${changes.length} changes`, stoppedBy: 'deadline' });
         break;
       }
       failedWrites += 1;
@@ -145,8 +155,7 @@ export async function reconcileAuthorizers(options: ReconcileOptions): Promise<R
     }
   }
   if (failedWrites > 0 && summary.complete) {
-    summary.complete = false;
-    summary.incomplete = `${failedWrites} of ${changes.length} changes failed (first: ${firstFailure ?? ''})`;
+    Object.assign(summary, { complete: false, incomplete: `${failedWrites} of ${changes.length} changes failed (first: ${firstFailure ?? ''})`, stoppedBy: 'database' });
   }
   options.log({ level: summary.complete ? 'info' : 'warn', event: 'authorizers_reconciled', ...summary, ...(unreadableStored > 0 ? { unreadableStored } : {}) });
   return summary;
@@ -167,7 +176,10 @@ export async function reconcileIfDue(options: ReconcileOptions & { force?: boole
   const startedAt = options.now().getTime();
   if (!options.force) {
     const last = await options.budget.race(options.state.readReconciledAt(options.componentAppid), 'The last reconciliation stamp');
-    if (last !== undefined && last <= startedAt && chinaDayOf(new Date(last)) === chinaDayOf(new Date(startedAt))) return { ran: false, reconciledAt: last };
+    // A stamp a little ahead (another instance's clock) counts; one further ahead is a clock gone wrong: reconciled again.
+    if (last !== undefined && last <= startedAt + RECONCILE_CLOCK_MARGIN_MS && chinaDayOf(new Date(last)) === chinaDayOf(new Date(startedAt))) {
+      return { ran: false, reconciledAt: last };
+    }
   }
   const summary = await reconcileAuthorizers(options);
   if (!summary.complete) return { ran: true, summary, stamped: false };

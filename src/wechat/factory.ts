@@ -1,7 +1,7 @@
 import type { AnalyticsConfig } from '../config';
 import type { WeChatClient } from './client';
 import { CloudOpenApi, createCloudClient } from './cloud/client';
-import { ComponentState, createComponentTransport } from './component';
+import { AuthorizerListApi, ComponentState, createComponentTransport } from './component';
 import { TokenStore, createHttpsTransport } from './https';
 
 /** What the transports may need from the platform. */
@@ -16,34 +16,42 @@ export interface TransportDependencies {
   now: () => number;
 }
 
+/** A way of reaching WeChat: its client, and in third-party mode the platform's list of authorizers. */
+export interface WeChatTransport {
+  client: WeChatClient;
+  /** Third-party mode only: `api_get_authorizer_list`, for the reconciliation (`sync/reconcile.ts`). */
+  authorizerList?: AuthorizerListApi;
+}
+
 /**
  * The one place that picks how WeChat is reached, from `WECHAT_TRANSPORT` (see `config.ts`): the cloud
  * call through `wx-server-sdk` (`cloud`) or HTTPS with the Mini Program's access_token (`https`). A new transport is its own folder under `wechat/` and one line here.
  */
-export function createWeChatClient(
+export function createWeChatTransport(
   config: Pick<AnalyticsConfig, 'transport' | 'https' | 'component'>,
   dependencies: TransportDependencies,
-): WeChatClient {
+): WeChatTransport {
   switch (config.transport) {
     case 'cloud':
-      return createCloudClient(dependencies.cloud);
+      return { client: createCloudClient(dependencies.cloud) };
     case 'https': {
       const settings = config.https;
       if (!settings) throw new Error('WECHAT_TRANSPORT is https but its settings were not read');
       const { appid, secret, baseUrl, tokenCollection } = settings;
-      return createHttpsTransport({ appid, secret, baseUrl, store: dependencies.tokenStore(tokenCollection), now: dependencies.now });
+      return { client: createHttpsTransport({ appid, secret, baseUrl, store: dependencies.tokenStore(tokenCollection), now: dependencies.now }) };
     }
     case 'component': {
       const settings = config.component;
       if (!settings) throw new Error('WECHAT_TRANSPORT is component but its settings were not read');
-      return createComponentTransport({
+      const { client, api } = createComponentTransport({
         componentAppid: settings.componentAppid,
         componentAppsecret: settings.componentAppsecret,
         baseUrl: settings.baseUrl,
         tokens: dependencies.tokenStore(settings.tokenCollection),
         state: dependencies.componentState(settings.tokenCollection, settings.authorizerCollection),
         now: dependencies.now,
-      }).client;
+      });
+      return { client, authorizerList: api };
     }
   }
 }
