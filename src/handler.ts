@@ -22,6 +22,7 @@ import { syncArchive, syncUnderLease } from './sync/sync';
 import { WeChatTransport, createWeChatTransport } from './wechat/factory';
 import type { AuthorizerListApi } from './wechat/component';
 import { reconciliationStep } from './sync/reconcile-run';
+import { failedFast, liveFailureMark, markFailure } from './sync/failure-mark';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
 import { MAX_LISTED_FAILURES } from './sync/failures';
 
@@ -266,6 +267,7 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         throw invalidArgument('This admin may sync only its own Mini Programs: send { appid } with the backfill.');
       }
       const holder = context?.request_id ?? `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
+      const functionName = context?.function_name ?? SYNC_FUNCTION_NAME;
       // The reconciliation with WeChat's list of authorizers (sync/reconcile.ts): once a China-time day by the timer, now on an admin's demand.
       const reconcile = (force: boolean) =>
         state && authorizerList && config.component
@@ -293,15 +295,23 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         // It runs inside the lease of the timer run that started it, and ends before that run does.
         summary = await syncAuthorizers(reports, months, monthly, state, { kind: 'shard', appids: shard.appids });
       } else {
+        if (timer) {
+          // A retry of a run that failed for a reason no run fixes by itself fails at once (sync/failure-mark.ts).
+          const mark = await liveFailureMark(monthly.archive, functionName, now.getTime(), budget);
+          if (mark) {
+            log({ level: 'error', event: 'timer_run_failed_fast', error: mark.error.code, markedAt: mark.at, until: mark.until });
+            return { ok: false, error: failedFast(mark) };
+          }
+        }
         months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
-        const name = context?.function_name ?? SYNC_FUNCTION_NAME;
+
         const fanOut: FanOut | undefined =
           timer && state
             ? {
                 ...config.fanOut,
                 // The SDK would give up after 15 s; a shard of a longer run answers by this run's deadline.
                 invoke: async (request) =>
-                  (await dependencies.cloud.callFunction({ name, data: { shard: request }, timeout: Math.max(budget.remaining(), 0) + REPLY_MARGIN_MS })).result,
+                  (await dependencies.cloud.callFunction({ name: functionName, data: { shard: request }, timeout: Math.max(budget.remaining(), 0) + REPLY_MARGIN_MS })).result,
               }
             : undefined;
         const walk = state
@@ -343,7 +353,11 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         durationMs: runtime.now().getTime() - budget.startedAt,
       });
       if (summary.stoppedBy) return { ok: false, error: summary.stoppedBy, data: summary };
-      if (permanent) return { ok: false, error: permanent.error, data: summary };
+      if (permanent) {
+        // Marked only when it cannot clear by itself (48001, a missing permission, the IP allowlist); a ticket WeChat pushes again is not.
+        if (timer && !shardRun && !permanent.retryLater) await markFailure(monthly.archive, functionName, permanent.error, budget.startedAt, budget, log);
+        return { ok: false, error: permanent.error, data: summary };
+      }
       if (summary.shards && summary.shards.failed > 0) {
         const error = new AnalyticsError(
           'UPSTREAM_ERROR',

@@ -49,6 +49,18 @@ export interface ArchiveStore {
   acquireLease(name: string, holder: string, until: number, now: number): Promise<boolean>;
   /** Gives the lease back (removes it), if `holder` still holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * The failure mark `name` (see `sync/failure-mark.ts`) as stored, unchecked; undefined when there is
+   * none. Rejects with the database's error when it could not be read.
+   */
+  readMark(name: string): Promise<unknown>;
+  /** Stores the failure mark `name` (replacing the one there). Rejects with the database's error. */
+  writeMark(name: string, mark: Record<string, unknown>): Promise<void>;
+}
+
+/** The document id of a failure mark. */
+export function markId(name: string): string {
+  return `mark_${name}`;
 }
 
 /**

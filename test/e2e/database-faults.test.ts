@@ -123,3 +123,48 @@ describe('the database failing underneath, end to end', () => {
     });
   });
 });
+
+describe("the platform's retries of a failed timer run, end to end", () => {
+  const cloud = useTestCloud({ now: NOW });
+
+  test('a run failed for a reason that never clears (48001): the retries within 5 minutes fail at once, without a WeChat call; after them the run is tried in full', async () => {
+    cloud.emulator.faults.failAlways(RETAIN_API, 48001);
+    const first = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(JSON.stringify(first.failed)).toMatch(/48001/);
+    const calls = wechatCalls(cloud);
+    expect(calls).toBeGreaterThan(0);
+
+    for (const minutes of [1, 4]) {
+      cloud.setNow(new Date(NOW.getTime() + minutes * 60_000));
+      const retry = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+      expect(JSON.stringify(retry.failed)).toMatch(/48001.*the platform's retries fail at once, without a WeChat call/);
+      expect(retry.logs.join('\n')).toMatch(/timer_run_failed_fast/);
+      expect(wechatCalls(cloud)).toBe(calls);
+    }
+    // An admin's backfill is not held up by the mark.
+    expect(replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: ADMIN, data: { months: 1 } })).error).toMatchObject({ wxErrCode: 48001 });
+    expect(wechatCalls(cloud)).toBeGreaterThan(calls);
+
+    // The fix lands; once the mark has expired, the next timer run does the work.
+    cloud.emulator.faults.clear();
+    cloud.setNow(new Date(NOW.getTime() + 6 * 60_000));
+    expect(replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }))).toMatchObject({ ok: true, data: { failed: 0 } });
+  });
+
+  test('a failure a later run may fix (61503, the data not ready) leaves no mark: the retry runs in full', async () => {
+    cloud.emulator.faults.failNext(TREND_API, 61503, 1);
+    const first = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(first.failed).toBeUndefined();
+    const retry = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }));
+    expect(retry.ok).toBe(true);
+    expect(cloud.emulator.database.documents(ARCHIVE_COLLECTION).some((document) => String(document._id).startsWith('mark_'))).toBe(false);
+  });
+
+  test('a mark that cannot be read fails the timer run (it is not taken as "no mark")', async () => {
+    cloud.emulator.database.createCollection(ARCHIVE_COLLECTION);
+    cloud.emulator.faults.failDatabase({ action: 'getDocument', collection: ARCHIVE_COLLECTION, errcode: -502003, times: 1 });
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(JSON.stringify(result.failed)).toMatch(/Reading the timer's failure mark failed in CloudBase's database \(-502003\)/);
+    expect(wechatCalls(cloud)).toBe(0);
+  });
+});

@@ -43,6 +43,12 @@ export function memoryArchive() {
     async releaseLease(name, holder) {
       if (leases.get(name)?.holder === holder) leases.delete(name);
     },
+    async readMark(name) {
+      return documents.get(`mark_${name}`);
+    },
+    async writeMark(name, mark) {
+      documents.set(`mark_${name}`, { _id: `mark_${name}`, ...mark, kind: 'mark' });
+    },
   };
   return { store, documents, leases, state };
 }

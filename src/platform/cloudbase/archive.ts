@@ -1,5 +1,5 @@
 import type { ArchiveStore } from '../../archive/store';
-import { ARCHIVE_SCHEMA_VERSION, archiveId, leaseId } from '../../archive/store';
+import { ARCHIVE_SCHEMA_VERSION, archiveId, leaseId, markId } from '../../archive/store';
 import { isPlainObject } from '../../reports/numbers';
 import type { YearMonth } from '../../dates';
 import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
@@ -103,8 +103,11 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
         await withCollection(() => archive().add({ data: { _id: id, ...document } }));
         return 'written';
       } catch (error) {
-        // The document exists and was not one without figures: figures are stored, and stay.
+        // The document exists and was not one without figures: figures are stored, and stay. Whatever the
+        // message says, a document that is there now means the add lost to it.
         if (isDuplicateId(error)) return 'kept';
+        const existing = await archive().where({ _id: id }).limit(1).get();
+        if (Array.isArray(existing.data) && existing.data.length > 0) return 'kept';
         throw error;
       }
     },
@@ -115,16 +118,20 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       for (let round = 0; round < LEASE_ROUNDS; round += 1) {
         const taken = await withCollection(() => leases().where({ _id: id, expiresAt: db.command.lt(now) }).update({ data: { holder, expiresAt: until } }));
         if (Number(taken.stats?.updated) === 1) return true;
+        let addError: unknown;
         try {
           await leases().add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
           return true;
         } catch (error) {
-          // Only a document that exists says something about the lease; any other failure is the database's.
-          if (!isDuplicateId(error)) throw error;
+          addError = error;
         }
+        // Only a lease document that is there says something about the lease (whatever the add's message said).
         const reply = await leases().where({ _id: id }).limit(1).get();
         const current = (Array.isArray(reply.data) ? reply.data[0] : undefined) as { holder?: unknown; expiresAt?: unknown } | undefined;
-        if (current === undefined) continue; // given back in between: take it in the next round
+        if (current === undefined) {
+          if (isDuplicateId(addError)) continue; // given back in between: take it in the next round
+          throw addError; // the database's failure, not another run's lease
+        }
         // An earlier attempt of this very call was applied, though its reply was lost.
         if (current.holder === holder) return true;
         const expiresAt = current.expiresAt;
@@ -137,6 +144,20 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
         if (expiresAt >= now) return false; // a live lease of another run, seen
       }
       throw new Error(`the lease document ${id} kept changing while it was being taken`);
+    },
+
+    async readMark(name) {
+      try {
+        const reply = await db.collection(collection).where({ _id: markId(name) }).limit(1).get();
+        return Array.isArray(reply.data) ? reply.data[0] : undefined;
+      } catch (error) {
+        if (errCodeOf(error) === COLLECTION_NOT_EXIST) return undefined;
+        throw error;
+      }
+    },
+
+    async writeMark(name, mark) {
+      await withCollection(() => db.collection(collection).doc(markId(name)).set({ data: { ...mark, kind: 'mark' } }));
     },
 
     async releaseLease(name, holder) {

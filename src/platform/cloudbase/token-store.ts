@@ -56,19 +56,21 @@ export function createCloudTokenStore(db: CloudDatabase, collection: string): To
           await ensureCollection();
         }
         if (Number(updated) === 1) return true;
+        let addError: unknown;
         if (seenToken === null) {
           try {
             await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
             return true;
           } catch (error) {
-            // Only a document that exists says another instance may hold the lease; any other failure is the database's.
-            if (!isDuplicateId(error)) throw error;
+            addError = error;
           }
         }
+        // Only a document that is there says another instance may hold the lease (whatever the add's message said).
         const reply = await tokens().where({ _id: id }).limit(1).get();
         const current = Array.isArray(reply.data) ? reply.data[0] : undefined;
         if (current === undefined) {
           if (seenToken !== null) return false; // the token seen is gone: the caller reads again
+          if (addError !== undefined && !isDuplicateId(addError)) throw addError; // the database's failure
           continue;
         }
         const record = toRecord(current);
