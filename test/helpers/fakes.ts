@@ -103,3 +103,18 @@ export function testContext(overrides: Partial<MonthlyContext> & Pick<MonthlyCon
     ...overrides,
   };
 }
+
+/** A fake clock for retries (starting at 0): sleeping moves it forward; `slept` lists the delays; jitter is neutral. */
+export function fakeRetryClock() {
+  let clock = 0;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => clock,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      clock += ms;
+    },
+    random: () => 0.5,
+  };
+}

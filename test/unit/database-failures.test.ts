@@ -5,7 +5,7 @@ import { withDatabaseRetry } from '../../src/platform/cloudbase/database-retry';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from '../../src/retry';
 import { visitTrendReport } from '../../src/reports/visit-trend';
 import { parseFailureMark } from '../../src/sync/failure-mark';
-import { memoryArchive, scriptedClient, testContext } from '../helpers/fakes';
+import { fakeRetryClock, memoryArchive, scriptedClient, testContext } from '../helpers/fakes';
 
 const cloudBaseError = (errCode: number, errMsg = `failed with ${errCode}`) => Object.assign(new Error(errMsg), { errCode, errMsg });
 
@@ -32,19 +32,8 @@ function scriptedDatabase(answers: unknown[]) {
 }
 
 function policy(overrides: Partial<RetryPolicy> = {}) {
-  let clock = 0;
-  const slept: number[] = [];
-  const options: RetryPolicy = {
-    ...DEFAULT_RETRY_POLICY,
-    deadline: () => 2600,
-    now: () => clock,
-    sleep: async (ms) => {
-      slept.push(ms);
-      clock += ms;
-    },
-    random: () => 0.5,
-    ...overrides,
-  };
+  const { slept, ...clock } = fakeRetryClock();
+  const options: RetryPolicy = { ...DEFAULT_RETRY_POLICY, deadline: () => 2600, ...clock, ...overrides };
   return { options, slept };
 }
 

@@ -1,6 +1,7 @@
 import { WeChatCallError, WeChatClient } from '../../src/wechat/client';
 import { WECHAT_ERROR_RULES, fromWeChatError } from '../../src/wechat/errors';
 import { DEFAULT_RETRY, RetryOptions, withRetry } from '../../src/wechat/retry';
+import { fakeRetryClock } from '../helpers/fakes';
 
 const dates = { beginDate: '20240201', endDate: '20240229' };
 const site = { api: 'analysis.getMonthlyRetain' as const, month: '2024-02', functionName: 'getMonthlyRetain' };
@@ -18,21 +19,10 @@ function failingThen(codes: number[], reply = { ok: 1 }) {
   return { client, calls };
 }
 
-/** A fake clock: sleeping moves it forward. */
+/** Retry options on a fake clock: sleeping moves it forward. */
 function retryOptions(overrides: Partial<RetryOptions> = {}) {
-  let clock = 0;
-  const slept: number[] = [];
-  const options: RetryOptions = {
-    ...DEFAULT_RETRY,
-    deadline: 2600,
-    now: () => clock,
-    sleep: async (ms) => {
-      slept.push(ms);
-      clock += ms;
-    },
-    random: () => 0.5,
-    ...overrides,
-  };
+  const { slept, ...clock } = fakeRetryClock();
+  const options: RetryOptions = { ...DEFAULT_RETRY, deadline: 2600, ...clock, ...overrides };
   return { options, slept };
 }
 
