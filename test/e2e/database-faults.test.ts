@@ -1,3 +1,4 @@
+import { httpsEnvironment } from '../../scripts/emulator-environment';
 import { ADMIN, ARCHIVE_COLLECTION, RETAIN_API, TIMER, TREND_API, putDocument, replyOf, useTestCloud } from '../helpers/cloud';
 
 // 10:00 on 15 June 2024 in China: the newest complete month is May 2024; the sync keeps the last 12.
@@ -166,5 +167,19 @@ describe("the platform's retries of a failed timer run, end to end", () => {
     const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
     expect(JSON.stringify(result.failed)).toMatch(/Reading the timer's failure mark failed in CloudBase's database \(-502003\)/);
     expect(wechatCalls(cloud)).toBe(0);
+  });
+});
+
+describe("the token store failing underneath (HTTPS transport), end to end", () => {
+  const cloud = useTestCloud({ now: NOW, env: (emulator) => httpsEnvironment(emulator.url) });
+
+  test('the refresh lease cannot be written: not taken for "another instance refreshes", the token is fetched and the month served', async () => {
+    cloud.emulator.database.createCollection('wechat_tokens');
+    cloud.emulator.faults.failDatabase({ action: 'insertDocument', collection: 'wechat_tokens', errcode: -502001, persistent: true });
+    const result = await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-04' } });
+    expect(replyOf(result)).toMatchObject({ ok: true, source: 'wechat' });
+    expect(cloud.emulator.countCalls({ apiName: 'cgi-bin/stable_token' })).toBe(1);
+    // Not a wait for a lease nobody holds: well inside the time limit.
+    expect(result.durationMs).toBeLessThan(2000);
   });
 });
