@@ -22,7 +22,7 @@ import { syncArchive, syncUnderLease } from './sync/sync';
 import { WeChatTransport, createWeChatTransport } from './wechat/factory';
 import type { AuthorizerListApi } from './wechat/component';
 import { reconciliationStep } from './sync/reconcile-run';
-import { failedFast, liveFailureMark, markFailure } from './sync/failure-mark';
+import { clearFailureMark, failedFast, liveFailureMark, markFailure } from './sync/failure-mark';
 import { DEFAULT_RETRY, withRetry } from './wechat/retry';
 import { MAX_LISTED_FAILURES } from './sync/failures';
 
@@ -295,15 +295,20 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         // It runs inside the lease of the timer run that started it, and ends before that run does.
         summary = await syncAuthorizers(reports, months, monthly, state, { kind: 'shard', appids: shard.appids });
       } else {
+        months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
         if (timer) {
           // A retry of a run that failed for a reason no run fixes by itself fails at once (sync/failure-mark.ts).
-          const mark = await liveFailureMark(monthly.archive, functionName, now.getTime(), budget);
+          const mark = await liveFailureMark(monthly.archive, functionName, now.getTime(), budget).catch((error: unknown) => {
+            // Cut by the deadline: nothing was done, and the next run does it.
+            if (error instanceof AnalyticsError && error.code === 'DEADLINE_EXCEEDED') return 'deferred' as const;
+            throw error;
+          });
+          if (mark === 'deferred') return { ok: true, data: { fetched: 0, skipped: 0, failed: 0, deferred: months.length * reports.length, failures: [] } };
           if (mark) {
             log({ level: 'error', event: 'timer_run_failed_fast', error: mark.error.code, markedAt: mark.at, until: mark.until });
             return { ok: false, error: failedFast(mark) };
           }
         }
-        months = timer ? defaultSyncMonths(now, config.syncMonths) : parseSyncRequest(rest, now, config.syncMonths);
 
         const fanOut: FanOut | undefined =
           timer && state
@@ -353,6 +358,8 @@ export function createSyncHandler(reports: readonly ReportDefinition<unknown>[],
         durationMs: runtime.now().getTime() - budget.startedAt,
       });
       if (summary.stoppedBy) return { ok: false, error: summary.stoppedBy, data: summary };
+      // An admin's backfill without a failure that never clears proves a marked failure gone.
+      if (!timer && !permanent && summary.failures.every((failure) => failure.retryLater)) await clearFailureMark(monthly.archive, functionName, budget, log);
       if (permanent) {
         // Marked only when it cannot clear by itself (48001, a missing permission, the IP allowlist); a ticket WeChat pushes again is not.
         if (timer && !shardRun && !permanent.retryLater) await markFailure(monthly.archive, functionName, permanent.error, budget.startedAt, budget, log);

@@ -56,6 +56,8 @@ export interface ArchiveStore {
   readMark(name: string): Promise<unknown>;
   /** Stores the failure mark `name` (replacing the one there). Rejects with the database's error. */
   writeMark(name: string, mark: Record<string, unknown>): Promise<void>;
+  /** Removes the failure mark `name`, if there is one. Rejects with the database's error. */
+  removeMark(name: string): Promise<void>;
 }
 
 /** The document id of a failure mark. */

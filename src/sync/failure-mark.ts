@@ -42,8 +42,10 @@ export function parseFailureMark(document: unknown): FailureMark | undefined {
 
 /**
  * The mark a timer run of `name` must honour at `now` (epoch ms): one whose window is open (and that was
- * not set in the future, a clock gone wrong), else undefined. A mark that cannot be read is not "no
- * mark": the database's error is thrown (the run fails; it could not have stored a month either).
+ * not set in the future, a clock gone wrong, nor for longer than {@link FAILURE_MARK_MS}), else
+ * undefined. A mark that cannot be read is not "no mark": the database's error is thrown (the run fails;
+ * it could not have stored a month either); a read the deadline cut throws `DEADLINE_EXCEEDED`, which
+ * the run reports as deferred.
  */
 export async function liveFailureMark(archive: ArchiveStore, name: string, now: number, budget: TimeBudget): Promise<FailureMark | undefined> {
   let document: unknown;
@@ -53,7 +55,20 @@ export async function liveFailureMark(archive: ArchiveStore, name: string, now: 
     throw fromDatabaseError(error, "Reading the timer's failure mark");
   }
   const mark = parseFailureMark(document);
-  return mark && mark.at <= now && now < mark.until ? mark : undefined;
+  // A mark no run could have written (set in the future, or for longer than FAILURE_MARK_MS) is ignored.
+  return mark && mark.at <= now && now < mark.until && mark.until - mark.at <= FAILURE_MARK_MS ? mark : undefined;
+}
+
+/**
+ * Removes the failure mark `name` once a run proved the failure gone (an admin's backfill that ended
+ * without a failure that never clears). A failure to remove it is logged: the mark expires by itself.
+ */
+export async function clearFailureMark(archive: ArchiveStore, name: string, budget: TimeBudget, log: Log): Promise<void> {
+  try {
+    await budget.race(archive.removeMark(name), "The timer's failure mark");
+  } catch (failure) {
+    log({ level: 'warn', event: 'failure_mark_clear_failed', error: describe(failure) });
+  }
 }
 
 /** The reply of a timer run that a live mark fails at once: the marked error, saying so. */

@@ -123,6 +123,9 @@ export async function syncUnderLease(
     // Without the database no month could be stored: no WeChat call is spent, and the run says so
     // (a timer run fails, so that monitoring shows it).
     context.log({ level: 'error', event: 'sync_lease_failed', error: describe(error) });
+    // A write that failed may have been applied: the lease is given back (only if it is this run's), so
+    // that the platform's retry does not find it and defer as if another run held it.
+    await giveBack(context, holder);
     const failure = fromDatabaseError(error, 'Taking the sync lease');
     if (failure.code === 'DEADLINE_EXCEEDED') return { fetched: 0, skipped: 0, failed: 0, deferred: monthsToDo, failures: [] };
     throw new AnalyticsError(failure.code, `${failure.message} No month was fetched: none could have been stored.`, {
@@ -138,12 +141,18 @@ export async function syncUnderLease(
   try {
     return await work();
   } finally {
-    // Given back even when the work ran to the deadline: within part of the reply margin, after which
-    // the lease simply runs out at leaseUntil.
-    await withinMs(context.archive.releaseLease(SYNC_LEASE, holder), Math.max(context.budget.remaining(), RELEASE_GRACE_MS), 'The sync lease').catch((error: unknown) => {
-      context.log({ level: 'warn', event: 'sync_lease_release_failed', error: describe(error) });
-    });
+    await giveBack(context, holder);
   }
+}
+
+/**
+ * Gives the sync lease back if `holder` holds it, even when the work ran to the deadline: within part
+ * of the reply margin, after which the lease simply runs out at its expiry. A failure is logged.
+ */
+async function giveBack(context: MonthlyContext, holder: string): Promise<void> {
+  await withinMs(context.archive.releaseLease(SYNC_LEASE, holder), Math.max(context.budget.remaining(), RELEASE_GRACE_MS), 'The sync lease').catch((error: unknown) => {
+    context.log({ level: 'warn', event: 'sync_lease_release_failed', error: describe(error) });
+  });
 }
 
 /** Milliseconds of the reply margin that giving the lease back may take once the deadline has passed. */

@@ -183,3 +183,68 @@ describe("the token store failing underneath (HTTPS transport), end to end", () 
     expect(result.durationMs).toBeLessThan(2000);
   });
 });
+
+describe('a fresh-user trial of the rules above: the cases it broke', () => {
+  const cloud = useTestCloud({ now: NOW });
+
+  test('a mark no run could have written (its window far beyond 5 minutes) is ignored', async () => {
+    putDocument(cloud, ARCHIVE_COLLECTION, {
+      _id: 'mark_syncMonthlyAnalytics',
+      kind: 'mark',
+      error: { code: 'PERMISSION_NOT_DECLARED', message: 'stale', wxErrCode: -604101 },
+      at: NOW.getTime() - 60_000,
+      until: 8.64e15,
+    });
+    expect(replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }))).toMatchObject({ ok: true, data: { fetched: 24 } });
+  });
+
+  test('the mark read cut by the deadline: the timer run defers, it does not fail', async () => {
+    cloud.emulator.faults.databaseLatency(2700, 'getDocument');
+    const result = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(result.failed).toBeUndefined();
+    expect(replyOf(result)).toMatchObject({ ok: true, data: { failed: 0, deferred: 24 } });
+    expect(wechatCalls(cloud)).toBe(0);
+  });
+
+  test.each(['empty', 'malformed'] as const)('a lease update applied with a %s reply: the run fails and gives its lease back, so the retry is not "held by another run"', async (reply) => {
+    putDocument(cloud, ARCHIVE_COLLECTION, { _id: 'lease_sync', kind: 'lease', holder: 'an-earlier-run', expiresAt: NOW.getTime() - 1000 });
+    cloud.emulator.faults.failDatabase({ action: 'modifyDocument', collection: ARCHIVE_COLLECTION, reply, applied: true, times: 1 });
+    const first = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(JSON.stringify(first.failed)).toMatch(/Taking the sync lease failed/);
+    cloud.setNow(new Date(NOW.getTime() + 10_000));
+    const retry = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(retry.logs.join('\n')).not.toMatch(/sync_lease_held/);
+    expect(replyOf(retry)).toMatchObject({ ok: true, data: { fetched: 24, deferred: 0 } });
+  });
+
+  test('an answer without figures whose add was applied and its reply lost is this call\'s own: served from WeChat, not "kept stored"', async () => {
+    cloud.emulator.overrideReply(TREND_API, '2024-05', '{"list":[]}');
+    cloud.emulator.database.createCollection(ARCHIVE_COLLECTION);
+    cloud.emulator.faults.failDatabase({ action: 'insertDocument', collection: ARCHIVE_COLLECTION, reply: 'drop', applied: true, times: 1 });
+    const result = await cloud.invoke('getMonthlyVisitTrend', { caller: ADMIN, data: { month: '2024-05' } });
+    expect(result.logs.join('\n')).not.toMatch(/empty_reply_kept_stored/);
+    expect(replyOf(result)).toMatchObject({ ok: true, data: null, source: 'wechat' });
+  });
+
+  test("an admin's backfill that succeeds after the fix clears the mark: the platform's retry then runs in full", async () => {
+    cloud.emulator.faults.failAlways(RETAIN_API, 48001);
+    expect((await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER })).failed).toBeDefined();
+    cloud.emulator.faults.clear();
+    expect(replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: ADMIN, data: {} }))).toMatchObject({ ok: true, data: { failed: 0 } });
+    cloud.setNow(new Date(NOW.getTime() + 60_000));
+    const retry = await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER });
+    expect(retry.failed).toBeUndefined();
+  });
+
+  test('a lease no run could have written, seen by two runs at once: only one of them takes it', async () => {
+    putDocument(cloud, ARCHIVE_COLLECTION, { _id: 'lease_sync', kind: 'lease', holder: 'ghost', expiresAt: 9e15 });
+    cloud.emulator.faults.databaseLatency(250, 'removeDocument');
+    cloud.emulator.faults.latency(100, RETAIN_API);
+    const [a, b] = await Promise.all([
+      cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }),
+      cloud.invokeCold('syncMonthlyAnalytics', { caller: TIMER }),
+    ]);
+    expect([replyOf(a).data.fetched, replyOf(b).data.fetched].sort()).toEqual([0, 24]);
+    expect(wechatCalls(cloud)).toBe(24);
+  });
+});

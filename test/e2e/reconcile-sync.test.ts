@@ -84,6 +84,14 @@ describe('the reconciliation in the sync function, end to end', () => {
     expect(listsAnswered(cloud)).toBe(before);
   });
 
+  test('a revocation applied whose reply was lost is counted as revoked', async () => {
+    putDocument(cloud, 'wechat_authorizers', { _id: B, kind: 'authorizer', authorizerAppid: B, refreshToken: 'refreshtoken@@@old', funcs: [18], status: 'authorized', problem: null, updatedAt: DAY_AGO });
+    cloud.emulator.faults.failDatabase({ action: 'modifyDocument', collection: 'wechat_authorizers', reply: 'drop', applied: true, times: 1 });
+    const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: admin, data: { reconcile: true } }));
+    expect(authorizer(cloud, B)).toMatchObject({ status: 'revoked' });
+    expect(reply.data.reconciliation).toMatchObject({ revoked: 1 });
+  });
+
   test('the list failing does not stop the sync of the authorizers known; the run says so and the next run tries again', async () => {
     cloud.emulator.faults.failNext(AUTHORIZER_LIST_API, 45009, 1);
     const reply = replyOf(await cloud.invoke('syncMonthlyAnalytics', { caller: TIMER }));

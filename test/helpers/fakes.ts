@@ -49,6 +49,9 @@ export function memoryArchive() {
     async writeMark(name, mark) {
       documents.set(`mark_${name}`, { _id: `mark_${name}`, ...mark, kind: 'mark' });
     },
+    async removeMark(name) {
+      documents.delete(`mark_${name}`);
+    },
   };
   return { store, documents, leases, state };
 }

@@ -103,12 +103,13 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
         await withCollection(() => archive().add({ data: { _id: id, ...document } }));
         return 'written';
       } catch (error) {
-        // The document exists and was not one without figures: figures are stored, and stay. Whatever the
-        // message says, a document that is there now means the add lost to it.
-        if (isDuplicateId(error)) return 'kept';
+        // Whatever the message says, the document there now tells: figures (or a document from before the
+        // `figures` field) are kept; one without figures is this write's own (an attempt applied, its reply
+        // lost) or another answer as empty as this one. None there: the database's failure.
         const existing = await archive().where({ _id: id }).limit(1).get();
-        if (Array.isArray(existing.data) && existing.data.length > 0) return 'kept';
-        throw error;
+        const stored: unknown = Array.isArray(existing.data) ? existing.data[0] : undefined;
+        if (stored === undefined) throw error;
+        return (stored as { figures?: unknown }).figures === false ? 'written' : 'kept';
       }
     },
 
@@ -138,7 +139,9 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
         // A lease document that no run could have written (no expiry, or one beyond the longest time
         // limit) would block every run for ever: it is removed and the lease taken.
         if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt > now + MAX_LEASE_MS) {
-          await leases().where({ _id: id }).remove();
+          // Only the document as it was seen: a run that removed it first and took the lease keeps it.
+          const seen = typeof expiresAt === 'number' || typeof expiresAt === 'string' ? expiresAt : db.command.exists(false);
+          await leases().where({ _id: id, holder: current.holder ?? db.command.exists(false), expiresAt: seen }).remove();
           continue;
         }
         if (expiresAt >= now) return false; // a live lease of another run, seen
@@ -158,6 +161,14 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
 
     async writeMark(name, mark) {
       await withCollection(() => db.collection(collection).doc(markId(name)).set({ data: { ...mark, kind: 'mark' } }));
+    },
+
+    async removeMark(name) {
+      try {
+        await db.collection(collection).where({ _id: markId(name) }).remove();
+      } catch (error) {
+        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
+      }
     },
 
     async releaseLease(name, holder) {

@@ -124,11 +124,15 @@ export function createCloudComponentState(db: CloudDatabase, tokenCollection: st
       };
       try {
         const reply = await db.collection(authorizerCollection).where(sameVersion).update({ data: fields });
-        return Number(reply.stats?.updated) === 1;
+        if (Number(reply.stats?.updated) === 1) return true;
       } catch (error) {
         if (errCodeOf(error) === COLLECTION_NOT_EXIST) return false;
         throw error;
       }
+      // Nothing matched: changed by another write, or changed by this one (an attempt applied, its reply
+      // lost, then retried): the document as it is now tells, by this write's own updatedAt.
+      const current = (await readOne(authorizerCollection, record.authorizerAppid)) as Record<string, unknown> | undefined;
+      return current !== undefined && Object.entries(fields).every(([field, value]) => current[field] === value);
     },
     async readReconciledAt(componentAppid) {
       const document = (await readOne(tokenCollection, `reconcile_${componentAppid}`)) as Record<string, unknown> | undefined;

@@ -77,7 +77,10 @@ export function createCloudTokenStore(db: CloudDatabase, collection: string): To
         // A document no instance could have written (another shape, or a lease beyond any refresh) would
         // block every instance for ever: it is removed and the lease taken, as for the sync's lease.
         if (!record || record.leaseUntil > now + MAX_LEASE_MS) {
-          await tokens().where({ _id: id }).remove();
+          // Only the document as it was seen (its lease), so that an instance that removed it first and
+          // took the lease keeps it.
+          const seenLease = record ? { leaseHolder: record.leaseHolder, leaseUntil: record.leaseUntil } : {};
+          await tokens().where({ _id: id, ...seenLease }).remove();
           seenToken = null;
           continue;
         }
