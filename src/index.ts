@@ -3,7 +3,10 @@
  * wires one handler to the platform (`initCloud()`), nothing more.
  */
 export type { AnalyticsFunctions, MonthReply, RangeReply, SyncReply } from './contract';
-export { createReportHandler, createSyncHandler, type HandlerDependencies, type InvocationContext } from './handler';
+export type { InvocationContext } from './budget';
+export type { HandlerDependencies } from './pipeline/invocation';
+export { createReportHandler } from './functions/report';
+export { createSyncHandler } from './functions/sync';
 export { initCloud, type CloudSdk } from './platform/cloudbase/sdk';
 export { ALL_REPORTS, REPORTS, retainReport, visitTrendReport } from './reports';
 export { createComponentEventsHandler, type ComponentEventsDependencies } from './component/events-handler';

@@ -1,12 +1,9 @@
-import { InvocationContext, createDeadlinesInFlight, createTimeBudget } from '../budget';
-import type { CloudDatabase } from '../platform/cloudbase/archive';
-import { withDatabaseRetry } from '../platform/cloudbase/database-retry';
-import { DEFAULT_RETRY_POLICY } from '../retry';
+import { InvocationContext, createTimeBudget } from '../budget';
+import { InstanceDependencies, createInstance } from '../pipeline/instance';
 import { WeChatCallError } from '../wechat/client';
 import { ComponentSettings, readConfig } from '../config';
 import { AnalyticsError } from '../errors';
 import { createCloudComponentState } from '../platform/cloudbase/component-state';
-import type { CloudSdk } from '../platform/cloudbase/sdk';
 import { createCloudTokenStore } from '../platform/cloudbase/token-store';
 import { Log, describe } from '../reply';
 import { ComponentApi, ComponentState, createComponentTransport, isOlderPush } from '../wechat/component';
@@ -23,18 +20,12 @@ export const DATACUBE_FUNCSCOPE = 18;
 const FUNCSCOPE_NOT_GRANTED = 61007;
 
 /** What `componentEvents` needs from the outside. Only `cloud` is required; the rest default to the runtime's. */
-export interface ComponentEventsDependencies {
-  cloud: CloudSdk;
-  env?: Readonly<Record<string, string | undefined>>;
-  now?: () => Date;
-  log?: Log;
+export interface ComponentEventsDependencies extends InstanceDependencies {
   /** Stands in for the platform's state in the cloud database. */
   state?: ComponentState;
   /** Stands in for WeChat's component endpoints. */
   api?: ComponentApi;
 }
-
-const logToConsole: Log = (entry) => console.log(JSON.stringify(entry));
 
 /** What one push did, for its log line. */
 interface Outcome {
@@ -79,9 +70,8 @@ function variableOf(error: unknown): string | undefined {
  * again. One log line per push with the InfoType and the authorizer AppID, never a credential.
  */
 export function createComponentEventsHandler(dependencies: ComponentEventsDependencies) {
-  const now = dependencies.now ?? (() => new Date());
-  const baseLog = dependencies.log ?? logToConsole;
-  const env = dependencies.env ?? process.env;
+  const instance = createInstance(dependencies);
+  const { now, env, database } = instance;
   let settings: ComponentSettings | undefined;
   let state = dependencies.state;
   let api = dependencies.api;
@@ -100,12 +90,6 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     return settings;
   }
 
-  const deadlines = createDeadlinesInFlight();
-  let db: CloudDatabase | undefined;
-  /** The environment's database, its requests retried within the deadlines of the pushes in flight. */
-  const database = (): CloudDatabase =>
-    (db ??= withDatabaseRetry(dependencies.cloud.database(), { ...DEFAULT_RETRY_POLICY, deadline: deadlines.earliest, now: () => now().getTime() }));
-
   function wire(current: ComponentSettings): { state: ComponentState; api: ComponentApi } {
     state ??= createCloudComponentState(database(), current.tokenCollection, current.authorizerCollection);
     api ??= createComponentTransport({
@@ -121,7 +105,7 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
 
   return async function main(event: unknown, context?: InvocationContext): Promise<HttpReply> {
     const startedAt = now().getTime();
-    const log: Log = context?.request_id ? (entry) => baseLog({ requestId: context.request_id, ...entry }) : baseLog;
+    const log: Log = instance.logFor(context);
     const outcome = await handle(event, context, startedAt);
     const failed = outcome.result === 'failed' || outcome.result === 'not_configured';
     log({
@@ -157,7 +141,7 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     const infoType = message.kind === 'other' ? message.infoType : message.kind;
     const authorizerAppid = 'authorizerAppid' in message ? message.authorizerAppid : undefined;
     const budget = createTimeBudget(context, startedAt, () => now().getTime());
-    const untrack = deadlines.track(budget.deadline);
+    const untrack = instance.track(budget);
     try {
       const result = await store(message, current, wire(current), budget);
       const detail = result === 'older' ? `CreateTime ${message.createTime} is older than the stored state's: nothing changed` : undefined;
