@@ -225,7 +225,8 @@ function readInteger(
 ): number {
   const text = (env[name] ?? '').trim();
   if (text === '') return fallback;
-  const value = Number(text);
+  // Decimal digits only: Number() would also take 0x4, 1e1, 0b10 and ' 4 '.
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw configurationError(name, `a whole number from ${min} to ${max}`, text);
   }

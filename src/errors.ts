@@ -80,5 +80,7 @@ export function echo(value: unknown): string {
   } catch {
     text = Object.prototype.toString.call(value);
   }
-  return text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}… (${text.length} characters)` : text;
+  // Cut by code points, so that a character outside the BMP (an emoji, a rare CJK character) is never split in two.
+  const characters = Array.from(text);
+  return characters.length > ECHO_LIMIT ? `${characters.slice(0, ECHO_LIMIT).join('')}… (${characters.length} characters)` : text;
 }

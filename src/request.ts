@@ -55,7 +55,10 @@ export function parseRequest(event: unknown, now: Date, maxRangeMonths = MAX_RAN
   }
   if (camel) return { kind: 'month', month: checkComplete(monthOfDates(fields, 'beginDate', 'endDate'), now) };
   if (snake) return { kind: 'month', month: checkComplete(monthOfDates(fields, 'begin_date', 'end_date'), now) };
-  return { kind: 'month', month: lastCompleteMonth(now) };
+  const last = lastCompleteMonth(now);
+  // A clock before February 2017 (a wrong one) has no complete month with analytics: never ask WeChat for one before them.
+  if (compareMonths(last, EARLIEST_MONTH) < 0) throw beforeAnalytics(`the last complete month (${last}, by this function's clock)`);
+  return { kind: 'month', month: last };
 }
 
 /**

@@ -74,6 +74,11 @@ describe('readConfig', () => {
     expect(config.concurrency).toBe(4);
   });
 
+  test('whole numbers up to each upper bound are taken', () => {
+    const config = readConfig({ ANALYTICS_SYNC_MONTHS: '60', ANALYTICS_CONCURRENCY: '10', ANALYTICS_SYNC_SHARD_SIZE: '500', ANALYTICS_SYNC_MAX_SHARDS: '100' });
+    expect([config.syncMonths, config.concurrency, config.fanOut.shardSize, config.fanOut.maxShards]).toEqual([60, 10, 500, 100]);
+  });
+
   test('reads a comma-separated admin list, ignoring blanks', () => {
     const config = readConfig({ ANALYTICS_ADMIN_OPENIDS: ' oA, ,oB,, ', ANALYTICS_SYNC_MONTHS: '24', ANALYTICS_COLLECTION: 'stats' });
     expect([...config.adminOpenids]).toEqual(['oA', 'oB']);
@@ -85,6 +90,15 @@ describe('readConfig', () => {
     [{ ANALYTICS_SYNC_MONTHS: 'twelve' }, /ANALYTICS_SYNC_MONTHS must be a whole number from 1 to 60; it is 6 characters of letters \(not shown\)/],
     [{ ANALYTICS_SYNC_MONTHS: '0' }, /ANALYTICS_SYNC_MONTHS/],
     [{ ANALYTICS_CONCURRENCY: '2.5' }, /ANALYTICS_CONCURRENCY/],
+    // The upper bound of each whole-number variable, one past it.
+    [{ ANALYTICS_SYNC_MONTHS: '61' }, /ANALYTICS_SYNC_MONTHS must be a whole number from 1 to 60/],
+    [{ ANALYTICS_CONCURRENCY: '11' }, /ANALYTICS_CONCURRENCY must be a whole number from 1 to 10/],
+    [{ ANALYTICS_SYNC_SHARD_SIZE: '501' }, /ANALYTICS_SYNC_SHARD_SIZE must be a whole number from 0 to 500/],
+    [{ ANALYTICS_SYNC_MAX_SHARDS: '101' }, /ANALYTICS_SYNC_MAX_SHARDS must be a whole number from 1 to 100/],
+    // Number() would read these as 4, 10 and 2.
+    [{ ANALYTICS_CONCURRENCY: '0x4' }, /ANALYTICS_CONCURRENCY must be a whole number/],
+    [{ ANALYTICS_CONCURRENCY: '1e1' }, /ANALYTICS_CONCURRENCY must be a whole number/],
+    [{ ANALYTICS_CONCURRENCY: '0b10' }, /ANALYTICS_CONCURRENCY must be a whole number/],
     [{ ANALYTICS_COLLECTION: 'a b' }, /ANALYTICS_COLLECTION/],
     [{ WECHAT_TRANSPORT: 'https', WECHAT_APPID: '0123456789abcdef0123456789abcdef', WECHAT_APPSECRET: 'x' }, /WECHAT_APPID .*; it is 32 characters of hex digits \(not shown\)/],
     [{ WECHAT_TRANSPORT: 'https', WECHAT_APPID: 'wx0123456789abcdef', WECHAT_APPSECRET: 'x', WECHAT_API_BASE_URL: 'http://api.example.com' }, /WECHAT_API_BASE_URL .*; it is 22 characters of letters and other characters, starting http:\/\/ \(not shown\)/],

@@ -86,3 +86,10 @@ describe('parseSyncRequest', () => {
     },
   );
 });
+
+describe('{} on a clock before WeChat had analytics', () => {
+  test('is refused, never a month before 2017-01', () => {
+    expect(() => parseRequest({}, new Date('2017-01-20T04:00:00Z'))).toThrow(/WeChat has analytics from 2017-01 on .*the last complete month \(2016-12, by this function's clock\) is before that/);
+    expect(parseRequest({}, new Date('2017-02-01T04:00:00Z'))).toEqual({ kind: 'month', month: '2017-01' });
+  });
+});
