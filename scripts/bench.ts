@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import { performance } from 'perf_hooks';
-import { parseArgs } from 'util';
 import { OFFERED_RUNTIMES, installRuntimes, runtimeNamed } from '@wx-monthly-analytics/cloudbase-runtimes';
 import { measureBackfill, measureBaselineBackfill } from './bench/backfill';
 import { measureColdStarts } from './bench/cold';
@@ -16,6 +15,7 @@ import { UPLOADED_FILES } from './deploy/stage';
 import { renderMarkdownTable, renderTable } from './bench/table';
 import { measureWarmCalls } from './bench/warm';
 import { buildFunctions } from './build';
+import { UsageError, commandArguments, parseCommandLine } from './command-line';
 
 /** Cold starts of each variant on each runtime, by default; `--runs N` sets it. */
 export const DEFAULT_COLD_RUNS = 20;
@@ -50,11 +50,22 @@ export interface BenchOptions {
   coldOnly: boolean;
 }
 
-/** Reads `--runs N` (cold starts per variant and runtime, at least 3) and `--cold-only`; throws on anything else. */
-export function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const { values } = parseArgs({ args: [...args], options: { runs: { type: 'string' }, 'cold-only': { type: 'boolean' } }, strict: true });
+export const USAGE = `Usage: npm run bench -- [--runs N] [--cold-only]
+
+Builds the functions and measures them against the baseline through the local emulator and runner (about
+80 s with the defaults; the runtimes' binaries are downloaded once), prints one table and writes every
+figure to bench-results/latest.json.
+
+  --runs N      cold starts of each variant on each runtime (default ${DEFAULT_COLD_RUNS}, at least 3)
+  --cold-only   only the cold starts and sizes: no warm, dashboard, backfill or date-library rows
+  --help        this text`;
+
+/** Reads `--runs N` (cold starts per variant and runtime, at least 3) and `--cold-only`; 'help' for --help; throws UsageError on anything else. */
+export function parseBenchArgs(args: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseCommandLine(args, { runs: { type: 'string' }, 'cold-only': { type: 'boolean' } });
+  if (values.help) return 'help';
   const runs = values.runs === undefined ? DEFAULT_COLD_RUNS : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be a whole number of at least 3, not ${values.runs}`);
+  if (!Number.isInteger(runs) || runs < 3) throw new UsageError(`--runs must be a whole number of at least 3, not ${values.runs}`);
   return { coldRuns: runs, coldOnly: values['cold-only'] === true };
 }
 
@@ -156,10 +167,11 @@ function formatSeconds(value: number): string {
 }
 
 if (require.main === module) {
-  Promise.resolve()
-    .then(() => runBench(parseBenchArgs(process.argv.slice(2))))
-    .catch((error: unknown) => {
+  const options = commandArguments('bench', USAGE, () => parseBenchArgs(process.argv.slice(2)));
+  if (options !== undefined) {
+    runBench(options).catch((error: unknown) => {
       console.error(error instanceof Error ? (error.stack ?? error.message) : error);
       process.exitCode = 1;
     });
+  }
 }

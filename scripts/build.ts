@@ -2,6 +2,7 @@ import { type BuildOptions, type Metafile, type OutputFile, build } from 'esbuil
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import path from 'path';
 import { toAsciiBundle } from './build/ascii';
+import { commandArguments, parseCommandLine } from './command-line';
 import { BUILT_FILES, SUPPORTED_FLOOR, loaderSource } from './build/loader';
 import { LAZY_BUNDLE, SINGLE_COPY_PACKAGES } from './build/lazy-modules';
 import { lazyBundleEntry, lazyBundleSplitPlugin, lazyRequirePlugin, nodeModulesPath } from './build/lazy-plugin';
@@ -141,7 +142,11 @@ async function buildFunction(functionDir: string): Promise<{ name: string; bytes
   return { name: path.basename(functionDir), bytes, files };
 }
 
-if (require.main === module) {
+const USAGE = `Usage: npm run build
+Bundles each cloudfunctions/<name>/index.ts into bundle.js (and bundle-lazy.js), with the loader index.js beside it.
+It takes no options but --help.`;
+
+if (require.main === module && commandArguments('build', USAGE, () => (parseCommandLine(process.argv.slice(2), {}).values.help ? 'help' : true))) {
   buildFunctions().then(
     (built) => {
       for (const { name, bytes, files } of built) console.log(`built cloudfunctions/${name}/: ${files.join(', ')} (${(bytes / 1024).toFixed(1)} KiB)`);

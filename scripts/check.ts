@@ -1,6 +1,6 @@
 import path from 'path';
-import { parseArgs } from 'util';
 import { FUNCTIONS_ROOT, buildFunctions } from './build';
+import { UsageError, USAGE_EXIT_CODE, parseCommandLine, usageErrorLine } from './command-line';
 import { REPOSITORY_ROOT, checkFunctions, checkProject, formatCheckReport } from './deploy/checks';
 import { formatCollectionSecurityReminder } from './deploy/plan';
 
@@ -8,14 +8,15 @@ const USAGE = `Usage: npm run check -- [--root FUNCTIONS_DIR] [--project PROJECT
   --root      folder holding the function folders (default: cloudfunctions/)
   --project   folder holding project.config.json (default: the repository root)
   --install   npm install each function's dependencies in its temp copy instead of linking the installed ones
-  --no-build  check the index.js files as they are, without npm run build first`;
+  --no-build  check the index.js files as they are, without npm run build first
+  --help      this text`;
 
 /**
  * Runs the pre-deploy check from command-line arguments: builds the TypeScript functions (unless
  * `--no-build`), checks project.config.json and every function folder, prints the report and then the
  * archive collection's security reminder (a reminder, never a failure; the collection named by
  * `environment.ANALYTICS_COLLECTION`, else the default) through `print`, and returns the exit code: 0 when
- * everything passes, 1 otherwise.
+ * everything passes, 1 otherwise, 2 on a usage error.
  */
 export async function runCheckCommand(
   argv: string[],
@@ -24,19 +25,16 @@ export async function runCheckCommand(
 ): Promise<number> {
   let flags: { root?: string; project?: string; install?: boolean; 'no-build'?: boolean; help?: boolean };
   try {
-    flags = parseArgs({
-      args: argv,
-      options: {
-        root: { type: 'string' },
-        project: { type: 'string' },
-        install: { type: 'boolean' },
-        'no-build': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    flags = parseCommandLine(argv, {
+      root: { type: 'string' },
+      project: { type: 'string' },
+      install: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
     }).values;
   } catch (error) {
-    print(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 1;
+    if (!(error instanceof UsageError)) throw error;
+    print(usageErrorLine('check', error.message));
+    return USAGE_EXIT_CODE;
   }
   if (flags.help) {
     print(USAGE);

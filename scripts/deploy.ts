@@ -1,4 +1,4 @@
-import { parseArgs } from 'util';
+import { UsageError, USAGE_EXIT_CODE, parseCommandLine, usageErrorLine } from './command-line';
 import { CREDENTIAL_VARIABLES } from './deploy/cloud-api';
 import { DeployDependencies, DeployError, DeployOptions, ENV_VARIABLE, deploy } from './deploy/deploy';
 
@@ -15,42 +15,41 @@ function names(values: string[] | undefined): string[] | undefined {
   return values?.flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean);
 }
 
-/** Reads deploy's command-line arguments; throws {@link DeployError} with the usage on a mistake. */
+/** Reads deploy's command-line arguments; throws {@link UsageError} on a mistake. */
 export function parseDeployArgs(argv: string[]): DeployOptions & { help: boolean } {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        'dry-run': { type: 'boolean' },
-        env: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        recreate: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    const only = names(values.only);
-    const recreate = names(values.recreate);
-    return {
-      dryRun: values['dry-run'] === true,
-      ...(values.env === undefined ? {} : { env: values.env }),
-      ...(only === undefined ? {} : { only }),
-      ...(recreate === undefined ? {} : { recreate }),
-      help: values.help === true,
-    };
-  } catch (error) {
-    throw new DeployError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-  }
+  const { values } = parseCommandLine(argv, {
+    'dry-run': { type: 'boolean' },
+    env: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    recreate: { type: 'string', multiple: true },
+  });
+  const only = names(values.only);
+  const recreate = names(values.recreate);
+  return {
+    dryRun: values['dry-run'] === true,
+    ...(values.env === undefined ? {} : { env: values.env }),
+    ...(only === undefined ? {} : { only }),
+    ...(recreate === undefined ? {} : { recreate }),
+    help: values.help === true,
+  };
 }
 
-/** Runs a deploy from command-line arguments and returns the exit code; errors are printed, not thrown. */
+/** Runs a deploy from command-line arguments and returns the exit code; errors are printed, not thrown (exit code 2 for a usage error). */
 export async function runDeployCommand(argv: string[], dependencies: DeployDependencies = {}): Promise<number> {
   const print = dependencies.print ?? console.log;
+  let options: DeployOptions & { help: boolean };
   try {
-    const options = parseDeployArgs(argv);
-    if (options.help) {
-      print(USAGE);
-      return 0;
-    }
+    options = parseDeployArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    print(usageErrorLine('deploy', error.message));
+    return USAGE_EXIT_CODE;
+  }
+  if (options.help) {
+    print(USAGE);
+    return 0;
+  }
+  try {
     return (await deploy(options, dependencies)).exitCode;
   } catch (error) {
     if (!(error instanceof DeployError)) throw error;

@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
+import net from 'net';
 import { parseArgs } from 'util';
 import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
+import { FAULT_FLAG_OPTIONS, applyFaultFlags, parseArgsMistake, parseFaultFlags, type FaultFlags } from '../packages/cloudbase-emulator/src/cli';
+import { UsageError, usageErrorLine } from './command-line';
 import { componentEnvironment, seedComponentPlatform } from './emulator-environment';
 import {
   createFunctionPool,
@@ -42,6 +45,11 @@ Other:
                                 default: start one in-process, where the function's cloud.callFunction
                                 runs the called function of --functions-root (with the same variables
                                 and --timeout) in a process of its own
+  --fault SPEC, --db-fault SPEC, --latency API=MS
+                                faults and delays of the in-process emulator, as npm run emulator takes them
+                                (repeatable; see npm run emulator -- --help), e.g. --fault getMonthlyRetain=45009,
+                                --fault '*=-501003:always', --db-fault getDocument=-502001; for an emulator
+                                given by --emulator, start it with them or POST to its /control/faults
   --cold | --warm               fresh process (default) or a warm instance
   --now ISO-DATE                the clock at the start of the invocation: the function's and the
                                 in-process emulator's (a running emulator keeps its own: start it
@@ -50,11 +58,10 @@ Other:
   --functions-root DIR          folder holding the built functions (default cloudfunctions)
   --help
 
-Exit code: 0 on a reply, 1 on a failed or timed-out invocation, 2 on a usage error or a missing build.`;
+Exit code: 0 on a reply, 1 on a failed or timed-out invocation, 2 on a usage error, a missing build or
+nothing answering at --emulator URL.`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export interface InvokeCliOptions {
   functionName: string;
@@ -70,6 +77,8 @@ export interface InvokeCliOptions {
   env: Record<string, string>;
   /** `--component N`: the third-party mode with N authorised Mini Programs seeded in the in-process emulator. */
   component?: number;
+  /** `--fault`, `--db-fault`, `--latency`: scheduled on the in-process emulator before the call. */
+  faults: FaultFlags;
 }
 
 function parseEnvFlags(entries: readonly string[]): Record<string, string> {
@@ -126,11 +135,12 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
         now: { type: 'string' },
         timeout: { type: 'string' },
         'functions-root': { type: 'string' },
-        help: { type: 'boolean' },
+        ...FAULT_FLAG_OPTIONS,
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseArgsMistake(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return undefined;
@@ -169,6 +179,15 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
     if (values.emulator !== undefined) throw new UsageError('--component seeds the in-process emulator: leave out --emulator');
   }
 
+  const faults = parseFaultFlags(values);
+  const faultFlag = (['fault', 'db-fault', 'latency'] as const).find((flag) => values[flag] !== undefined);
+  if (faultFlag !== undefined && values.emulator !== undefined) {
+    throw new UsageError(
+      `--${faultFlag} goes to the in-process emulator: leave out --emulator, or give the emulator at ${values.emulator} ` +
+        'its faults when you start it (npm run emulator -- --fault SPEC) or by POST /control/faults',
+    );
+  }
+
   const envFlags = parseEnvFlags(values.env ?? []);
   const options: InvokeCliOptions = {
     functionName,
@@ -179,9 +198,12 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
     functionsRoot: path.resolve(REPO_ROOT, values['functions-root'] ?? 'cloudfunctions'),
     env: envFlags,
     ...(component === undefined ? {} : { component }),
+    faults,
   };
   if (values.emulator !== undefined) {
-    if (!/^https?:\/\//.test(values.emulator)) throw new UsageError('--emulator expects an http(s) URL');
+    if (!/^https?:\/\//.test(values.emulator) || !URL.canParse(values.emulator.split('{name}').join('name'))) {
+      throw new UsageError(`--emulator expects an http(s) URL, e.g. http://127.0.0.1:8080, not "${values.emulator}"`);
+    }
     options.emulatorUrl = values.emulator;
   }
   if (values.now !== undefined) {
@@ -223,6 +245,24 @@ export function missingFunctionMessage(functionsRoot: string, functionName: stri
     return `${path.relative(process.cwd(), path.join(functionDir, 'index.js')) || 'index.js'} not found: run \`npm run build\` first`;
   }
   return undefined;
+}
+
+/**
+ * Whether something accepts connections at `url`'s host and port (within `timeoutMs`): a running emulator
+ * there, or not. Only a TCP connection is made, nothing is sent.
+ */
+export function somethingListensAt(url: string, timeoutMs = 2_000): Promise<boolean> {
+  const { hostname, port, protocol } = new URL(url.split('{name}').join('name'));
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)) });
+    const done = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 /** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */
@@ -270,7 +310,7 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
     options = parseInvokeArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`invoke: ${error.message}\n\n${USAGE}\n`);
+    process.stderr.write(`${usageErrorLine('invoke', error.message)}\n`);
     return 2;
   }
   if (!options) {
@@ -296,6 +336,10 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
   // The function's variables, known once the emulator's address is: the functions it calls get the same.
   let functionEnv: Record<string, string> = {};
   if (options.emulatorUrl !== undefined) {
+    if (!(await somethingListensAt(options.emulatorUrl))) {
+      process.stderr.write(`invoke: nothing answers at ${options.emulatorUrl}: start it with npm run emulator (or leave out --emulator for an in-process one)\n`);
+      return 2;
+    }
     emulatorUrl = options.emulatorUrl.replace(/\/+$/, '');
     contextUrl = runningEmulatorContextUrl(options.emulatorUrl, options.functionName);
     if (options.now) {
@@ -319,6 +363,7 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
       ...(clock ? { now: clock } : {}),
     });
     closeEmulator = () => emulator.close();
+    applyFaultFlags(emulator, options.faults);
     contextUrl = emulator.contextUrl(options.functionName);
     emulatorUrl = emulator.url;
     if (options.component !== undefined) {

@@ -8,11 +8,11 @@
  * Installs nothing: without Chromium it writes the HTML and says how to get Chromium.
  */
 import { execFileSync } from 'child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { accessSync, constants, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { buildSync } from 'esbuild';
 import path from 'path';
-import { parseArgs } from 'util';
 import { buildFunctions } from './build';
+import { UsageError, commandArguments, parseCommandLine } from './command-line';
 import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { callFunctionStandIn } from './miniprogram/call-function';
 import { WarmInstance, startWarm } from '@wx-monthly-analytics/function-runner';
@@ -36,18 +36,52 @@ interface Jsdom {
 const { JSDOM } = require('jsdom') as { JSDOM: new (html: string, options: { pretendToBeVisual: boolean }) => Jsdom };
 const FUNCTIONS = ['getMonthlyRetain', 'getMonthlyVisitTrend', 'syncMonthlyAnalytics'];
 
-/** Chromium's executable: $CHROMIUM, else the first of Debian's names on PATH. */
-function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM, 'chromium-headless-shell', 'chromium', 'chromium-browser', 'google-chrome'].filter(Boolean) as string[];
-  for (const candidate of candidates) {
-    if (candidate.includes('/')) {
-      if (existsSync(candidate)) return candidate;
-      continue;
+const USAGE = `Usage: npm run preview -- [--allow-missing-browser]
+
+Renders the analytics page with the emulator's sample data and writes .build/preview/analytics.html and,
+with headless Chromium, analytics-desktop.png and analytics-phone.png.
+
+  --allow-missing-browser   exit 0 when no Chromium is found (the HTML is written all the same)
+  --help                    this text
+Environment: CHROMIUM=/path/to/chrome (or a name on PATH) is the browser used; without it the first of
+chromium-headless-shell, chromium, chromium-browser, google-chrome found on PATH.`;
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
+    const full = path.join(dir, name);
+    if (isExecutableFile(full)) return full;
+  }
+  return undefined;
+}
+
+/**
+ * Chromium's executable: $CHROMIUM (a path, or a name looked up on PATH), else the first of Debian's names on
+ * PATH, else undefined. A CHROMIUM that names no executable file is refused (UsageError), never passed over.
+ */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const chosen = env.CHROMIUM;
+  if (chosen !== undefined && chosen !== '') {
+    const found = chosen.includes('/') ? (isExecutableFile(path.resolve(chosen)) ? path.resolve(chosen) : undefined) : onPath(chosen, env.PATH ?? '');
+    if (found === undefined) {
+      throw new UsageError(
+        `CHROMIUM=${chosen} is ${chosen.includes('/') ? 'not an executable file' : 'not on PATH'}: ` +
+          'set it to the browser\'s executable (e.g. CHROMIUM=/usr/bin/chromium), or unset it to use the first Chromium on PATH',
+      );
     }
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-      const full = path.join(dir, candidate);
-      if (existsSync(full)) return full;
-    }
+    return found;
+  }
+  for (const candidate of ['chromium-headless-shell', 'chromium', 'chromium-browser', 'google-chrome']) {
+    const found = onPath(candidate, env.PATH ?? '');
+    if (found !== undefined) return found;
   }
   return undefined;
 }
@@ -77,8 +111,7 @@ function compileMiniProgram(): void {
   buildSync({ entryPoints: sources.map((file) => path.join(MINIPROGRAM, file)), outbase: MINIPROGRAM, outdir: COMPILED, format: 'cjs', platform: 'neutral', target: 'es2020', logLevel: 'warning' });
 }
 
-async function main(): Promise<void> {
-  const { values: flags } = parseArgs({ options: { 'allow-missing-browser': { type: 'boolean' } } });
+async function main(flags: { 'allow-missing-browser'?: boolean }, chromium: string | undefined): Promise<void> {
   await buildFunctions();
   compileMiniProgram();
   const emulator = await startEmulator({ functionsRoot: FUNCTIONS_ROOT });
@@ -120,7 +153,6 @@ async function main(): Promise<void> {
     writeFileSync(htmlFile, html);
     console.log(`Wrote ${path.relative(ROOT, htmlFile)}.`);
 
-    const chromium = findChromium();
     if (!chromium) {
       console.log('No Chromium found, so no screenshot. Install it (Debian: apt-get install chromium-headless-shell) or set CHROMIUM=/path/to/chrome.');
       process.exitCode = flags['allow-missing-browser'] ? 0 : 2;
@@ -128,7 +160,14 @@ async function main(): Promise<void> {
     }
     for (const [name, width, height] of [['desktop', 1280, 1500], ['phone', 375, 1400]] as const) {
       const png = path.join(OUT, `analytics-${name}.png`);
-      execFileSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--window-size=${width},${height}`, `--screenshot=${png}`, `file://${htmlFile}`], { stdio: 'ignore' });
+      try {
+        execFileSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--window-size=${width},${height}`, `--screenshot=${png}`, `file://${htmlFile}`], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+      } catch (error) {
+        const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-3).join('\n');
+        throw new Error(`${chromium} could not take the ${name} screenshot (${(error as Error).message.split('\n')[0]})${stderr ? `:\n${stderr}` : ''}`);
+      }
       console.log(`Wrote ${path.relative(ROOT, png)} (${width} px wide).`);
     }
   } finally {
@@ -138,8 +177,14 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exitCode = 1;
+  const parsed = commandArguments('preview', USAGE, () => {
+    const { values } = parseCommandLine(process.argv.slice(2), { 'allow-missing-browser': { type: 'boolean' } });
+    return values.help ? 'help' : { flags: values, chromium: findChromium() };
   });
+  if (parsed !== undefined) {
+    main(parsed.flags, parsed.chromium).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.stack : error);
+      process.exitCode = 1;
+    });
+  }
 }

@@ -1,5 +1,7 @@
 import path from 'path';
 import { buildFunctions } from './build';
+import { UsageError, commandArguments, parseCommandLine } from './command-line';
+import { listenFailureMessage } from '../packages/cloudbase-emulator/src/cli';
 import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { Caller, InvokeResult, WarmInstance, createFunctionPool, startWarm } from '@wx-monthly-analytics/function-runner';
 import { addMonths, lastCompleteMonth } from '../src/dates';
@@ -11,6 +13,26 @@ const TIMER: Caller = { kind: 'timer', triggerName: 'dailyMonthlyAnalyticsSync' 
 const STRANGER: Caller = { kind: 'miniprogram', openid: 'oSomeoneElse000000000000000001' };
 
 type Row = Record<string, string | number | null>;
+
+const USAGE = `Usage: npm run start -- [--port N]
+
+Builds the functions, starts the local emulator and calls each function once as an admin, a stranger and
+the timer would, printing what they answer; then stops.
+
+  --port N   the emulator's port on 127.0.0.1 (default 0: any free port)
+  --help     this text`;
+
+/** Reads `npm run start`'s arguments: the emulator's port; 'help' for --help; throws UsageError on a mistake. */
+export function parseStartArgs(args: readonly string[]): { port: number } | 'help' {
+  const { values } = parseCommandLine(args, { port: { type: 'string' } });
+  if (values.help) return 'help';
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
+  return { port };
+}
+
+/** An error whose message is the whole report (the emulator's port in use): printed as it is, in one line. */
+class StartError extends Error {}
 
 /** A plain text table: one header line, a rule, the rows, columns padded to their widest cell. */
 export function renderTable(rows: readonly Row[]): string {
@@ -44,13 +66,17 @@ function heading(text: string): void {
   console.log(`\n== ${text}\n`);
 }
 
-async function main(): Promise<void> {
+async function main({ port }: { port: number }): Promise<void> {
   const built = await buildFunctions();
   console.log(`Built ${built.map(({ name }) => name).join(', ')}.`);
   const env = { ANALYTICS_ADMIN_OPENIDS: DEMO_ADMIN };
   // A function's cloud.callFunction runs the called function in warm instances of its own, as in the cloud.
   const nestedCalls = createFunctionPool({ functionsRoot: FUNCTIONS_ROOT, env });
-  const emulator = await startEmulator({ functionsRoot: FUNCTIONS_ROOT, invokeFunction: nestedCalls.invokeFunction });
+  const emulator = await startEmulator({ port, functionsRoot: FUNCTIONS_ROOT, invokeFunction: nestedCalls.invokeFunction }).catch(async (error: unknown) => {
+    await nestedCalls.close();
+    const message = listenFailureMessage(error, port);
+    throw message === undefined ? error : new StartError(message);
+  });
   const instances: WarmInstance[] = [];
   try {
     const start = async (name: string) => {
@@ -111,11 +137,12 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().then(
+const options = require.main === module ? commandArguments('start', USAGE, () => parseStartArgs(process.argv.slice(2))) : undefined;
+if (options !== undefined) {
+  main(options).then(
     () => console.log('\nAll functions answered. Run `npm test` for the full test suite.'),
     (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
+      console.error(error instanceof StartError ? `start: ${error.message}` : error instanceof Error ? error.message : error);
       process.exitCode = 1;
     },
   );

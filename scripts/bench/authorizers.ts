@@ -1,9 +1,9 @@
 import { startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { createFunctionPool, startWarm } from '@wx-monthly-analytics/function-runner';
 import path from 'path';
-import { parseArgs } from 'util';
 import { performance } from 'perf_hooks';
 import { buildFunctions } from '../build';
+import { UsageError, commandArguments, parseCommandLine } from '../command-line';
 import { componentEnvironment, pushTicket, seedComponentPlatform } from '../emulator-environment';
 
 /**
@@ -125,26 +125,62 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize, dat
   return outcomes;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      authorizers: { type: 'string', default: '1000' },
-      limits: { type: 'string', default: '3000,60000' },
-      months: { type: 'string', default: '12' },
-      latency: { type: 'string', default: '0' },
-      'shard-size': { type: 'string', default: '0' },
-      'db-latency': { type: 'string', default: '0' },
-    },
+export const USAGE = `Usage: npm run bench:authorizers -- [--authorizers N] [--limits MS,MS] [--months N] [--latency MS]
+                                     [--shard-size N] [--db-latency MS]
+
+How a third-party platform's daily sync scales: the sync run by its timer until nothing is deferred, for the
+first sync, an ordinary day and the first day of a month, over N emulated authorizers. Prints a markdown table.
+
+  --authorizers N   authorised Mini Programs (default 1000)
+  --limits MS,MS    the functions' time limits to measure, comma-separated (default 3000,60000)
+  --months N        ANALYTICS_SYNC_MONTHS (default 12)
+  --latency MS      added to every WeChat call (default 0)
+  --shard-size N    ANALYTICS_SYNC_SHARD_SIZE: the timer runs fan out (default 0: no fan-out)
+  --db-latency MS   added to every database action (default 0)
+  --help            this text
+BENCH_TRACE=1 prints each run's duration and sync log line.`;
+
+/** What `npm run bench:authorizers -- …` asks for. */
+export interface AuthorizersBenchOptions {
+  authorizers: number;
+  limitsMs: number[];
+  months: number;
+  latencyMs: number;
+  shardSize: number;
+  databaseLatencyMs: number;
+}
+
+/** Reads the arguments of `npm run bench:authorizers`; 'help' for --help; throws UsageError on a mistake. */
+export function parseAuthorizersBenchArgs(args: readonly string[]): AuthorizersBenchOptions | 'help' {
+  const { values } = parseCommandLine(args, {
+    authorizers: { type: 'string', default: '1000' },
+    limits: { type: 'string', default: '3000,60000' },
+    months: { type: 'string', default: '12' },
+    latency: { type: 'string', default: '0' },
+    'shard-size': { type: 'string', default: '0' },
+    'db-latency': { type: 'string', default: '0' },
   });
-  const authorizers = Number(values.authorizers);
-  const months = Number(values.months);
-  const latencyMs = Number(values.latency);
-  const shardSize = Number(values['shard-size']);
-  const databaseLatencyMs = Number(values['db-latency']);
+  if (values.help) return 'help';
+  const whole = (flag: string, text: string, least: number): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < least) throw new UsageError(`--${flag} takes a whole number of at least ${least}, not "${text}"`);
+    return value;
+  };
+  return {
+    authorizers: whole('authorizers', values.authorizers, 0),
+    limitsMs: values.limits.split(',').map((limit) => whole('limits', limit.trim(), 1)),
+    months: whole('months', values.months, 1),
+    latencyMs: whole('latency', values.latency, 0),
+    shardSize: whole('shard-size', values['shard-size'], 0),
+    databaseLatencyMs: whole('db-latency', values['db-latency'], 0),
+  };
+}
+
+async function main({ authorizers, limitsMs, months, latencyMs, shardSize, databaseLatencyMs }: AuthorizersBenchOptions): Promise<void> {
   await buildFunctions();
   console.log(`| authorizers | time limit | WeChat latency | database latency | shard size | scenario | timer runs | shard invocations | datacube calls | token calls | wall time | billed time |`);
   console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
-  for (const limitMs of values.limits.split(',').map(Number)) {
+  for (const limitMs of limitsMs) {
     for (const outcome of await measure({ authorizers, limitMs, months, latencyMs, shardSize, databaseLatencyMs })) {
       console.log(
         `| ${authorizers} | ${limitMs / 1000} s | ${latencyMs} ms | ${databaseLatencyMs} ms | ${shardSize || 'no fan-out'} | ${outcome.scenario} | ${outcome.runs} | ${outcome.shardInvocations} | ${outcome.datacubeCalls} | ${outcome.tokenCalls} | ${(outcome.wallMs / 1000).toFixed(1)} s | ${(outcome.billedMs / 1000).toFixed(1)} s |`,
@@ -154,8 +190,11 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  const options = commandArguments('bench:authorizers', USAGE, () => parseAuthorizersBenchArgs(process.argv.slice(2)));
+  if (options !== undefined) {
+    main(options).catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'fs';
 import path from 'path';
-import { parseArgs } from 'util';
+import { commandArguments, parseCommandLine } from '../command-line';
 
 /**
  * DevTools compiles `miniprogram/` alone: it cannot import `src/contract.ts`. This script writes a copy of
@@ -33,16 +33,24 @@ export function contractCopyIsCurrent(): boolean {
   }
 }
 
+const USAGE = `Usage: npm run miniprogram:types -- [--check]
+Writes miniprogram/types/contract.ts, the Mini Program's copy of src/contract.ts.
+  --check   write nothing: exit 1 when the copy is not current
+  --help    this text`;
+
 if (require.main === module) {
-  const { values } = parseArgs({ options: { check: { type: 'boolean' } } });
-  if (values.check) {
+  const values = commandArguments('miniprogram:types', USAGE, () => {
+    const parsed = parseCommandLine(process.argv.slice(2), { check: { type: 'boolean' } }).values;
+    return parsed.help ? 'help' : parsed;
+  });
+  if (values?.check) {
     if (!contractCopyIsCurrent()) {
       console.error(`${path.relative(ROOT, CONTRACT_COPY)} is stale: run npm run miniprogram:types`);
       process.exitCode = 1;
     } else {
       console.log(`${path.relative(ROOT, CONTRACT_COPY)} is current.`);
     }
-  } else {
+  } else if (values !== undefined) {
     writeFileSync(CONTRACT_COPY, generatedContract());
     console.log(`Wrote ${path.relative(ROOT, CONTRACT_COPY)}.`);
   }

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import net, { type AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 import { clockFrom } from '@wx-monthly-analytics/cloudbase-emulator';
@@ -90,7 +91,16 @@ describe('runningEmulatorContextUrl', () => {
 describe('npm run invoke', () => {
   const runCli = (...argv: string[]) => runScript('scripts/invoke.ts', argv);
   const FIXTURES = 'packages/function-runner/test/fixtures';
-  const fixtures = ['--functions-root', FIXTURES, '--emulator', 'http://127.0.0.1:9/fn/{name}'];
+  // A listener that accepts connections and answers nothing: the fixtures call no API, invoke only checks that something listens.
+  const listener = net.createServer((socket) => socket.destroy());
+  let listenerUrl = '';
+  const fixtures: string[] = [];
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    listenerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    fixtures.push('--functions-root', FIXTURES, '--emulator', `${listenerUrl}/fn/{name}`);
+  });
+  afterAll(() => new Promise((resolve) => listener.close(resolve)));
 
   it('prints the reply as JSON and exits 0', () => {
     const { exitCode, stdout, stderr } = runCli('whoami', '--month', '2024-05', ...fixtures);
@@ -98,7 +108,7 @@ describe('npm run invoke', () => {
     const reply = JSON.parse(stdout);
     expect(reply.event).toEqual({ month: '2024-05', userInfo: { appId: 'wx0000000000000000', openId: DEFAULT_OPENID } });
     expect(reply.env.ANALYTICS_ADMIN_OPENIDS).toBe(DEFAULT_OPENID);
-    expect(reply.env.TCB_CONTEXT_CNFG).toBe(JSON.stringify({ URL: 'http://127.0.0.1:9/fn/whoami' }));
+    expect(reply.env.TCB_CONTEXT_CNFG).toBe(JSON.stringify({ URL: `${listenerUrl}/fn/whoami` }));
     expect(stderr).toContain('│ whoami invocation 1');
   });
 
@@ -146,7 +156,7 @@ describe('npm run invoke', () => {
     try {
       mkdirSync(path.join(root, 'notBuiltYet'));
       writeFileSync(path.join(root, 'notBuiltYet', 'index.ts'), 'export {};\n');
-      const { exitCode, stderr } = runCli('notBuiltYet', '--functions-root', root, '--emulator', 'http://127.0.0.1:9/fn/{name}');
+      const { exitCode, stderr } = runCli('notBuiltYet', '--functions-root', root, '--emulator', `${listenerUrl}/fn/{name}`);
       expect(exitCode).toBe(2);
       expect(stderr).toMatch(/^invoke: .*notBuiltYet\/index\.js not found: run `npm run build` first\n$/);
     } finally {
@@ -199,11 +209,21 @@ describe('npm run invoke', () => {
     }
   });
 
-  it('exits 2 with the usage on an unknown flag', () => {
+  it('exits 2 on an unknown flag with one line that names it and points at --help', () => {
     const { exitCode, stderr } = runCli('whoami', '--moth', '2024-05');
     expect(exitCode).toBe(2);
-    expect(stderr).toContain("Unknown option '--moth'");
-    expect(stderr).toContain('Usage: npm run invoke');
+    expect(stderr).toBe('invoke: unknown option --moth (see npm run invoke -- --help)\n');
+  });
+
+  it('exits 2 when nothing answers at --emulator URL, saying to start one, before running the function', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const { exitCode, stdout, stderr } = runCli('getMonthlyRetain', '--month', '2024-05', '--emulator', url);
+    expect(exitCode).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`invoke: nothing answers at ${url}: start it with npm run emulator (or leave out --emulator for an in-process one)\n`);
   });
 });
 
@@ -243,5 +263,37 @@ describe('--component and --source', () => {
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, data: { fetched: 72, deferred: 0, shards: { started: 2, replied: 2, failed: 0 } } });
     expect(stderr.match(/called syncMonthlyAnalytics \(pid \d+, \d+ ms\): replied/g)).toHaveLength(2);
+  });
+});
+
+describe('--fault, --db-fault and --latency in-process', () => {
+  const runCli = (...argv: string[]) => runScript('scripts/invoke.ts', argv);
+
+  test('parse as npm run emulator parses them; refused with --emulator, which has faults of its own', () => {
+    expect(parseInvokeArgs(['f', '--fault', 'getMonthlyRetain=45009:2', '--db-fault', 'getDocument=-502001', '--latency', 'getMonthlyRetain=5'], {})?.faults).toEqual({
+      faults: [{ apiName: 'analysis.getMonthlyRetain', kind: 'fail', errcode: 45009, times: 2 }],
+      databaseFaults: [expect.objectContaining({ action: 'getDocument', errcode: -502001 })],
+      latencies: [{ target: 'api', apiName: 'analysis.getMonthlyRetain', ms: 5 }],
+    });
+    expect(() => parseInvokeArgs(['f', '--fault', 'getMonthlyRetian=45009'], {})).toThrow(/^--fault: unknown API "getMonthlyRetian"/);
+    expect(() => parseInvokeArgs(['f', '--fault', 'getMonthlyRetain=45009', '--emulator', 'http://127.0.0.1:1'], {})).toThrow(/--fault goes to the in-process emulator/);
+  });
+
+  test('--fault getMonthlyRetain=45009: the in-process emulator answers the quota error, as a running one started with it does', () => {
+    const { exitCode, stdout } = runCli('getMonthlyRetain', '--month', '2024-05', '--now', '2024-06-15T02:00:00Z', '--fault', 'getMonthlyRetain=45009');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: 'QUOTA_EXCEEDED', wxErrCode: 45009 } });
+  });
+
+  test('--db-fault: the database answers the injected CloudBase code', () => {
+    const { exitCode, stdout } = runCli('getMonthlyRetain', '--month', '2024-05', '--now', '2024-06-15T02:00:00Z', '--db-fault', '*=-501003:always');
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { code: 'UPSTREAM_ERROR', wxErrCode: -501003 } });
+  });
+
+  test('a malformed spec is one line naming the flag, exit 2', () => {
+    const { exitCode, stderr } = runCli('getMonthlyRetain', '--fault', 'getMonthlyRetain');
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/^invoke: --fault: "getMonthlyRetain" is not API=ERRCODE or API=ERRCODE:TIMES.*\(see npm run invoke -- --help\)\n$/);
   });
 });

@@ -219,10 +219,16 @@ describe('deploy stops before changing anything', () => {
 });
 
 describe('npm run deploy arguments', () => {
-  it('prints the usage for an unknown flag and exits 1', async () => {
+  it('names an unknown flag in one line that points at --help, and exits 2', async () => {
     const dependencies = quietDependencies();
-    expect(await runDeployCommand(['--key', 'x'], dependencies)).toBe(1);
-    expect(dependencies.printed.join('\n')).toMatch(/Unknown option '--key'[\s\S]*Usage: npm run deploy -- \[--dry-run\] \[--env ENV_ID\] \[--only name,...\] \[--recreate name,...\]/);
+    expect(await runDeployCommand(['--key', 'x'], dependencies)).toBe(2);
+    expect(dependencies.printed).toEqual(['deploy: unknown option --key (see npm run deploy -- --help)']);
+  });
+
+  it('prints the usage for --help and exits 0', async () => {
+    const dependencies = quietDependencies();
+    expect(await runDeployCommand(['--help'], dependencies)).toBe(0);
+    expect(dependencies.printed.join('\n')).toMatch(/^Usage: npm run deploy -- \[--dry-run\] \[--env ENV_ID\] \[--only name,...\] \[--recreate name,...\]/);
   });
 
   it('reads --dry-run, --env, --only and --recreate', () => {

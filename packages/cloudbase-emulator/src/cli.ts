@@ -18,16 +18,8 @@ import {
   type ReplyFaultSpec,
 } from './index';
 
-const USAGE = `Usage: npm run emulator -- [--port N] [--seed TEXT] [--data-file FILE] [--functions-root DIR] [--access-token TOKEN]
-                             [--now ISO-DATE] [--fault API=ERRCODE[:TIMES]]... [--db-fault SPEC]... [--latency API=MS]...
-
-Runs the local CloudBase gateway + WeChat analytics emulator on 127.0.0.1 until Ctrl-C (SIGINT), SIGTERM or
-SIGHUP, or until the npm process that started it goes away. On a signal it stops accepting connections,
-lets the requests in flight finish, then saves the database to --data-file (loaded at start when it exists;
-without it the database lives in memory only and is lost) and exits 0.
-
-  --now ISO-DATE      the emulator's clock starts there and advances (default: the real clock)
-  --fault SPEC        the next TIMES (default 1) calls of API answer ERRCODE, e.g. getMonthlyRetain=45009,
+/** The help of --fault, --db-fault and --latency. */
+const FAULT_FLAGS_USAGE = `  --fault SPEC        the next TIMES (default 1) calls of API answer ERRCODE, e.g. getMonthlyRetain=45009,
                       analysis.getMonthlyVisitTrend=61503:2, *=-1, cgi-bin/stable_token=-1, invokeFunction=-504002
                       (repeatable; * does not reach the token endpoints cgi-bin/stable_token and cgi-bin/token
                       nor invokeFunction, cloud.callFunction, which this command answers as a missing function);
@@ -43,7 +35,18 @@ without it the database lives in memory only and is lost) and exits 0.
                       applied: a write is stored, then the fault answers (default: the write is not applied).
                       e.g. getDocument/analytics_monthly=-502001:2, *=-501003:always, insertDocument=drop:1:applied
   --latency API=MS    delays answers: an API as for --fault, database (every database action) or one database
-                      action (database.getDocument=200) (repeatable)
+                      action (database.getDocument=200) (repeatable)`;
+
+const USAGE = `Usage: npm run emulator -- [--port N] [--seed TEXT] [--data-file FILE] [--functions-root DIR] [--access-token TOKEN]
+                             [--now ISO-DATE] [--fault API=ERRCODE[:TIMES]]... [--db-fault SPEC]... [--latency API=MS]...
+
+Runs the local CloudBase gateway + WeChat analytics emulator on 127.0.0.1 until Ctrl-C (SIGINT), SIGTERM or
+SIGHUP, or until the npm process that started it goes away. On a signal it stops accepting connections,
+lets the requests in flight finish, then saves the database to --data-file (loaded at start when it exists;
+without it the database lives in memory only and is lost) and exits 0.
+
+  --now ISO-DATE      the emulator's clock starts there and advances (default: the real clock)
+${FAULT_FLAGS_USAGE}
 
 While it runs, on the same address:
   POST   /control/faults  {"api": "getMonthlyRetain", "errcode": 45009, "times": 1}
@@ -57,19 +60,116 @@ While it runs, on the same address:
   POST   /control/tokens  {"rejectIp": "1.2.3.4"} (or null): the token endpoints answer 40164
   GET    /control/calls   the open-API calls so far`;
 
-interface CliOptions {
+/** What --fault, --db-fault and --latency ask for. */
+export interface FaultFlags {
+  faults: ReplyFaultSpec[];
+  databaseFaults: DatabaseFaultSpec[];
+  latencies: LatencySpec[];
+}
+
+interface CliOptions extends FaultFlags {
   port: number;
   seed: string;
   functionsRoot: string;
   accessToken: string;
   dataFile?: string;
   now?: Date;
-  faults: ReplyFaultSpec[];
-  databaseFaults: DatabaseFaultSpec[];
-  latencies: LatencySpec[];
 }
 
-class UsageError extends Error {}
+/** A mistake on the command line (its message names the flag). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The `util.parseArgs` options of {@link parseFaultFlags}. */
+export const FAULT_FLAG_OPTIONS = {
+  fault: { type: 'string', multiple: true },
+  'db-fault': { type: 'string', multiple: true },
+  latency: { type: 'string', multiple: true },
+} as const;
+
+/**
+ * Reads the values of --fault, --db-fault and --latency (see {@link FAULT_FLAGS_USAGE}).
+ *
+ * @throws UsageError naming the flag whose spec is malformed
+ */
+export function parseFaultFlags(values: { fault?: string[]; 'db-fault'?: string[]; latency?: string[] }): FaultFlags {
+  const read = <T>(flag: string, specs: string[] | undefined, parse: (spec: string) => T): T[] =>
+    (specs ?? []).map((spec) => {
+      try {
+        return parse(spec);
+      } catch (error) {
+        throw new UsageError(`--${flag}: ${(error as Error).message}`);
+      }
+    });
+  return {
+    faults: read('fault', values.fault, parseReplyFaultSpec),
+    databaseFaults: read('db-fault', values['db-fault'], parseDatabaseFaultSpec),
+    latencies: read('latency', values.latency, parseLatencySpec),
+  };
+}
+
+/** Schedules on `emulator` what {@link parseFaultFlags} read, as `POST /control/faults` would. */
+export function applyFaultFlags(emulator: Pick<Emulator, 'faults'>, flags: FaultFlags): void {
+  for (const fault of flags.faults) {
+    if (fault.kind === 'malformed') emulator.faults.malformedNext(fault.apiName, fault.times as number);
+    else if (fault.kind === 'drop') emulator.faults.dropNext(fault.apiName, fault.times as number);
+    else if (fault.times === 'always') emulator.faults.failAlways(fault.apiName, fault.errcode as number);
+    else emulator.faults.failNext(fault.apiName, fault.errcode as number, fault.times);
+  }
+  for (const fault of flags.databaseFaults) emulator.faults.failDatabase(fault);
+  for (const latency of flags.latencies) {
+    if (latency.target === 'api') emulator.faults.latency(latency.ms, latency.apiName);
+    else emulator.faults.databaseLatency(latency.ms, latency.action);
+  }
+}
+
+/** The faults {@link parseFaultFlags} read, one short entry each (`getMonthlyRetain=45009 (2 calls)`). */
+export function describeFaultFlags(flags: FaultFlags): string[] {
+  return [
+    ...flags.faults.map(
+      (fault) =>
+        `${fault.apiName}=${fault.errcode ?? fault.kind}${fault.times === 1 ? '' : fault.times === 'always' ? ' (every call)' : ` (${fault.times} calls)`}`,
+    ),
+    ...flags.databaseFaults.map(
+      (fault) =>
+        `${fault.action ?? '*'}${fault.collection === undefined ? '' : `/${fault.collection}`}=${fault.errcode ?? fault.reply ?? ''}` +
+        `${fault.persistent ? ' (every request)' : (fault.times ?? 1) === 1 ? '' : ` (${fault.times ?? 1} requests)`}${fault.applied ? ' after the write' : ''}`,
+    ),
+  ];
+}
+
+/** The sentence for an error of `util.parseArgs`: the option or argument it names, without Node's advice on positionals. */
+export function parseArgsMistake(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const named = /'([^' ]+)[^']*'/.exec(message)?.[1] ?? '';
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${named}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${named}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${named} takes no value`;
+      return / is ambiguous/.test(message) ? `${named} needs a value (one that starts with a dash goes as ${named}=-VALUE)` : `${named} needs a value`;
+    default:
+      return message.split('\n')[0] ?? message;
+  }
+}
+
+/**
+ * Why an emulator could not listen on `port` of 127.0.0.1, in one line with what to do, or undefined when
+ * `error` is not a listening failure (EADDRINUSE, EACCES).
+ *
+ * @param portFlag - how the command is given another port (`--port N`)
+ */
+export function listenFailureMessage(error: unknown, port: number, portFlag = '--port N'): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return `port ${port} on 127.0.0.1 is in use (another emulator?): stop what listens there, or pick another port with ${portFlag} (0: any free port)`;
+  }
+  if (code === 'EACCES') return `port ${port} on 127.0.0.1 needs privileges this process lacks: pick one above 1023 with ${portFlag} (0: any free port)`;
+  return undefined;
+}
 
 function parseArguments(args: string[]): CliOptions | 'help' {
   let values;
@@ -84,15 +184,12 @@ function parseArguments(args: string[]): CliOptions | 'help' {
         'functions-root': { type: 'string' },
         'access-token': { type: 'string' },
         now: { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        'db-fault': { type: 'string', multiple: true },
-        latency: { type: 'string', multiple: true },
+        ...FAULT_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (error) {
-    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
-    throw new UsageError(unknown === undefined ? (error as Error).message : `unknown argument ${unknown}`);
+    throw new UsageError(parseArgsMistake(error));
   }
   if (values.help) return 'help';
   const nonEmpty = (flag: string, value: string | undefined): string | undefined => {
@@ -104,9 +201,7 @@ function parseArguments(args: string[]): CliOptions | 'help' {
     seed: nonEmpty('seed', values.seed) ?? DEFAULT_SEED,
     functionsRoot: path.resolve(nonEmpty('functions-root', values['functions-root']) ?? path.resolve('cloudfunctions')),
     accessToken: nonEmpty('access-token', values['access-token']) ?? DEFAULT_ACCESS_TOKEN,
-    faults: [],
-    databaseFaults: [],
-    latencies: [],
+    ...parseFaultFlags(values),
   };
   if (values.port !== undefined) {
     const port = Number(values.port);
@@ -120,27 +215,6 @@ function parseArguments(args: string[]): CliOptions | 'help' {
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not a date: "${values.now}" (use e.g. 2024-06-15T02:00:00Z)`);
     options.now = now;
   }
-  for (const spec of values.fault ?? []) {
-    try {
-      options.faults.push(parseReplyFaultSpec(spec));
-    } catch (error) {
-      throw new UsageError(`--fault: ${(error as Error).message}`);
-    }
-  }
-  for (const spec of values['db-fault'] ?? []) {
-    try {
-      options.databaseFaults.push(parseDatabaseFaultSpec(spec));
-    } catch (error) {
-      throw new UsageError(`--db-fault: ${(error as Error).message}`);
-    }
-  }
-  for (const spec of values.latency ?? []) {
-    try {
-      options.latencies.push(parseLatencySpec(spec));
-    } catch (error) {
-      throw new UsageError(`--latency: ${(error as Error).message}`);
-    }
-  }
   return options;
 }
 
@@ -150,17 +224,7 @@ function startupMessage(emulator: Emulator, options: CliOptions): string {
   const functions = listFunctionFolders(options.functionsRoot);
   const example = functions.includes('getMonthlyRetain') ? 'getMonthlyRetain' : (functions[0] ?? 'NAME');
   const clock = options.now === undefined ? 'the real clock' : `a clock started at ${options.now.toISOString()}`;
-  const faults = [
-    ...options.faults.map(
-      (fault) =>
-        `${fault.apiName}=${fault.errcode ?? fault.kind}${fault.times === 1 ? '' : fault.times === 'always' ? ' (every call)' : ` (${fault.times} calls)`}`,
-    ),
-    ...options.databaseFaults.map(
-      (fault) =>
-        `${fault.action ?? '*'}${fault.collection === undefined ? '' : `/${fault.collection}`}=${fault.errcode ?? fault.reply ?? ''}` +
-        `${fault.persistent ? ' (every request)' : (fault.times ?? 1) === 1 ? '' : ` (${fault.times ?? 1} requests)`}${fault.applied ? ' after the write' : ''}`,
-    ),
-  ];
+  const faults = describeFaultFlags(options);
   const lines = [
     `Emulator listening on ${emulator.url} (seed ${JSON.stringify(options.seed)}, database ${options.dataFile ?? 'in memory'}, ${clock})`,
     ...(faults.length > 0 ? [`Injected faults, taken by the next matching calls: ${faults.join(', ')}`] : []),
@@ -194,7 +258,7 @@ async function main(): Promise<void> {
     options = parseArguments(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${USAGE}`);
+    console.error(`emulator: ${error.message} (see npm run emulator -- --help)`);
     process.exitCode = 2;
     return;
   }
@@ -206,26 +270,24 @@ async function main(): Promise<void> {
   const taken: { stop?: (signal: string) => void } = {};
   const early: string[] = [];
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => (taken.stop ? taken.stop(signal) : early.push(signal)));
-  const emulator = await startEmulator({
-    port: options.port,
-    seed: options.seed,
-    functionsRoot: options.functionsRoot,
-    accessToken: options.accessToken,
-    control: true,
-    ...(options.dataFile !== undefined ? { dataFile: options.dataFile } : {}),
-    ...(options.now !== undefined ? { now: clockFrom(options.now) } : {}),
-  });
-  for (const fault of options.faults) {
-    if (fault.kind === 'malformed') emulator.faults.malformedNext(fault.apiName, fault.times as number);
-    else if (fault.kind === 'drop') emulator.faults.dropNext(fault.apiName, fault.times as number);
-    else if (fault.times === 'always') emulator.faults.failAlways(fault.apiName, fault.errcode as number);
-    else emulator.faults.failNext(fault.apiName, fault.errcode as number, fault.times);
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator({
+      port: options.port,
+      seed: options.seed,
+      functionsRoot: options.functionsRoot,
+      accessToken: options.accessToken,
+      control: true,
+      ...(options.dataFile !== undefined ? { dataFile: options.dataFile } : {}),
+      ...(options.now !== undefined ? { now: clockFrom(options.now) } : {}),
+    });
+  } catch (error) {
+    const message = listenFailureMessage(error, options.port);
+    if (message === undefined) throw error;
+    console.error(`emulator: ${message}`);
+    process.exit(1);
   }
-  for (const fault of options.databaseFaults) emulator.faults.failDatabase(fault);
-  for (const latency of options.latencies) {
-    if (latency.target === 'api') emulator.faults.latency(latency.ms, latency.apiName);
-    else emulator.faults.databaseLatency(latency.ms, latency.action);
-  }
+  applyFaultFlags(emulator, options);
   console.log(startupMessage(emulator, options));
   const { dataFile } = options;
 
