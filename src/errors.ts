@@ -51,6 +51,25 @@ export class AnalyticsError extends Error {
   }
 }
 
+/**
+ * A setting of the function is wrong or missing: `CONFIGURATION_ERROR` (recovery `never`, scope `api`),
+ * with the environment variable to fix as a field, so that a reply can name it and nothing else.
+ */
+export class ConfigurationError extends AnalyticsError {
+  /**
+   * @param variable - the environment variable to fix, e.g. `WECHAT_APPSECRET`
+   * @param message - what is wrong and what to do; never the variable's value
+   * @param options - WeChat's code when WeChat refused the setting
+   */
+  constructor(
+    readonly variable: string,
+    message: string,
+    options: { wxErrCode?: number; cause?: unknown } = {},
+  ) {
+    super('CONFIGURATION_ERROR', message, { ...options, recovery: 'never', scope: 'api' });
+  }
+}
+
 /** Shorthand for a rejected input. */
 export function invalidArgument(message: string): AnalyticsError {
   return new AnalyticsError('INVALID_ARGUMENT', message);

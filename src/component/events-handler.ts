@@ -2,7 +2,7 @@ import { InvocationContext, createTimeBudget } from '../budget';
 import { InstanceDependencies, createInstance } from '../pipeline/instance';
 import { WeChatCallError } from '../wechat/client';
 import { ComponentSettings, readConfig } from '../config';
-import { AnalyticsError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { createCloudComponentState } from '../platform/cloudbase/component-state';
 import { createCloudTokenStore } from '../platform/cloudbase/token-store';
 import { Log, describe } from '../reply';
@@ -41,12 +41,6 @@ function plainReply(statusCode: number, body: string): HttpReply {
   return { statusCode, headers: { 'content-type': 'text/plain' }, body, isBase64Encoded: false };
 }
 
-/** The variable a configuration error names, for a reply that says what to set and nothing else. */
-function variableOf(error: unknown): string | undefined {
-  const message = error instanceof Error ? error.message : '';
-  return /Environment variable (\w+)/.exec(message)?.[1] ?? /\b(WECHAT_[A-Z_]+)\b/.exec(message)?.[1];
-}
-
 /**
  * The `main` of `componentEvents`: the third-party platform's authorization-event URL (授权事件接收 URL),
  * served through CloudBase's HTTP access service. WeChat pushes the ticket every 10 minutes and each
@@ -81,8 +75,8 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     if (settings) return settings;
     const config = readConfig(env);
     if (!config.component) {
-      throw new AnalyticsError(
-        'CONFIGURATION_ERROR',
+      throw new ConfigurationError(
+        'WECHAT_TRANSPORT',
         `Environment variable WECHAT_TRANSPORT must be component for componentEvents; it is ${config.transport}. Set it, with the WECHAT_COMPONENT_* variables, in the function's configuration.`,
       );
     }
@@ -128,7 +122,8 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
       current = readSettings();
       opened = openComponentPush(event, { componentAppid: current.componentAppid, token: current.token, encodingAesKey: current.encodingAesKey, now: now() });
     } catch (error) {
-      const variable = variableOf(error) ?? 'WECHAT_TRANSPORT';
+      // The variable to set, and nothing else: the error's own field.
+      const variable = error instanceof ConfigurationError ? error.variable : 'WECHAT_TRANSPORT';
       return {
         reply: plainReply(500, `componentEvents is not configured: set ${variable} in the function's configuration (its log says why).`),
         result: 'not_configured',

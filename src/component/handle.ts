@@ -1,4 +1,5 @@
-import { AnalyticsError } from '../errors';
+import { AnalyticsError, ConfigurationError } from '../errors';
+import { APPID_PATTERN } from '../config/values';
 import { ComponentEvent, parseComponentEvent, parseEnvelope } from './events';
 import { parseHttpEvent, refuse, Refusal } from './http-event';
 import { decryptMessage, isFresh, readEncodingAesKey, verifyMsgSignature } from './message-crypto';
@@ -61,17 +62,11 @@ export function openComponentPush(event: unknown, settings: ComponentPushSetting
 }
 
 function checkSettings(settings: ComponentPushSettings) {
-  if (!/^wx[0-9a-zA-Z]{16}$/.test(settings.componentAppid)) {
-    throw new AnalyticsError(
-      'CONFIGURATION_ERROR',
-      "The third-party platform's appid must be wx and 16 letters or digits. Copy it from the Open Platform console.",
-    );
+  if (!APPID_PATTERN.test(settings.componentAppid)) {
+    throw new ConfigurationError('WECHAT_COMPONENT_APPID', "The third-party platform's appid must be wx and 16 letters or digits. Copy it from the Open Platform console.");
   }
   if (settings.token.trim() === '') {
-    throw new AnalyticsError(
-      'CONFIGURATION_ERROR',
-      "The third-party platform's message token (消息校验 Token) is empty. Copy it from the Open Platform console.",
-    );
+    throw new ConfigurationError('WECHAT_COMPONENT_TOKEN', "The third-party platform's message token (消息校验 Token) is empty. Copy it from the Open Platform console.");
   }
   if (!(settings.now instanceof Date) || Number.isNaN(settings.now.getTime())) {
     throw new AnalyticsError('INTERNAL_ERROR', 'openComponentPush needs a valid clock (now).');

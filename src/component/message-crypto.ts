@@ -1,5 +1,5 @@
 import { createDecipheriv, createHash, timingSafeEqual } from 'crypto';
-import { AnalyticsError } from '../errors';
+import { ConfigurationError } from '../errors';
 
 /**
  * WeChat's message crypto for third-party platforms (WXBizMsgCrypt, 消息加解密; the same scheme as the
@@ -61,8 +61,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  */
 export function readEncodingAesKey(encodingAesKey: string): AesKey {
   if (!ENCODING_AES_KEY.test(encodingAesKey)) {
-    throw new AnalyticsError(
-      'CONFIGURATION_ERROR',
+    throw new ConfigurationError(
+      'WECHAT_COMPONENT_AES_KEY',
       `The third-party platform's EncodingAESKey must be 43 letters and digits; it has ${encodingAesKey.length} characters. Copy it again from the Open Platform console (开发资料, 消息加解密 Key).`,
     );
   }

@@ -1,8 +1,8 @@
 import { authorizeAppid, type Principal } from '../access';
 import type { AnalyticsConfig } from '../config';
 import { echo, invalidArgument } from '../errors';
+import { APPID_PATTERN as APPID } from '../config/values';
 
-const APPID = /^wx[0-9a-zA-Z]{16}$/;
 
 /**
  * Splits `appid` off the call data and checks that `principal` may read it. In third-party mode it

@@ -4,6 +4,7 @@ import { AnalyticsError, echo, invalidArgument } from '../errors';
 import { MAX_SYNC_MONTHS, parseSyncRequest } from '../request';
 import type { AuthorizerRecord } from '../wechat/component';
 import { addFailures } from './failures';
+import { APPID_PATTERN as APPID } from '../config/values';
 
 /**
  * The fan-out of the third-party sync: a timer run with more authorizers due than one invocation gets
@@ -29,7 +30,6 @@ export const MAX_SHARD_SIZE = 500;
 export const SHARD_REPLY_MARGIN_MS = 300;
 /** The longest a cloud function may run (900 s), in milliseconds: no shard deadline lies further ahead. */
 const LONGEST_INVOCATION_MS = 900_000;
-const APPID = /^wx[0-9a-zA-Z]{16}$/;
 
 /**
  * Splits the authorised ones of `due` (in walk order) into shards: as many as groups of `shardSize` they

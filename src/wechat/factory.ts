@@ -28,21 +28,18 @@ export interface WeChatTransport {
  * call through `wx-server-sdk` (`cloud`) or HTTPS with the Mini Program's access_token (`https`). A new transport is its own folder under `wechat/` and one line here.
  */
 export function createWeChatTransport(
-  config: Pick<AnalyticsConfig, 'transport' | 'https' | 'component'>,
+  config: AnalyticsConfig,
   dependencies: TransportDependencies,
 ): WeChatTransport {
   switch (config.transport) {
     case 'cloud':
       return { client: createCloudClient(dependencies.cloud) };
     case 'https': {
-      const settings = config.https;
-      if (!settings) throw new Error('WECHAT_TRANSPORT is https but its settings were not read');
-      const { appid, secret, baseUrl, tokenCollection } = settings;
+      const { appid, secret, baseUrl, tokenCollection } = config.https;
       return { client: createHttpsTransport({ appid, secret, baseUrl, store: dependencies.tokenStore(tokenCollection), now: dependencies.now }) };
     }
     case 'component': {
       const settings = config.component;
-      if (!settings) throw new Error('WECHAT_TRANSPORT is component but its settings were not read');
       const { client, api } = createComponentTransport({
         componentAppid: settings.componentAppid,
         componentAppsecret: settings.componentAppsecret,

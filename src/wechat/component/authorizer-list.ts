@@ -1,11 +1,11 @@
 import { WeChatCallError } from '../client';
 import { HTTPS_BAD_BODY, HTTPS_CONNECTION_FAILED } from '../https/errors';
 import type { JsonReply } from '../https/http';
+import { APPID_PATTERN as APPID } from '../../config/values';
 
 /** The most `api_get_authorizer_list` gives per call (its `count`, "最大为 500"). */
 export const AUTHORIZER_LIST_PAGE = 500;
 /** What WeChat's AppIDs look like; an entry naming anything else is left out. */
-const APPID = /^wx[0-9a-zA-Z]{16}$/;
 
 /** One authorizer as `api_get_authorizer_list` lists it (WeChat's field names, camelCased). */
 export interface ListedAuthorizer {

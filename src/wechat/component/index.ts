@@ -13,14 +13,14 @@ export type { AuthorizerRecord, ComponentState, OrderedWrite } from './state';
 export { isOlderPush } from './state';
 export type { AuthorizerList, ListedAuthorizer } from './authorizer-list';
 
-/** The platform's own settings. */
-export interface ComponentSettings {
+/** The platform's own credentials (from its `ComponentSettings`, `settings.ts`). */
+export interface ComponentCredentials {
   componentAppid: string;
   /** Never logged, stored or echoed. */
   componentAppsecret: string;
 }
 
-export interface ComponentTransportOptions extends ComponentSettings {
+export interface ComponentTransportOptions extends ComponentCredentials {
   baseUrl: string;
   tokens: TokenStore;
   state: ComponentState;
