@@ -1,6 +1,6 @@
 import { authorize } from '../../src/access';
 import { readConfig } from '../../src/config';
-import { AnalyticsError } from '../../src/errors';
+import { AnalyticsError, ConfigurationError } from '../../src/errors';
 
 const admins = { adminOpenids: new Set(['oAdmin1', 'oAdmin2']) };
 
@@ -72,6 +72,19 @@ describe('readConfig', () => {
     expect(config.collection).toBe('analytics_monthly');
     expect(config.syncMonths).toBe(12);
     expect(config.concurrency).toBe(4);
+  });
+
+  test('a configuration error names its variable as a field, for a reply that names nothing else', () => {
+    const error = (() => {
+      try {
+        readConfig({ WECHAT_TRANSPORT: 'https', WECHAT_APPID: 'wx0123456789abcdef', WECHAT_APPSECRET: ' ' });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({ code: 'CONFIGURATION_ERROR', variable: 'WECHAT_APPSECRET', recovery: 'never' });
   });
 
   test('whole numbers up to each upper bound are taken', () => {
