@@ -376,8 +376,9 @@ function firstLine(text: string): string {
 }
 
 /**
- * Checks project.config.json at `projectRoot`: strict JSON, with an appid and `cloudfunctionRoot`
- * "cloudfunctions/" (an existing folder). The placeholder appid passes here; deploy refuses it.
+ * Checks project.config.json at `projectRoot`: strict JSON, with an appid that is wx and 16 letters or
+ * digits, and `cloudfunctionRoot` "cloudfunctions/" (an existing folder). The placeholder appid
+ * (touristappid) passes here; deploy refuses it.
  */
 export function checkProject(projectRoot: string): CheckProblem[] {
   const file = path.join(path.resolve(projectRoot), 'project.config.json');

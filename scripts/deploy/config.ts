@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
+import { jsonSyntaxProblem } from './json-syntax';
 
 /** A timer trigger as WeChat reads it from a function's config.json. */
 export interface TimerTrigger {
@@ -23,6 +24,12 @@ export interface ProjectConfig {
 
 /** The appid DevTools writes for a project without one; nothing can be uploaded with it. */
 export const PLACEHOLDER_APPID = 'touristappid';
+
+/**
+ * A Mini Program's AppID as DevTools takes it in project.config.json: wx and 16 letters or digits (WeChat
+ * issues lowercase hex), the shape the functions' WECHAT_APPID check accepts too.
+ */
+const PROJECT_APPID = /^wx[0-9a-zA-Z]{16}$/;
 
 /** Where WeChat DevTools and this repository keep the functions. */
 export const EXPECTED_CLOUDFUNCTION_ROOT = 'cloudfunctions/';
@@ -159,8 +166,7 @@ export function parseFunctionConfig(text: string): { config: FunctionConfig; rea
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    configProblem(`it is not strict JSON (${reason}): remove comments and trailing commas`);
+    configProblem(jsonSyntaxProblem(text, error));
     return { config, readable: false, problems };
   }
   if (!isPlainObject(parsed)) {
@@ -217,23 +223,30 @@ function readTrigger(trigger: unknown, index: number): { trigger?: TimerTrigger;
 }
 
 /**
- * Reads project.config.json from `projectRoot`: strict JSON whose `cloudfunctionRoot` is
- * "cloudfunctions/". Returns the appid and function root it names, and what to fix.
+ * Reads project.config.json from `projectRoot`: strict JSON whose `appid` is an AppID (or the placeholder
+ * {@link PLACEHOLDER_APPID}) and whose `cloudfunctionRoot` is "cloudfunctions/". Returns the appid and
+ * function root it names, and what to fix.
  */
 export function readProjectConfig(projectRoot: string): { config?: ProjectConfig; problems: string[] } {
   const file = path.join(projectRoot, 'project.config.json');
   if (!existsSync(file)) return { problems: ['it is missing: WeChat DevTools and npm run deploy need it at the project root'] };
   let parsed: unknown;
+  const text = readFileSync(file, 'utf8');
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { problems: [`it is not strict JSON (${reason}): remove comments and trailing commas`] };
+    return { problems: [jsonSyntaxProblem(text, error)] };
   }
   if (!isPlainObject(parsed)) return { problems: ['it must be a JSON object'] };
   const { appid, cloudfunctionRoot } = parsed;
   const problems: string[] = [];
   if (typeof appid !== 'string' || appid === '') problems.push('"appid" is missing: set it to the Mini Program\'s AppID');
+  else if (appid !== PLACEHOLDER_APPID && !PROJECT_APPID.test(appid)) {
+    problems.push(
+      `"appid" is ${JSON.stringify(appid)}, which is no AppID: set it to the Mini Program's (wx and 16 letters or digits, ` +
+        `in the Mini Program admin console under 开发管理 → 开发设置), or to "${PLACEHOLDER_APPID}" to open the project in DevTools without one`,
+    );
+  }
   if (cloudfunctionRoot !== EXPECTED_CLOUDFUNCTION_ROOT) {
     problems.push(
       `"cloudfunctionRoot" is ${JSON.stringify(cloudfunctionRoot)}: set it to "${EXPECTED_CLOUDFUNCTION_ROOT}" so DevTools finds the functions`,
