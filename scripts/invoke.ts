@@ -6,6 +6,7 @@ import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analyt
 import { FAULT_FLAG_OPTIONS, applyFaultFlags, parseArgsMistake, parseFaultFlags, type FaultFlags } from '../packages/cloudbase-emulator/src/cli';
 import { UsageError, usageErrorLine } from './command-line';
 import { componentEnvironment, seedComponentPlatform } from './emulator-environment';
+import { jsonSyntaxProblem } from './deploy/json-syntax';
 import {
   createFunctionPool,
   invokeCold,
@@ -265,6 +266,23 @@ export function somethingListensAt(url: string, timeoutMs = 2_000): Promise<bool
   });
 }
 
+/**
+ * What is wrong with the function's config.json when it is not JSON, else undefined: the emulator then
+ * grants the function no open API, which the function would report as a missing permission.
+ */
+export function brokenConfigMessage(functionDir: string): string | undefined {
+  const file = path.join(functionDir, 'config.json');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    const where = path.relative(process.cwd(), file) || file;
+    return `${where}: ${jsonSyntaxProblem(text, error)}; until then the emulator grants the function no open API (a permission error)`;
+  }
+}
+
 /** The context URL of a function on an emulator started elsewhere, as its `contextUrl(name)` builds it. */
 export function runningEmulatorContextUrl(emulatorUrl: string, functionName: string): string {
   if (emulatorUrl.includes('{name}')) return emulatorUrl.split('{name}').join(encodeURIComponent(functionName));
@@ -324,6 +342,8 @@ export async function runInvokeCli(argv: string[]): Promise<number> {
     process.stderr.write(`invoke: ${missing}\n`);
     return 2;
   }
+  const brokenConfig = brokenConfigMessage(functionDir);
+  if (brokenConfig !== undefined) process.stderr.write(`invoke: ${brokenConfig}\n`);
   if (options.caller.kind === 'timer') {
     options.caller = { ...options.caller, triggerName: timerTriggerName(functionDir) ?? 'timer' };
     if (Object.keys(options.data).length > 0) process.stderr.write('invoke: a timer run gets the trigger event; the event data is ignored\n');

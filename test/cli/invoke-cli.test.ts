@@ -164,6 +164,23 @@ describe('npm run invoke', () => {
     }
   });
 
+  it('says a config.json that is not JSON is broken, with its line and column, rather than let it pass for a missing permission', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'invoke-cli-config-'));
+    try {
+      mkdirSync(path.join(root, 'f'));
+      writeFileSync(path.join(root, 'f', 'index.js'), 'exports.main = async () => ({ ok: true });\n');
+      writeFileSync(path.join(root, 'f', 'config.json'), '{\n  "permissions": { "openapi": ["analysis.getMonthlyRetain",] }\n}\n');
+      const { exitCode, stderr } = runCli('f', '--functions-root', root, '--emulator', `${listenerUrl}/fn/{name}`);
+      expect(exitCode).toBe(0);
+      expect(stderr).toContain(
+        `invoke: ${path.relative(REPO_ROOT, path.join(root, 'f', 'config.json'))}: it is not strict JSON at line 2, column 60 ("]" where a value should be): ` +
+          'remove comments and trailing commas, put keys and strings in double quotes; until then the emulator grants the function no open API (a permission error)\n',
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('passes --month YYYYMM to the function, which accepts it', () => {
     const { exitCode, stdout } = runCli('getMonthlyRetain', '--month', '201702', '--now', '2024-06-15T02:00:00Z');
     expect(exitCode).toBe(0);
