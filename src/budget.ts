@@ -26,6 +26,13 @@ export interface TimeBudget {
   readonly deadline: number;
   /** Milliseconds left before the deadline (0 once it has passed). */
   remaining(): number;
+  /** Epoch milliseconds now, by the invocation's clock. */
+  now(): number;
+  /**
+   * True when work that takes `durationMs` (ms; the slowest call so far, say) started now would end
+   * before the deadline: the one rule for whether a call may still start.
+   */
+  canStart(durationMs: number): boolean;
   /** Aborted at the deadline; for transports that can cancel a request. */
   readonly signal: AbortSignal;
   /**
@@ -63,6 +70,8 @@ export function createTimeBudget(context: InvocationContext | undefined, started
     startedAt,
     deadline,
     remaining,
+    now,
+    canStart: (durationMs) => now() + durationMs < deadline,
     get signal() {
       if (!controller) {
         controller = new AbortController();

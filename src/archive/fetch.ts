@@ -32,7 +32,7 @@ export async function fetchAndArchive<Data>(
   if (shared) return context.budget.race(shared, `WeChat's answer for ${month}`).catch((error: unknown) => failed(error));
 
   const startedAt = context.now().getTime();
-  if (startedAt + context.timing.slowestFetchMs >= context.budget.deadline) return { ok: false, error: outOfTime(month) };
+  if (!context.budget.canStart(context.timing.slowestFetchMs)) return { ok: false, error: outOfTime(month) };
   const fetching = fetchOnce(report, month, context, previous).finally(() => {
     context.instance.inflight.delete(key);
     context.timing.slowestFetchMs = Math.max(context.timing.slowestFetchMs, context.now().getTime() - startedAt);

@@ -95,7 +95,7 @@ export function createAnalyticsRuntime(dependencies: HandlerDependencies): Analy
       now,
     });
     const budget = createTimeBudget(context, startedAt, now, options.notAfter?.(caller, startedAt));
-    const client = withRetry(transport.client, { ...DEFAULT_RETRY, deadline: budget.deadline, now });
+    const client = withRetry(transport.client, { ...DEFAULT_RETRY, budget });
     const timer = isTimerRun(caller) || (options.acceptTimerChain === true && isTimerChain(caller));
     const monthly: MonthlyContext = {
       client,

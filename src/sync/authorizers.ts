@@ -117,7 +117,7 @@ export async function syncAuthorizers(
   if (stamps) summary.authorizersUpToDate = upToDate;
   const shards = walk.kind === 'daily' && fanOut ? planShards(chosen, fanOut) : undefined;
   if (shards && fanOut) {
-    if (base.budget.deadline - SHARD_REPLY_MARGIN_MS - base.now().getTime() >= MIN_SHARD_MS) {
+    if (base.budget.remaining() - SHARD_REPLY_MARGIN_MS >= MIN_SHARD_MS) {
       await runShards(shards, chosen, months, perAuthorizer, base, fanOut, summary);
       return summary;
     }
@@ -135,7 +135,7 @@ export async function syncAuthorizers(
     const entry: AuthorizerSyncSummary = { appid: authorizer.authorizerAppid, status: authorizer.status, fetched: 0, skipped: 0, failed: 0, deferred: 0 };
     summary.authorizers?.push(entry);
     if (authorizer.status !== 'authorized') continue;
-    if (stopped || base.now().getTime() + base.timing.slowestFetchMs >= base.budget.deadline) {
+    if (stopped || !base.budget.canStart(base.timing.slowestFetchMs)) {
       entry.deferred = perAuthorizer;
       summary.deferred += perAuthorizer;
       continue;

@@ -1,14 +1,15 @@
+import type { TimeBudget } from '../budget';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, retrying } from '../retry';
 import { WeChatCallError, WeChatClient } from './client';
 import { isRetryableNow } from './errors';
 
-/** The retry of WeChat calls: {@link RetryPolicy} with the invocation's deadline as epoch ms. */
-export interface RetryOptions extends Omit<RetryPolicy, 'deadline'> {
-  /** Epoch milliseconds after which no attempt starts (the invocation's time limit, less a margin). */
-  deadline: number;
+/** The retry of WeChat calls: {@link RetryPolicy}, its deadline and clock the invocation's budget's. */
+export interface RetryOptions extends Omit<RetryPolicy, 'deadline' | 'now'> {
+  /** The invocation's time: no attempt starts that could not end by its deadline. */
+  budget: Pick<TimeBudget, 'deadline' | 'now'>;
 }
 
-export const DEFAULT_RETRY: Omit<RetryOptions, 'deadline'> = DEFAULT_RETRY_POLICY;
+export const DEFAULT_RETRY: Omit<RetryOptions, 'budget'> = DEFAULT_RETRY_POLICY;
 
 const mayClearNow = (error: unknown) => error instanceof WeChatCallError && isRetryableNow(error.errCode);
 
@@ -19,7 +20,7 @@ const mayClearNow = (error: unknown) => error instanceof WeChatCallError && isRe
  * with `DEADLINE_EXCEEDED` (an `AnalyticsError`) instead of the last `WeChatCallError`.
  */
 export function withRetry(client: WeChatClient, options: RetryOptions): WeChatClient {
-  const policy: RetryPolicy = { ...options, deadline: () => options.deadline };
+  const policy: RetryPolicy = { ...options, deadline: () => options.budget.deadline, now: () => options.budget.now() };
   return {
     call: (api, dates, callOptions) =>
       retrying(() => client.call(api, dates, callOptions), mayClearNow, policy, (error) =>

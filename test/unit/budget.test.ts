@@ -48,3 +48,18 @@ describe('time budget', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 });
+
+describe('canStart: whether a call of a given length may still start', () => {
+  test('true only when it would end before the deadline, by the invocation\'s clock', () => {
+    let clock = 1_000;
+    const budget = createTimeBudget({ getRemainingTimeInMillis: () => 3_000 }, 1_000, () => clock);
+    // Deadline: 1,000 + 3,000 - 400 (the reply margin) = 3,600.
+    expect(budget.now()).toBe(1_000);
+    expect(budget.canStart(2_599)).toBe(true);
+    expect(budget.canStart(2_600)).toBe(false);
+    clock = 3_500;
+    expect(budget.canStart(99)).toBe(true);
+    expect(budget.canStart(100)).toBe(false);
+    budget.end();
+  });
+});

@@ -5,6 +5,7 @@ import { createCloudClient } from '../../src/wechat/cloud/client';
 import { CLOUDBASE_RULES, cloudBaseCodeNamed, isCloudBaseCode } from '../../src/wechat/cloud/errors';
 import { WECHAT_ERROR_RULES, fromWeChatError, isRetryableNow } from '../../src/wechat/errors';
 import { DEFAULT_RETRY, RetryOptions, withRetry } from '../../src/wechat/retry';
+import { fakeRetryClock } from '../helpers/fakes';
 
 const dates = { beginDate: '20240201', endDate: '20240229' };
 const site = { api: 'analysis.getMonthlyRetain' as const, month: '2024-02', functionName: 'getMonthlyRetain' };
@@ -38,21 +39,8 @@ function failingThen(codes: number[]) {
 }
 
 function retryOptions(): { options: RetryOptions; slept: number[] } {
-  let clock = 0;
-  const slept: number[] = [];
-  return {
-    slept,
-    options: {
-      ...DEFAULT_RETRY,
-      deadline: 2600,
-      now: () => clock,
-      sleep: async (ms) => {
-        slept.push(ms);
-        clock += ms;
-      },
-      random: () => 0.5,
-    },
-  };
+  const { slept, now, ...clock } = fakeRetryClock();
+  return { slept, options: { ...DEFAULT_RETRY, ...clock, budget: { deadline: 2600, now } } };
 }
 
 describe("CloudBase's own codes in the error table", () => {

@@ -20,9 +20,9 @@ function failingThen(codes: number[], reply = { ok: 1 }) {
 }
 
 /** Retry options on a fake clock: sleeping moves it forward. */
-function retryOptions(overrides: Partial<RetryOptions> = {}) {
-  const { slept, ...clock } = fakeRetryClock();
-  const options: RetryOptions = { ...DEFAULT_RETRY, deadline: 2600, ...clock, ...overrides };
+function retryOptions({ deadline = 2600 }: { deadline?: number } = {}) {
+  const { slept, now, ...clock } = fakeRetryClock();
+  const options: RetryOptions = { ...DEFAULT_RETRY, ...clock, budget: { deadline, now } };
   return { options, slept };
 }
 
