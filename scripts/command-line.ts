@@ -1,8 +1,30 @@
 import { parseArgs, type ParseArgsConfig } from 'util';
-import { UsageError, parseArgsMistake } from '../packages/cloudbase-emulator/src/cli';
 
-/** A mistake on the command line: reported in one line that points at `--help`, exit code 2 (the emulator's, whose --fault specs invoke reads). */
-export { UsageError };
+/** A mistake on the command line: reported in one line that points at `--help`, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * The sentence for an error of `util.parseArgs`: the option or argument it names, without Node's advice on
+ * positionals. (The emulator's CLI words its own the same way: the tooling packages import nothing of
+ * scripts/, and importing its CLI here would load the whole emulator into build, check and deploy.)
+ */
+export function parseArgsMistake(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const named = /'([^' ]+)[^']*'/.exec(message)?.[1] ?? '';
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${named}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${named}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${named} takes no value`;
+      return / is ambiguous/.test(message) ? `${named} needs a value (one that starts with a dash goes as ${named}=-VALUE)` : `${named} needs a value`;
+    default:
+      return message.split('\n')[0] ?? message;
+  }
+}
 
 /** The exit code of a usage error. */
 export const USAGE_EXIT_CODE = 2;

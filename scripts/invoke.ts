@@ -3,8 +3,8 @@ import path from 'path';
 import net from 'net';
 import { parseArgs } from 'util';
 import { clockFrom, functionContextUrl, startEmulator } from '@wx-monthly-analytics/cloudbase-emulator';
-import { FAULT_FLAG_OPTIONS, applyFaultFlags, parseArgsMistake, parseFaultFlags, type FaultFlags } from '../packages/cloudbase-emulator/src/cli';
-import { UsageError, usageErrorLine } from './command-line';
+import { FAULT_FLAG_OPTIONS, applyFaultFlags, parseFaultFlags, UsageError as EmulatorUsageError, type FaultFlags } from '../packages/cloudbase-emulator/src/cli';
+import { UsageError, parseArgsMistake, usageErrorLine } from './command-line';
 import { componentEnvironment, seedComponentPlatform } from './emulator-environment';
 import { jsonSyntaxProblem } from './deploy/json-syntax';
 import {
@@ -180,7 +180,12 @@ export function parseInvokeArgs(argv: string[], env: NodeJS.ProcessEnv = process
     if (values.emulator !== undefined) throw new UsageError('--component seeds the in-process emulator: leave out --emulator');
   }
 
-  const faults = parseFaultFlags(values);
+  let faults: FaultFlags;
+  try {
+    faults = parseFaultFlags(values);
+  } catch (error) {
+    throw error instanceof EmulatorUsageError ? new UsageError(error.message) : error;
+  }
   const faultFlag = (['fault', 'db-fault', 'latency'] as const).find((flag) => values[flag] !== undefined);
   if (faultFlag !== undefined && values.emulator !== undefined) {
     throw new UsageError(

@@ -140,7 +140,7 @@ export function describeFaultFlags(flags: FaultFlags): string[] {
 }
 
 /** The sentence for an error of `util.parseArgs`: the option or argument it names, without Node's advice on positionals. */
-export function parseArgsMistake(error: unknown): string {
+function parseArgsMistake(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const named = /'([^' ]+)[^']*'/.exec(message)?.[1] ?? '';
   switch ((error as NodeJS.ErrnoException | undefined)?.code) {
