@@ -50,7 +50,7 @@ export interface BenchOptions {
   coldOnly: boolean;
 }
 
-export const USAGE = `Usage: npm run bench -- [--runs N] [--cold-only]
+const USAGE = `Usage: npm run bench -- [--runs N] [--cold-only]
 
 Builds the functions and measures them against the baseline through the local emulator and runner (about
 80 s with the defaults; the runtimes' binaries are downloaded once), prints one table and writes every

@@ -257,7 +257,7 @@ export function missingFunctionMessage(functionsRoot: string, functionName: stri
  * Whether something accepts connections at `url`'s host and port (within `timeoutMs`): a running emulator
  * there, or not. Only a TCP connection is made, nothing is sent.
  */
-export function somethingListensAt(url: string, timeoutMs = 2_000): Promise<boolean> {
+function somethingListensAt(url: string, timeoutMs = 2_000): Promise<boolean> {
   const { hostname, port, protocol } = new URL(url.split('{name}').join('name'));
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || (protocol === 'https:' ? 443 : 80)) });
@@ -275,7 +275,7 @@ export function somethingListensAt(url: string, timeoutMs = 2_000): Promise<bool
  * What is wrong with the function's config.json when it is not JSON, else undefined: the emulator then
  * grants the function no open API, which the function would report as a missing permission.
  */
-export function brokenConfigMessage(functionDir: string): string | undefined {
+function brokenConfigMessage(functionDir: string): string | undefined {
   const file = path.join(functionDir, 'config.json');
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, 'utf8');

@@ -67,7 +67,7 @@ function onPath(name: string, searchPath: string): string | undefined {
  * Chromium's executable: $CHROMIUM (a path, or a name looked up on PATH), else the first of Debian's names on
  * PATH, else undefined. A CHROMIUM that names no executable file is refused (UsageError), never passed over.
  */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const chosen = env.CHROMIUM;
   if (chosen !== undefined && chosen !== '') {
     const found = chosen.includes('/') ? (isExecutableFile(path.resolve(chosen)) ? path.resolve(chosen) : undefined) : onPath(chosen, env.PATH ?? '');

@@ -23,7 +23,7 @@ the timer would, printing what they answer; then stops.
   --help     this text`;
 
 /** Reads `npm run start`'s arguments: the emulator's port; 'help' for --help; throws UsageError on a mistake. */
-export function parseStartArgs(args: readonly string[]): { port: number } | 'help' {
+function parseStartArgs(args: readonly string[]): { port: number } | 'help' {
   const { values } = parseCommandLine(args, { port: { type: 'string' } });
   if (values.help) return 'help';
   const port = values.port === undefined ? 0 : Number(values.port);

@@ -125,7 +125,7 @@ async function measure({ authorizers, limitMs, months, latencyMs, shardSize, dat
   return outcomes;
 }
 
-export const USAGE = `Usage: npm run bench:authorizers -- [--authorizers N] [--limits MS,MS] [--months N] [--latency MS]
+const USAGE = `Usage: npm run bench:authorizers -- [--authorizers N] [--limits MS,MS] [--months N] [--latency MS]
                                      [--shard-size N] [--db-latency MS]
 
 How a third-party platform's daily sync scales: the sync run by its timer until nothing is deferred, for the
@@ -141,7 +141,7 @@ first sync, an ordinary day and the first day of a month, over N emulated author
 BENCH_TRACE=1 prints each run's duration and sync log line.`;
 
 /** What `npm run bench:authorizers -- …` asks for. */
-export interface AuthorizersBenchOptions {
+interface AuthorizersBenchOptions {
   authorizers: number;
   limitsMs: number[];
   months: number;
@@ -151,7 +151,7 @@ export interface AuthorizersBenchOptions {
 }
 
 /** Reads the arguments of `npm run bench:authorizers`; 'help' for --help; throws UsageError on a mistake. */
-export function parseAuthorizersBenchArgs(args: readonly string[]): AuthorizersBenchOptions | 'help' {
+function parseAuthorizersBenchArgs(args: readonly string[]): AuthorizersBenchOptions | 'help' {
   const { values } = parseCommandLine(args, {
     authorizers: { type: 'string', default: '1000' },
     limits: { type: 'string', default: '3000,60000' },
