@@ -1,14 +1,4 @@
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import path from 'path';
-import {
-  AUTHORIZER_LIST_API,
-  EMULATOR_COMPONENT_APPID,
-  EMULATOR_COMPONENT_APPSECRET,
-  functionEnvironment,
-  startEmulator,
-  type Emulator,
-} from '@wx-monthly-analytics/cloudbase-emulator';
+import { AUTHORIZER_LIST_API, EMULATOR_COMPONENT_APPID, EMULATOR_COMPONENT_APPSECRET, type Emulator } from '@wx-monthly-analytics/cloudbase-emulator';
 import { emulatedAuthorizerAppid, pushTicket } from '../../scripts/emulator-environment';
 import { createTimeBudget, type TimeBudget } from '../../src/budget';
 import { monthDates } from '../../src/dates';
@@ -18,12 +8,10 @@ import { createCloudTokenStore } from '../../src/platform/cloudbase/token-store'
 import { type ReconcileOptions, reconcileAuthorizers, reconcileIfDue } from '../../src/sync/reconcile';
 import { createComponentTransport } from '../../src/wechat/component';
 import { putDocument } from '../helpers/cloud';
+import { useSdkAgainstEmulator } from '../helpers/sdk';
 
 // The reconciliation in-process over the real wx-server-sdk database adapter, against the emulator's
 // database and its third-party platform (api_get_authorizer_list).
-type WxServerSdk = typeof import('wx-server-sdk');
-const ENV_KEYS = ['TCB_CONTEXT_CNFG', 'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TCB_ENV', 'TENCENTCLOUD', 'SILENCE'] as const;
-const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((key) => [key, process.env[key]]));
 const NOW = new Date('2024-06-15T02:00:00Z');
 const DAY_AGO = NOW.getTime() - 24 * 3600_000;
 const TOKENS = 'wechat_tokens';
@@ -32,18 +20,14 @@ const A = 'wxa000000000000001';
 const B = 'wxb000000000000002';
 const C = 'wxc000000000000003';
 
-let workDir: string;
+const sdk = useSdkAgainstEmulator(() => NOW);
 let emulator: Emulator;
 let db: CloudDatabase;
 const budgets: TimeBudget[] = [];
 
-beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'reconcile-e2e-'));
-  emulator = await startEmulator({ functionsRoot: workDir, now: () => NOW });
-  Object.assign(process.env, functionEnvironment(emulator, 'syncMonthlyAnalytics'), { SILENCE: 'true' });
-  const cloud = require('wx-server-sdk') as WxServerSdk;
-  cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV as unknown as string });
-  db = cloud.database() as unknown as CloudDatabase;
+beforeAll(() => {
+  emulator = sdk.emulator();
+  db = sdk.db();
 });
 beforeEach(() => {
   emulator.faults.clear();
@@ -53,14 +37,6 @@ beforeEach(() => {
   pushTicket(emulator, NOW);
 });
 afterEach(() => budgets.splice(0).forEach((budget) => budget.end()));
-afterAll(async () => {
-  await emulator.close();
-  rmSync(workDir, { recursive: true, force: true });
-  for (const [key, value] of savedEnv) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-});
 
 function platform() {
   const state = createCloudComponentState(db, TOKENS, AUTHORIZERS);

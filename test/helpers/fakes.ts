@@ -1,5 +1,7 @@
 import type { ArchiveStore, ArchivedMonth } from '../../src/archive/store';
 import { archiveId } from '../../src/archive/store';
+import { giveLeaseBack, takeLease } from '../../src/store/lease';
+import { createMemoryDocuments } from '../../src/store/memory';
 import { REPLY_MARGIN_MS, TimeBudget, createTimeBudget } from '../../src/budget';
 import { MonthlyContext, createInstanceState } from '../../src/archive/read-through';
 import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../../src/wechat/client';
@@ -7,7 +9,8 @@ import { AnalyticsApi, WeChatCallError, WeChatClient, WeChatReply } from '../../
 /** An archive in a Map (documents as the database would hold them), with switches to make reads or writes fail. */
 export function memoryArchive() {
   const documents = new Map<string, unknown>();
-  const leases = new Map<string, { holder: string; expiresAt: number }>();
+  const leaseDocuments = createMemoryDocuments();
+  const leases = leaseDocuments.documents;
   const state = { failWritesFor: new Set<string>(), failReads: false, writes: 0 };
   const store: ArchiveStore = {
     async read(kind, months, appid) {
@@ -34,15 +37,9 @@ export function memoryArchive() {
       documents.set(id, { _id: id, ...entry });
       return 'written';
     },
-    async acquireLease(name, holder, until, now) {
-      const lease = leases.get(name);
-      if (lease && lease.expiresAt >= now) return false;
-      leases.set(name, { holder, expiresAt: until });
-      return true;
-    },
-    async releaseLease(name, holder) {
-      if (leases.get(name)?.holder === holder) leases.delete(name);
-    },
+    // The same lease policy as the CloudBase adapter's, over the same port (store/lease.ts).
+    acquireLease: (name, holder, until, now) => takeLease(leaseDocuments, name, holder, until, now, 961_000),
+    releaseLease: (name, holder) => giveLeaseBack(leaseDocuments, name, holder),
     async readMark(name) {
       return documents.get(`mark_${name}`);
     },

@@ -2,7 +2,9 @@ import type { ArchiveStore } from '../../archive/store';
 import { ARCHIVE_SCHEMA_VERSION, archiveId, leaseId, markId } from '../../archive/store';
 import { isPlainObject } from '../../reports/numbers';
 import type { YearMonth } from '../../dates';
-import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
+import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
+import { createCloudDocuments } from './documents';
+import { giveLeaseBack, takeLease } from '../../store/lease';
 
 /** The part of `wx-server-sdk`'s database the archive uses. */
 export interface CloudDatabase {
@@ -30,8 +32,6 @@ export interface CloudDatabase {
 /** The longest a lease can rightly last: a cloud function's longest time limit (900 s) and a minute, in ms. */
 const MAX_LEASE_MS = 961_000;
 
-/** Rounds of taking a lease (a conditional update, an add, a read) before a document that keeps changing fails it. */
-const LEASE_ROUNDS = 3;
 
 /**
  * The archive in the CloudBase database: collection `collection`, created on first write when
@@ -50,6 +50,8 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       return work();
     }
   };
+
+  const documents = createCloudDocuments(db, collection);
 
   return {
     async read(kind, months, appid) {
@@ -113,41 +115,7 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       }
     },
 
-    async acquireLease(name, holder, until, now) {
-      const id = leaseId(name);
-      const leases = () => db.collection(collection);
-      for (let round = 0; round < LEASE_ROUNDS; round += 1) {
-        const taken = await withCollection(() => leases().where({ _id: id, expiresAt: db.command.lt(now) }).update({ data: { holder, expiresAt: until } }));
-        if (Number(taken.stats?.updated) === 1) return true;
-        let addError: unknown;
-        try {
-          await leases().add({ data: { _id: id, kind: 'lease', holder, expiresAt: until } });
-          return true;
-        } catch (error) {
-          addError = error;
-        }
-        // Only a lease document that is there says something about the lease (whatever the add's message said).
-        const reply = await leases().where({ _id: id }).limit(1).get();
-        const current = (Array.isArray(reply.data) ? reply.data[0] : undefined) as { holder?: unknown; expiresAt?: unknown } | undefined;
-        if (current === undefined) {
-          if (isDuplicateId(addError)) continue; // given back in between: take it in the next round
-          throw addError; // the database's failure, not another run's lease
-        }
-        // An earlier attempt of this very call was applied, though its reply was lost.
-        if (current.holder === holder) return true;
-        const expiresAt = current.expiresAt;
-        // A lease document that no run could have written (no expiry, or one beyond the longest time
-        // limit) would block every run for ever: it is removed and the lease taken.
-        if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt > now + MAX_LEASE_MS) {
-          // Only the document as it was seen: a run that removed it first and took the lease keeps it.
-          const seen = typeof expiresAt === 'number' || typeof expiresAt === 'string' ? expiresAt : db.command.exists(false);
-          await leases().where({ _id: id, holder: current.holder ?? db.command.exists(false), expiresAt: seen }).remove();
-          continue;
-        }
-        if (expiresAt >= now) return false; // a live lease of another run, seen
-      }
-      throw new Error(`the lease document ${id} kept changing while it was being taken`);
-    },
+    acquireLease: (name, holder, until, now) => takeLease(documents, leaseId(name), holder, until, now, MAX_LEASE_MS),
 
     async readMark(name) {
       try {
@@ -171,8 +139,6 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
       }
     },
 
-    async releaseLease(name, holder) {
-      await db.collection(collection).where({ _id: leaseId(name), holder }).remove();
-    },
+    releaseLease: (name, holder) => giveLeaseBack(documents, leaseId(name), holder),
   };
 }

@@ -1,0 +1,4 @@
+import { createMemoryDocuments } from '../../src/store/memory';
+import { documentStoreContract } from './documents';
+
+documentStoreContract('memory', () => createMemoryDocuments());
