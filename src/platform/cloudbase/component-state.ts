@@ -1,27 +1,12 @@
 import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../../wechat/component';
 import type { CloudDatabase } from './archive';
+import { toAuthorizer } from './authorizer-document';
 import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
 
 /** Rounds of an ordered write (a conditional update, then a read) before a document that keeps changing fails the push. */
 const ORDERED_WRITE_ATTEMPTS = 4;
 const PAGE = 1000;
 
-function toAuthorizer(document: unknown): AuthorizerRecord | undefined {
-  if (typeof document !== 'object' || document === null) return undefined;
-  const { _id, authorizerAppid, refreshToken, funcs, status, problem, updatedAt, syncedAt, recheckAt, eventCreateTime } = document as Record<string, unknown>;
-  if (typeof authorizerAppid !== 'string' || typeof refreshToken !== 'string' || typeof updatedAt !== 'number') return undefined;
-  // Stored under its own AppID: a document that names another would be synced, and stamped, as that one.
-  if (_id !== undefined && _id !== authorizerAppid) return undefined;
-  if (!Array.isArray(funcs) || !funcs.every((id) => Number.isInteger(id))) return undefined;
-  if (status !== 'authorized' && status !== 'needs_reauth' && status !== 'revoked') return undefined;
-  if (problem !== null && typeof problem !== 'number') return undefined;
-  const record: AuthorizerRecord = { authorizerAppid, refreshToken, funcs: funcs as number[], status, problem, updatedAt };
-  // A stamp that is not a plain time counts as never synced: the authorizer is synced again.
-  if (typeof syncedAt === 'number' && Number.isFinite(syncedAt)) record.syncedAt = syncedAt;
-  if (typeof recheckAt === 'number' && Number.isFinite(recheckAt)) record.recheckAt = recheckAt;
-  if (typeof eventCreateTime === 'number') record.eventCreateTime = eventCreateTime;
-  return record;
-}
 
 /**
  * The third-party platform's state in the CloudBase database: the newest ticket in `tokenCollection`
