@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
+import { APPID_PATTERN } from '../../src/config/values';
 import { jsonSyntaxProblem } from './json-syntax';
 
 /** A timer trigger as WeChat reads it from a function's config.json. */
@@ -25,11 +26,6 @@ export interface ProjectConfig {
 /** The appid DevTools writes for a project without one; nothing can be uploaded with it. */
 export const PLACEHOLDER_APPID = 'touristappid';
 
-/**
- * A Mini Program's AppID as DevTools takes it in project.config.json: wx and 16 letters or digits (WeChat
- * issues lowercase hex), the shape the functions' WECHAT_APPID check accepts too.
- */
-const PROJECT_APPID = /^wx[0-9a-zA-Z]{16}$/;
 
 /** Where WeChat DevTools and this repository keep the functions. */
 export const EXPECTED_CLOUDFUNCTION_ROOT = 'cloudfunctions/';
@@ -223,8 +219,9 @@ function readTrigger(trigger: unknown, index: number): { trigger?: TimerTrigger;
 }
 
 /**
- * Reads project.config.json from `projectRoot`: strict JSON whose `appid` is an AppID (or the placeholder
- * {@link PLACEHOLDER_APPID}) and whose `cloudfunctionRoot` is "cloudfunctions/". Returns the appid and
+ * Reads project.config.json from `projectRoot`: strict JSON whose `appid` is an AppID as the functions
+ * check theirs ({@link APPID_PATTERN}: wx and 16 letters or digits) or the placeholder
+ * {@link PLACEHOLDER_APPID}, and whose `cloudfunctionRoot` is "cloudfunctions/". Returns the appid and
  * function root it names, and what to fix.
  */
 export function readProjectConfig(projectRoot: string): { config?: ProjectConfig; problems: string[] } {
@@ -241,7 +238,7 @@ export function readProjectConfig(projectRoot: string): { config?: ProjectConfig
   const { appid, cloudfunctionRoot } = parsed;
   const problems: string[] = [];
   if (typeof appid !== 'string' || appid === '') problems.push('"appid" is missing: set it to the Mini Program\'s AppID');
-  else if (appid !== PLACEHOLDER_APPID && !PROJECT_APPID.test(appid)) {
+  else if (appid !== PLACEHOLDER_APPID && !APPID_PATTERN.test(appid)) {
     problems.push(
       `"appid" is ${JSON.stringify(appid)}, which is no AppID: set it to the Mini Program's (wx and 16 letters or digits, ` +
         `in the Mini Program admin console under 开发管理 → 开发设置), or to "${PLACEHOLDER_APPID}" to open the project in DevTools without one`,
