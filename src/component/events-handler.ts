@@ -1,23 +1,16 @@
 import { InvocationContext, createTimeBudget } from '../budget';
 import { InstanceDependencies, createInstance } from '../pipeline/instance';
-import { WeChatCallError } from '../wechat/client';
 import { ComponentSettings, readConfig } from '../config';
 import { ConfigurationError } from '../errors';
 import { createCloudComponentState } from '../platform/cloudbase/component-state';
 import { createCloudTokenStore } from '../platform/cloudbase/token-store';
 import { Log, describe } from '../reply';
-import { ComponentApi, ComponentState, createComponentTransport, isOlderPush } from '../wechat/component';
-import type { ComponentEvent } from './events';
+import { ComponentApi, ComponentState, createComponentTransport } from '../wechat/component';
 import { openComponentPush } from './handle';
 import { HttpReply, refusalReply, successReply } from './http-event';
+import { PushResult, storePush } from './store-push';
 
-/** api_query_auth's answers for an authorization code already used (61009) or expired (61010). */
-const USED_CODE_ERRORS: ReadonlySet<number> = new Set([61009, 61010]);
-
-/** The permission set the datacube calls need (开发管理与数据分析权限). */
-export const DATACUBE_FUNCSCOPE = 18;
-/** WeChat's code for "the authorizer has not granted the permission set". */
-const FUNCSCOPE_NOT_GRANTED = 61007;
+export { DATACUBE_FUNCSCOPE } from './store-push';
 
 /** What `componentEvents` needs from the outside. Only `cloud` is required; the rest default to the runtime's. */
 export interface ComponentEventsDependencies extends InstanceDependencies {
@@ -31,7 +24,7 @@ export interface ComponentEventsDependencies extends InstanceDependencies {
 interface Outcome {
   reply: HttpReply;
   /** `older`: the push is older than the stored state ({@link isOlderPush}), which it left unchanged; answered `success`. */
-  result: 'stored' | 'acknowledged' | 'older' | 'refused' | 'failed' | 'not_configured';
+  result: PushResult | 'refused' | 'failed' | 'not_configured';
   infoType?: string;
   authorizerAppid?: string;
   detail?: string;
@@ -138,7 +131,7 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     const budget = createTimeBudget(context, startedAt, () => now().getTime());
     const untrack = instance.track(budget);
     try {
-      const result = await store(message, current, wire(current), budget);
+      const result = await storePush(message, current.componentAppid, wire(current), budget, now);
       const detail = result === 'older' ? `CreateTime ${message.createTime} is older than the stored state's: nothing changed` : undefined;
       return { reply: successReply(), result, infoType, authorizerAppid, ...(detail === undefined ? {} : { detail }) };
     } catch (error) {
@@ -152,62 +145,6 @@ export function createComponentEventsHandler(dependencies: ComponentEventsDepend
     } finally {
       untrack();
       budget.end();
-    }
-  }
-
-  async function store(
-    message: ComponentEvent,
-    current: ComponentSettings,
-    ports: { state: ComponentState; api: ComponentApi },
-    budget: ReturnType<typeof createTimeBudget>,
-  ): Promise<Outcome['result']> {
-    switch (message.kind) {
-      case 'component_verify_ticket':
-        return await budget.race(ports.state.writeTicket(current.componentAppid, message.ticket, message.createTime * 1000), 'storing the ticket');
-      case 'authorized':
-      case 'updateauthorized': {
-        // An older push than the stored state is dropped before its code is exchanged: the call is not
-        // free, and the code may be used already.
-        const known = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
-        if (isOlderPush(message.createTime, known?.eventCreateTime)) return 'older';
-        let granted: Awaited<ReturnType<ComponentApi['queryAuth']>>;
-        try {
-          granted = await budget.race(ports.api.queryAuth(message.authorizationCode, budget.signal), "WeChat's answer to api_query_auth");
-        } catch (error) {
-          // WeChat pushes again when a reply is slow; the code is single-use (61009 once used). A push
-          // already stored (the authorizer updated since it was sent) is acknowledged, not failed for ever.
-          if (error instanceof WeChatCallError && USED_CODE_ERRORS.has(error.errCode)) {
-            const stored = await budget.race(ports.state.readAuthorizer(message.authorizerAppid), 'reading the authorizer');
-            if (stored && ((stored.eventCreateTime ?? 0) >= message.createTime || stored.updatedAt >= message.createTime * 1000)) return 'acknowledged';
-          }
-          throw error;
-        }
-        if (granted.authorizerAppid !== message.authorizerAppid) {
-          throw new Error('api_query_auth answered for another authorizer than the push names');
-        }
-        const datacube = granted.funcs.includes(DATACUBE_FUNCSCOPE);
-        return await budget.race(
-          ports.state.storeAuthorization({
-            authorizerAppid: granted.authorizerAppid,
-            refreshToken: granted.refreshToken,
-            funcs: granted.funcs,
-            status: datacube ? 'authorized' : 'needs_reauth',
-            problem: datacube ? null : FUNCSCOPE_NOT_GRANTED,
-            updatedAt: now().getTime(),
-            eventCreateTime: message.createTime,
-          }),
-          'storing the authorizer',
-        );
-      }
-      case 'unauthorized': {
-        const written = await budget.race(
-          ports.state.revokeAuthorizer(message.authorizerAppid, message.createTime, now().getTime()),
-          'storing the authorizer',
-        );
-        return written === 'unknown' ? 'acknowledged' : written;
-      }
-      case 'other':
-        return 'acknowledged';
     }
   }
 }

@@ -1,4 +1,8 @@
+import { deserialize, serialize } from 'v8';
 import { Document, DocumentStore, Match, fieldMatches } from './documents';
+
+/** A deep copy by the structured-clone algorithm (`structuredClone` arrived only in Node 17; the floor is 16.13). */
+const copy = <T>(value: T): T => deserialize(serialize(value)) as T;
 
 /** A {@link DocumentStore} in a Map: the tests' stand-in for a collection, with the same contract as CloudBase's. */
 export function createMemoryDocuments(documents: Map<string, Document> = new Map()): DocumentStore & { documents: Map<string, Document> } {
@@ -7,17 +11,17 @@ export function createMemoryDocuments(documents: Map<string, Document> = new Map
     documents,
     async read(id) {
       const document = documents.get(id);
-      return document === undefined ? undefined : structuredClone(document);
+      return document === undefined ? undefined : copy(document);
     },
     async create(id, data) {
       if (documents.has(id)) return 'exists';
-      documents.set(id, structuredClone({ ...data, _id: id }));
+      documents.set(id, copy({ ...data, _id: id }));
       return 'created';
     },
     async updateIf(id, match, fields) {
       const document = documents.get(id);
       if (!document || !holds(document, match)) return false;
-      Object.assign(document, structuredClone(fields));
+      Object.assign(document, copy(fields));
       return true;
     },
     async removeIf(id, match) {
