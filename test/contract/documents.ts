@@ -59,6 +59,24 @@ export function documentStoreContract(name: string, fresh: () => DocumentStore |
       expect(await store.read('lease_sync')).toBeUndefined();
     });
 
+    test("a token's refresh lease: taken only while the token is the one seen, created only when none was seen", async () => {
+      const store = await fresh();
+      const shape = (seenToken: string | null) => ({
+        holderField: 'leaseHolder',
+        expiryField: 'leaseUntil',
+        match: { token: seenToken },
+        create: seenToken === null ? { kind: 'token', token: null, expiresAt: 0 } : null,
+        sameExpiry: true,
+      });
+      expect(await takeLease(store, 'tok', 'i-1', NOW + 2_000, NOW, 60_000, shape('seen'))).toBe(false); // none, and none may be created
+      expect(await takeLease(store, 'tok', 'i-1', NOW + 2_000, NOW, 60_000, shape(null))).toBe(true);
+      expect(await store.read('tok')).toMatchObject({ token: null, leaseHolder: 'i-1', leaseUntil: NOW + 2_000 });
+      expect(await takeLease(store, 'tok', 'i-2', NOW + 4_000, NOW + 1_000, 60_000, shape(null))).toBe(false); // held, seen
+      await store.updateIf('tok', {}, { token: 'T1', leaseHolder: null, leaseUntil: 0 });
+      expect(await takeLease(store, 'tok', 'i-2', NOW + 4_000, NOW + 1_000, 60_000, shape(null))).toBe(false); // the token changed
+      expect(await takeLease(store, 'tok', 'i-2', NOW + 4_000, NOW + 1_000, 60_000, shape('T1'))).toBe(true);
+    });
+
     test.each([
       ['no expiry', { holder: 'ghost' }],
       ['an expiry beyond the longest time limit', { holder: 'ghost', expiresAt: NOW + 10 * MAX }],

@@ -1,12 +1,12 @@
 import type { TokenRecord, TokenStore } from '../../wechat/https';
 import type { CloudDatabase } from './archive';
-import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
+import { takeLease } from '../../store/lease';
+import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
+import { createCloudDocuments } from './documents';
 
 /** The longest a refresh lease can rightly last, in ms: leases are a few seconds; a minute is generous. */
 const MAX_LEASE_MS = 60_000;
 
-/** Rounds of taking a refresh lease before a document that keeps changing fails it. */
-const LEASE_ROUNDS = 3;
 
 function toRecord(document: unknown): TokenRecord | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
@@ -30,7 +30,7 @@ function toRecord(document: unknown): TokenRecord | undefined {
  */
 export function createCloudTokenStore(db: CloudDatabase, collection: string): TokenStore {
   const tokens = () => db.collection(collection);
-  const ensureCollection = () => db.createCollection(collection).catch(() => undefined);
+  const documents = createCloudDocuments(db, collection);
 
   return {
     async read(id) {
@@ -43,54 +43,17 @@ export function createCloudTokenStore(db: CloudDatabase, collection: string): To
       }
     },
 
-    async acquireLease(id, holder, until, now, seenToken) {
-      for (let round = 0; round < LEASE_ROUNDS; round += 1) {
-        let updated: unknown;
-        try {
-          const reply = await tokens()
-            .where({ _id: id, token: seenToken, leaseUntil: db.command.lt(now) })
-            .update({ data: { leaseHolder: holder, leaseUntil: until } });
-          updated = reply.stats?.updated;
-        } catch (error) {
-          if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
-          await ensureCollection();
-        }
-        if (Number(updated) === 1) return true;
-        let addError: unknown;
-        if (seenToken === null) {
-          try {
-            await tokens().add({ data: { _id: id, kind: 'token', token: null, expiresAt: 0, leaseHolder: holder, leaseUntil: until, failure: null } });
-            return true;
-          } catch (error) {
-            addError = error;
-          }
-        }
-        // Only a document that is there says another instance may hold the lease (whatever the add's message said).
-        const reply = await tokens().where({ _id: id }).limit(1).get();
-        const current = Array.isArray(reply.data) ? reply.data[0] : undefined;
-        if (current === undefined) {
-          if (seenToken !== null) return false; // the token seen is gone: the caller reads again
-          if (addError !== undefined && !isDuplicateId(addError)) throw addError; // the database's failure
-          continue;
-        }
-        const record = toRecord(current);
-        // A document no instance could have written (another shape, or a lease beyond any refresh) would
-        // block every instance for ever: it is removed and the lease taken, as for the sync's lease.
-        if (!record || record.leaseUntil > now + MAX_LEASE_MS) {
-          // Only the document as it was seen (its lease), so that an instance that removed it first and
-          // took the lease keeps it.
-          const seenLease = record ? { leaseHolder: record.leaseHolder, leaseUntil: record.leaseUntil } : {};
-          await tokens().where({ _id: id, ...seenLease }).remove();
-          seenToken = null;
-          continue;
-        }
-        // An earlier attempt of this very call was applied, though its reply was lost.
-        if (record.leaseHolder === holder && record.leaseUntil === until) return true;
-        // Held by another instance (seen), or the token changed since it was read: the caller reads again.
-        return false;
-      }
-      throw new Error(`the token document ${id} kept changing while its refresh lease was being taken`);
-    },
+    // The one lease policy (store/lease.ts): taken only while the token is still the one seen; created
+    // (with no token yet) only when none was seen; a document no instance could have written is removed.
+    acquireLease: (id, holder, until, now, seenToken) =>
+      takeLease(documents, id, holder, until, now, MAX_LEASE_MS, {
+        holderField: 'leaseHolder',
+        expiryField: 'leaseUntil',
+        match: { token: seenToken },
+        create: seenToken === null ? { kind: 'token', token: null, expiresAt: 0, failure: null } : null,
+        valid: (document) => toRecord(document) !== undefined,
+        sameExpiry: true,
+      }),
 
     async complete(id, holder, update) {
       const data = 'token' in update ? { token: update.token, expiresAt: update.expiresAt, failure: null } : { failure: update.failure };
