@@ -8,5 +8,5 @@ export type { HandlerDependencies } from './pipeline/invocation';
 export { createReportHandler } from './functions/report';
 export { createSyncHandler } from './functions/sync';
 export { initCloud, type CloudSdk } from './platform/cloudbase/sdk';
-export { ALL_REPORTS, REPORTS, retainReport, visitTrendReport } from './reports';
+export { ALL_REPORTS, retainReport, visitTrendReport } from './reports';
 export { createComponentEventsHandler, type ComponentEventsDependencies } from './component/events-handler';

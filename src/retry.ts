@@ -1,4 +1,5 @@
 import { AnalyticsError } from './errors';
+import { sleep } from './sleep';
 
 /**
  * How a failure that may clear within seconds is tried again, for WeChat's calls (`wechat/retry.ts`)
@@ -27,7 +28,7 @@ export const DEFAULT_RETRY_POLICY: Omit<RetryPolicy, 'deadline'> = {
   baseDelayMs: 100,
   minCallMs: 200,
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms) => sleep(ms),
   random: Math.random,
 };
 

@@ -11,7 +11,7 @@ export { visitTrendReport } from './visit-trend';
  * Every kind of monthly figures the functions keep. A new kind is its own file (a
  * {@link ReportDefinition}) plus one line here and its data type in `contract.ts`.
  */
-export const REPORTS = {
+const REPORTS = {
   retain: retainReport,
   visitTrend: visitTrendReport,
 } as const satisfies { readonly [Kind in ReportKind]: ReportDefinition<unknown> };

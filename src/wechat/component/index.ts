@@ -8,6 +8,7 @@ import { SharedTokenCache, TokenStore } from '../https/token-cache';
 import { type AuthorizerList, type ListedAuthorizer, readAuthorizerList } from './authorizer-list';
 import { REAUTHORIZE_CODES } from './errors';
 import type { AuthorizerRecord, ComponentState } from './state';
+import { sleep } from '../../sleep';
 
 export type { AuthorizerRecord, ComponentState, OrderedWrite } from './state';
 export { isOlderPush } from './state';
@@ -47,8 +48,6 @@ export interface AuthorizerListApi {
   getAuthorizerList(signal?: AbortSignal, onPage?: (entries: readonly ListedAuthorizer[]) => void): Promise<AuthorizerList>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function errcodeOf(reply: JsonReply): number {
   const code = Number(reply.errcode ?? 0);
   return Number.isFinite(code) ? code : -1;
@@ -83,7 +82,7 @@ function tokenEndpointError(endpoint: string, reply: JsonReply): Error {
 export function createComponentTransport(options: ComponentTransportOptions): { client: WeChatClient; api: ComponentApi & AuthorizerListApi } {
   const http: JsonHttpClient = createJsonHttpClient(options.baseUrl);
   const holder = randomUUID();
-  const cacheOptions = { now: options.now, sleep: options.sleep ?? defaultSleep, holder };
+  const cacheOptions = { now: options.now, sleep: options.sleep ?? sleep, holder };
   const { componentAppid, componentAppsecret } = options;
 
   const componentTokens = new SharedTokenCache(

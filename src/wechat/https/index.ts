@@ -3,6 +3,7 @@ import type { WeChatClient } from '../client';
 import { createHttpsClient, stableTokenSource } from './client';
 import { createJsonHttpClient } from './http';
 import { SharedTokenCache, TokenStore } from './token-cache';
+import { sleep } from '../../sleep';
 
 export type { TokenRecord, TokenStore } from './token-cache';
 
@@ -21,23 +22,6 @@ export interface HttpsTransportOptions {
 export function accessTokenId(appid: string): string {
   return `access_token_${appid}`;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
  * The HTTPS transport with the Mini Program's own `access_token` from `stable_token`, cached in this
