@@ -124,6 +124,26 @@ export async function syncAuthorizers(
       detail: `under ${MIN_SHARD_MS + SHARD_REPLY_MARGIN_MS} ms were left to start shards; this run walks the authorizers itself. Give the function a time limit of 3 s or more.`,
     });
   }
+  await walkInOrder(chosen, reports, months, base, state, stamps, summary);
+  return summary;
+}
+
+
+/**
+ * Walks `chosen` one authorizer after the other into `summary`: each with its own archive key and stopped
+ * APIs; an authorizer there is no time for, or that comes after a failure of the platform's or the
+ * database's, is deferred; each one completed for the day is stamped when `stamps`.
+ */
+async function walkInOrder(
+  chosen: readonly AuthorizerRecord[],
+  reports: readonly ReportDefinition<unknown>[],
+  months: readonly YearMonth[],
+  base: MonthlyContext,
+  state: ComponentState,
+  stamps: boolean,
+  summary: SyncSummary,
+): Promise<void> {
+  const perAuthorizer = months.length * reports.length;
   // Stamped with the run's start: the months window is the one of that China-time day.
   const runStartedAt = base.budget.startedAt;
   let stopped = false;
@@ -156,9 +176,7 @@ export async function syncAuthorizers(
       });
     }
   }
-  return summary;
 }
-
 
 /**
  * Failures that are the third-party platform's, not one authorizer's: its ticket (61005, 61006, or none
