@@ -1,15 +1,11 @@
 import type { TimeBudget } from '../budget';
 import { chinaDayOf } from '../dates';
-import { AnalyticsError } from '../errors';
-import { type Log, describe } from '../reply';
-import { type AuthorizerListApi, type AuthorizerRecord, type ComponentState, type ListedAuthorizer, isOlderPush } from '../wechat/component';
+import type { Log } from '../reply';
+import type { AuthorizerListApi, AuthorizerRecord, ComponentState, ListedAuthorizer } from '../wechat/component';
+import { RECONCILE_CLOCK_MARGIN_MS, applyChanges, failure, isDeadline, planChanges } from './reconcile-plan';
 
-/**
- * How long (ms) before the list was read a stored authorizer must have been last written for its absence
- * from the list to revoke it: a write within this margin may be a push the list does not show yet, or
- * come from an instance whose clock is a little ahead. It is revoked on a later day, if still unlisted.
- */
-export const RECONCILE_CLOCK_MARGIN_MS = 60_000;
+export { RECONCILE_CLOCK_MARGIN_MS };
+
 
 /** What one reconciliation did (counts of authorizers; WeChat's terms). */
 export interface ReconcileSummary {
@@ -53,13 +49,6 @@ export interface ReconcileOptions {
   log: Log;
 }
 
-const needsToken = (record: AuthorizerRecord) => record.status !== 'revoked' && (record.refreshToken === '' || (record.status === 'needs_reauth' && record.problem === 61023));
-/** An error for the log: its description and WeChat's or CloudBase's code. */
-const failure = (error: unknown) => {
-  const code = (error as { errCode?: unknown; code?: unknown } | null)?.errCode ?? (error as { code?: unknown } | null)?.code;
-  return code === undefined ? describe(error) : `${String(code)}: ${describe(error)}`;
-};
-const isDeadline = (error: unknown) => error instanceof AnalyticsError && error.code === 'DEADLINE_EXCEEDED';
 
 /**
  * Brings the stored authorizers in line with WeChat's `api_get_authorizer_list` (pushes can be lost): adds
@@ -109,54 +98,8 @@ export async function reconcileAuthorizers(options: ReconcileOptions): Promise<R
       Object.assign(summary, { complete: false, incomplete: 'the time ran out before the stored authorizers were read', stoppedBy: 'deadline' });
     }
   }
-  const at = options.now().getTime();
-  const changes: Array<{ what: keyof ReconcileSummary; run: () => Promise<boolean> }> = [];
-  for (const entry of read) {
-    const known = stored.get(entry.authorizerAppid);
-    if (known?.status === 'revoked' && isOlderPush(entry.authTime, known.eventCreateTime)) {
-      summary.superseded += 1; // revoked by a later event than this authorisation: it stays revoked
-    } else if (!known || known.status === 'revoked') {
-      const record = { authorizerAppid: entry.authorizerAppid, refreshToken: entry.refreshToken, funcs: [], status: 'authorized' as const, problem: null, updatedAt: at, eventCreateTime: entry.authTime };
-      changes.push({ what: 'added', run: async () => (await state.storeAuthorization(record)) === 'stored' });
-    } else if (needsToken(known) && known.refreshToken !== entry.refreshToken) {
-      const fields = { refreshToken: entry.refreshToken, status: 'authorized' as const, problem: null, updatedAt: at };
-      changes.push({ what: 'refreshed', run: () => state.updateAuthorizerIfUnchanged(known, fields) });
-    }
-  }
-  if (summary.complete) {
-    const listed = new Set([...read.map((entry) => entry.authorizerAppid), ...unreadableAppids]);
-    const listSecond = Math.floor(listStartedAt / 1000);
-    for (const record of stored.values()) {
-      if (record.status === 'revoked' || listed.has(record.authorizerAppid)) continue;
-      const recent = record.updatedAt > listStartedAt - RECONCILE_CLOCK_MARGIN_MS || (record.eventCreateTime ?? 0) * 1000 > listStartedAt - RECONCILE_CLOCK_MARGIN_MS;
-      if (recent) {
-        summary.keptAsRecent += 1;
-        continue;
-      }
-      // Ordered after every push the list reflects (those created before it was read), and never before the stored one.
-      const fields = { status: 'revoked' as const, problem: null, updatedAt: at, eventCreateTime: Math.max(listSecond, record.eventCreateTime ?? 0) };
-      changes.push({ what: 'revoked', run: () => state.updateAuthorizerIfUnchanged(record, fields) });
-    }
-  }
-
-  let failedWrites = 0;
-  let firstFailure: string | undefined;
-  for (const [index, change] of changes.entries()) {
-    try {
-      if (await budget.race(change.run(), 'Storing a reconciled authorizer')) (summary[change.what] as number) += 1;
-      else summary.superseded += 1;
-    } catch (error) {
-      if (isDeadline(error)) {
-        Object.assign(summary, { complete: false, incomplete: `the time ran out after ${index} of ${changes.length} changes`, stoppedBy: 'deadline' });
-        break;
-      }
-      failedWrites += 1;
-      firstFailure ??= failure(error);
-    }
-  }
-  if (failedWrites > 0 && summary.complete) {
-    Object.assign(summary, { complete: false, incomplete: `${failedWrites} of ${changes.length} changes failed (first: ${firstFailure ?? ''})`, stoppedBy: 'database' });
-  }
+  const changes = planChanges({ read, stored, unreadableAppids, listStartedAt, at: options.now().getTime(), state, summary });
+  await applyChanges(changes, summary, budget);
   options.log({ level: summary.complete ? 'info' : 'warn', event: 'authorizers_reconciled', ...summary, ...(unreadableStored > 0 ? { unreadableStored } : {}) });
   return summary;
 }
