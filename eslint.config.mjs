@@ -61,6 +61,21 @@ export default tseslint.config(
     },
   },
   {
+    // Whom the functions serve is the tenancy's (src/tenancy/), picked once from the configuration; how
+    // WeChat is reached is the transport factory's. Nothing else asks which mode WECHAT_TRANSPORT is.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**', 'src/tenancy/index.ts', 'src/wechat/factory.ts', 'src/component/events-handler.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "BinaryExpression[operator=/^[!=]==$/] > MemberExpression[property.name='transport']",
+          message: 'Ask the tenancy (src/tenancy/) or the transport factory, not WECHAT_TRANSPORT.',
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/**/*.ts'],
     ignores: ['packages/*/test/**'],
     rules: {

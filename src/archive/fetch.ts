@@ -61,7 +61,7 @@ async function fetchOnce<Data>(
 ): Promise<FetchResult<Data>> {
   let data: Data;
   try {
-    const reply = await context.budget.race(context.client.call(report.api, monthDates(month), { signal: context.budget.signal, appid: context.appid }), `WeChat's answer for ${month}`);
+    const reply = await context.budget.race(context.client.call(report.api, monthDates(month), { signal: context.budget.signal }), `WeChat's answer for ${month}`);
     data = report.normalize(reply, month);
   } catch (error) {
     if (error instanceof WeChatCallError) {

@@ -5,7 +5,6 @@ import { monthsBetween } from '../dates';
 import { HandlerDependencies, createAnalyticsRuntime } from '../pipeline/invocation';
 import type { ReportDefinition } from '../reports/report';
 import { parseRequest } from '../request';
-import { takeAppid } from './tenant';
 
 /**
  * The `main` of a function that serves one kind of figures: `{}`, `{ month }`, `{ beginDate, endDate }`
@@ -15,10 +14,11 @@ import { takeAppid } from './tenant';
 export function createReportHandler<Data>(report: ReportDefinition<Data>, dependencies: HandlerDependencies) {
   const runtime = createAnalyticsRuntime(dependencies);
   return async function main(event: unknown, context?: InvocationContext): Promise<MonthReply<Data> | RangeReply<Data>> {
-    return runtime.run(context, async ({ principal, config, monthly: base, timer }): Promise<MonthReply<Data> | RangeReply<Data>> => {
+    return runtime.run(context, async ({ principal, tenancy, monthly: base, timer }): Promise<MonthReply<Data> | RangeReply<Data>> => {
       // A timer run is decided by the platform: whatever its event carries, it asks for the last month.
-      const { appid, rest } = takeAppid(timer ? {} : event, config, principal, config.transport === 'component');
-      const monthly = { ...base, appid };
+      const { tenant, rest } = tenancy.tenantFor(timer ? {} : event, principal, base.client, true);
+      if (!tenant) throw new Error('a report call serves one Mini Program');
+      const monthly = { ...base, appid: tenant.appid, client: tenant.client };
       const request = parseRequest(rest, runtime.instance.now());
       if (request.kind === 'month') {
         const [outcome] = await serveMonths(report, [request.month], monthly);

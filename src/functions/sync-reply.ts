@@ -1,7 +1,6 @@
 import type { ErrorBody, SyncFailure, SyncReply, SyncSummary, YearMonth } from '../contract';
 import { AnalyticsError } from '../errors';
 import type { Invocation } from '../pipeline/invocation';
-import { isPlatformFailure } from '../sync/authorizers';
 import { clearFailureMark, markFailure } from '../sync/failure-mark';
 import { MAX_LISTED_FAILURES } from '../sync/failures';
 
@@ -15,15 +14,6 @@ export interface SyncOutcome {
   functionName: string;
   /** The event's `TriggerName`, for a timer run. */
   trigger?: unknown;
-}
-
-/**
- * A failure that is ours fails the run: one no later run can fix, or, in third-party mode, one of the
- * platform's own (its ticket, its configuration). An authorizer's own problems (48001, a revoked
- * authorisation, its quota) are in the summary, not a failed run.
- */
-function permanentFailure(summary: SyncSummary, thirdParty: boolean): SyncFailure | undefined {
-  return summary.failures.find((failure) => (thirdParty ? isPlatformFailure(failure) : !failure.retryLater));
 }
 
 function logSync(invocation: Invocation, outcome: SyncOutcome, permanent: SyncFailure | undefined): void {
@@ -63,7 +53,8 @@ function logSync(invocation: Invocation, outcome: SyncOutcome, permanent: SyncFa
 export async function syncReply(invocation: Invocation, outcome: SyncOutcome): Promise<SyncReply> {
   const { summary, functionName } = outcome;
   const { archive } = invocation.monthly;
-  const permanent = permanentFailure(summary, invocation.componentState !== undefined);
+  // A failure that is ours fails the run (the tenancy says which: for a platform, its own, not one authorizer's).
+  const permanent = invocation.tenancy.permanentFailure(summary);
   logSync(invocation, outcome, permanent);
   if (summary.stoppedBy) return { ok: false, error: summary.stoppedBy, data: summary };
   if (!invocation.timer && !permanent && summary.failures.every((failure) => failure.retryLater)) {

@@ -9,7 +9,7 @@ import { createCloudArchive } from '../platform/cloudbase/archive';
 import { createCloudComponentState } from '../platform/cloudbase/component-state';
 import { createCloudTokenStore } from '../platform/cloudbase/token-store';
 import { Log, TimerRunFailed, failureReply } from '../reply';
-import type { AuthorizerListApi, ComponentState } from '../wechat/component';
+import { Tenancy, createTenancy } from '../tenancy';
 import { WeChatTransport, createWeChatTransport } from '../wechat/factory';
 import { DEFAULT_RETRY, withRetry } from '../wechat/retry';
 import { Instance, InstanceDependencies, createInstance } from './instance';
@@ -39,10 +39,8 @@ export interface Invocation {
   /** True for a timer run, or (with `acceptTimerChain`) a run a timer run started. */
   timer: boolean;
   log: Log;
-  /** Third-party mode: WeChat's list of the platform's authorizers. */
-  authorizerList?: AuthorizerListApi;
-  /** Third-party mode: the platform's state (ticket, authorizers). */
-  componentState?: ComponentState;
+  /** Whom the functions serve: the environment's own Mini Program, or a platform's authorizers. */
+  tenancy: Tenancy;
 }
 
 /** The pipeline of the report and sync functions: {@link AnalyticsRuntime.run} is every invocation's. */
@@ -64,7 +62,7 @@ export function createAnalyticsRuntime(dependencies: HandlerDependencies): Analy
   let config: AnalyticsConfig | undefined;
   let transport: WeChatTransport | undefined;
   let archive = dependencies.archive;
-  let componentState: ComponentState | undefined;
+  let tenancy: Tenancy | undefined;
 
   /** The configuration, read once; a broken one is told to admins (and fails a timer run), any other caller is refused as if it were fine. */
   function configuration(caller: CallerContext, log: Log): AnalyticsConfig {
@@ -87,12 +85,15 @@ export function createAnalyticsRuntime(dependencies: HandlerDependencies): Analy
     const now = () => instance.now().getTime();
     const database = instance.database;
     archive ??= createCloudArchive(database(), current.collection);
-    if (current.component) componentState ??= createCloudComponentState(database(), current.component.tokenCollection, current.component.authorizerCollection);
     transport ??= createWeChatTransport(current, {
       cloud: instance.cloud,
       tokenStore: (collection) => createCloudTokenStore(database(), collection),
       componentState: (tokens, authorizers) => createCloudComponentState(database(), tokens, authorizers),
       now,
+    });
+    tenancy ??= createTenancy(current, {
+      componentState: (tokens, authorizers) => createCloudComponentState(database(), tokens, authorizers),
+      authorizerList: transport.authorizerList,
     });
     const budget = createTimeBudget(context, startedAt, now, options.notAfter?.(caller, startedAt));
     const client = withRetry(transport.client, { ...DEFAULT_RETRY, budget });
@@ -110,7 +111,7 @@ export function createAnalyticsRuntime(dependencies: HandlerDependencies): Analy
       functionName: context?.function_name,
       log,
     };
-    return { caller, principal, config: current, budget, monthly, timer, log, authorizerList: transport.authorizerList, componentState };
+    return { caller, principal, config: current, budget, monthly, timer, log, tenancy };
   }
 
   return {

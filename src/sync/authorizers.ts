@@ -10,6 +10,7 @@ import { FanOut, deferredEntry, runShards } from './shards';
 
 export type { FanOut };
 import { syncArchive } from './sync';
+import { bindAppid } from '../wechat/client';
 
 /** How soon (ms) an authorizer with a month WeChat may still publish is due again the same day: 1 hour. */
 export const RECHECK_AFTER_MS = 60 * 60 * 1000;
@@ -157,7 +158,8 @@ async function walkInOrder(
       continue;
     }
     const observed = { awaitingPublication: 0 };
-    const result = await syncArchive(reports, months, { ...base, appid: authorizer.authorizerAppid, stopped: new Map() }, observed);
+    const appid = authorizer.authorizerAppid;
+    const result = await syncArchive(reports, months, { ...base, appid, client: bindAppid(base.client, appid), stopped: new Map() }, observed);
     Object.assign(entry, { fetched: result.fetched, skipped: result.skipped, failed: result.failed, deferred: result.deferred });
     addSummary(summary, { ...result, failures: result.failures.map((failure) => ({ ...failure, appid: authorizer.authorizerAppid })) });
     // Judged on the authorizer's own list, which keeps the first failure of each kind (see `failures.ts`).

@@ -27,6 +27,14 @@ export interface WeChatClient {
   call(api: AnalyticsApi, dates: MonthDates, options?: CallOptions): Promise<WeChatReply>;
 }
 
+/**
+ * WeChat as one Mini Program of a transport that serves many (the third-party platform's): every call
+ * carries `appid`, so that whoever holds the bound client need not (a tenant's `client`).
+ */
+export function bindAppid(client: WeChatClient, appid: string): WeChatClient {
+  return { call: (api, dates, options) => client.call(api, dates, { ...options, appid }) };
+}
+
 /** A failed WeChat call, with WeChat's or the platform's numeric code. */
 export class WeChatCallError extends Error {
   override readonly name = 'WeChatCallError';

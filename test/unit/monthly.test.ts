@@ -5,6 +5,7 @@ import { retainReport } from '../../src/reports/retain';
 import { visitTrendReport } from '../../src/reports/visit-trend';
 import { syncArchive } from '../../src/sync/sync';
 import { budgetUntil, memoryArchive, plausibleReply, scriptedClient, testContext } from '../helpers/fakes';
+import { bindAppid } from '../../src/wechat/client';
 
 // The fake clock is 15 June 2024: the newest complete month is May.
 const lastTwelve = monthsBetween('2023-06', '2024-05');
@@ -276,8 +277,9 @@ describe('one instance, many Mini Programs', () => {
     };
     const instance = createInstanceState();
     const [a, b] = await Promise.all([
-      serveMonths(retainReport, ['2024-05'], testContext({ client, archive: archive.store, instance, appid: 'wxa000000000000001' })),
-      serveMonths(retainReport, ['2024-05'], testContext({ client, archive: archive.store, instance, appid: 'wxb000000000000002' })),
+      // Each tenant's client is bound to its Mini Program (as the open-platform tenancy binds it).
+      serveMonths(retainReport, ['2024-05'], testContext({ client: bindAppid(client, 'wxa000000000000001'), archive: archive.store, instance, appid: 'wxa000000000000001' })),
+      serveMonths(retainReport, ['2024-05'], testContext({ client: bindAppid(client, 'wxb000000000000002'), archive: archive.store, instance, appid: 'wxb000000000000002' })),
     ]);
     expect(calls.sort()).toEqual(['wxa000000000000001', 'wxb000000000000002']);
     expect(a[0]?.ok && a[0].data.visitUv[0]?.value).toBe(1000);
