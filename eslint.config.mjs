@@ -64,7 +64,7 @@ export default tseslint.config(
     // Whom the functions serve is the tenancy's (src/tenancy/), picked once from the configuration; how
     // WeChat is reached is the transport factory's. Nothing else asks which mode WECHAT_TRANSPORT is.
     files: ['src/**/*.ts'],
-    ignores: ['src/config/**', 'src/tenancy/index.ts', 'src/wechat/factory.ts', 'src/component/events-handler.ts'],
+    ignores: ['src/config/**', 'src/tenancy/index.ts', 'src/wechat/factory.ts', 'src/open-platform/events/events-handler.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

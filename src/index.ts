@@ -9,4 +9,4 @@ export { createReportHandler } from './functions/report';
 export { createSyncHandler } from './functions/sync';
 export { initCloud, type CloudSdk } from './platform/cloudbase/sdk';
 export { ALL_REPORTS, retainReport, visitTrendReport } from './reports';
-export { createComponentEventsHandler, type ComponentEventsDependencies } from './component/events-handler';
+export { createComponentEventsHandler, type ComponentEventsDependencies } from './open-platform/events/events-handler';

@@ -1,5 +1,5 @@
-import type { ComponentSettings } from '../wechat/component/settings';
-import { readComponentSettings } from '../wechat/component/settings';
+import type { ComponentSettings } from '../open-platform/wechat/settings';
+import { readComponentSettings } from '../open-platform/wechat/settings';
 import type { HttpsSettings } from '../wechat/https/settings';
 import { readHttpsSettings } from '../wechat/https/settings';
 import { ADMIN_OPENIDS_VARIABLE, readAdminOpenids, readAdminScopes } from './admins';

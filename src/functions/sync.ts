@@ -6,7 +6,7 @@ import { HandlerDependencies, Invocation, createAnalyticsRuntime } from '../pipe
 import type { ReportDefinition } from '../reports/report';
 import { defaultSyncMonths, parseSyncRequest } from '../request';
 import { failedFast, liveFailureMark } from '../sync/failure-mark';
-import { shardDeadlineOf } from '../sync/fan-out';
+import { shardDeadlineOf } from '../open-platform/sync/fan-out';
 import { syncUnderLease } from '../sync/sync';
 import type { SyncPlan } from '../tenancy';
 import { syncReply } from './sync-reply';

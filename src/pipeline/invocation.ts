@@ -6,7 +6,7 @@ import { ADMIN_OPENIDS_VARIABLE, AnalyticsConfig, readAdminOpenids, readConfig }
 import type { FailureReply } from '../contract';
 import { AnalyticsError } from '../errors';
 import { createCloudArchive } from '../platform/cloudbase/archive';
-import { createCloudComponentState } from '../platform/cloudbase/component-state';
+import { createCloudComponentState } from '../open-platform/cloudbase/component-state';
 import { createCloudTokenStore } from '../platform/cloudbase/token-store';
 import { Log, TimerRunFailed, failureReply } from '../reply';
 import { Tenancy, createTenancy } from '../tenancy';

@@ -1,6 +1,6 @@
 import type { AnalyticsConfig } from '../config';
-import type { AuthorizerListApi, ComponentState } from '../wechat/component';
-import { openPlatformTenancy } from './open-platform';
+import type { AuthorizerListApi, ComponentState } from '../open-platform/wechat';
+import { openPlatformTenancy } from '../open-platform/tenancy';
 import { singleTenancy } from './single';
 import type { Tenancy } from './tenancy';
 

@@ -1,6 +1,6 @@
 import { isTimerChain } from '../access';
 import { invalidArgument } from '../errors';
-import { hasShard } from '../sync/fan-out';
+import { hasShard } from '../open-platform/sync/fan-out';
 import { syncArchive } from '../sync/sync';
 import { isReconcileRequest } from './requests';
 import type { Tenancy } from './tenancy';

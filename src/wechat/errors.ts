@@ -2,7 +2,7 @@ import { AnalyticsError } from '../errors';
 import { WeChatCallError } from './client';
 import { CLOUD_GATEWAY_RULES } from './cloud/errors';
 import { HTTPS_RULES } from './https/errors';
-import { COMPONENT_RULES } from './component/errors';
+import { COMPONENT_RULES } from '../open-platform/wechat/errors';
 import { CallSite, ErrorRule, retryNow } from './error-rules';
 
 export type { CallSite, ErrorRule } from './error-rules';

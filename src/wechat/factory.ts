@@ -1,7 +1,7 @@
 import type { AnalyticsConfig } from '../config';
 import type { WeChatClient } from './client';
 import { CloudOpenApi, createCloudClient } from './cloud/client';
-import { AuthorizerListApi, ComponentState, createComponentTransport } from './component';
+import { AuthorizerListApi, ComponentState, createComponentTransport } from '../open-platform/wechat';
 import { TokenStore, createHttpsTransport } from './https';
 
 /** What the transports may need from the platform. */

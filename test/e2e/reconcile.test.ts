@@ -3,10 +3,10 @@ import { emulatedAuthorizerAppid, pushTicket } from '../../scripts/emulator-envi
 import { createTimeBudget, type TimeBudget } from '../../src/budget';
 import { monthDates } from '../../src/dates';
 import type { CloudDatabase } from '../../src/platform/cloudbase/archive';
-import { createCloudComponentState } from '../../src/platform/cloudbase/component-state';
+import { createCloudComponentState } from '../../src/open-platform/cloudbase/component-state';
 import { createCloudTokenStore } from '../../src/platform/cloudbase/token-store';
-import { type ReconcileOptions, reconcileAuthorizers, reconcileIfDue } from '../../src/sync/reconcile';
-import { createComponentTransport } from '../../src/wechat/component';
+import { type ReconcileOptions, reconcileAuthorizers, reconcileIfDue } from '../../src/open-platform/sync/reconcile';
+import { createComponentTransport } from '../../src/open-platform/wechat';
 import { putDocument } from '../helpers/cloud';
 import { useSdkAgainstEmulator } from '../helpers/sdk';
 

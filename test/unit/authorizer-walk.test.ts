@@ -1,5 +1,5 @@
-import { dailyOrder } from '../../src/sync/authorizers';
-import type { AuthorizerRecord } from '../../src/wechat/component';
+import { dailyOrder } from '../../src/open-platform/sync/authorizers';
+import type { AuthorizerRecord } from '../../src/open-platform/wechat';
 
 // 10:00 on 2024-06-15 in China.
 const NOW = new Date('2024-06-15T02:00:00Z');

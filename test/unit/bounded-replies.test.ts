@@ -1,7 +1,7 @@
 import type { AuthorizerSyncSummary, SyncFailure, SyncSummary } from '../../src/contract';
-import { addSummary, MAX_SHARD_SIZE, parseShardReply } from '../../src/sync/fan-out';
+import { addSummary, MAX_SHARD_SIZE, parseShardReply } from '../../src/open-platform/sync/fan-out';
 import { MAX_LISTED_FAILURES, recordFailure } from '../../src/sync/failures';
-import { isPlatformFailure } from '../../src/sync/authorizers';
+import { isPlatformFailure } from '../../src/open-platform/sync/authorizers';
 import { MAX_SYNC_MONTHS } from '../../src/request';
 
 // A sync's reply lists at most MAX_LISTED_FAILURES failures and counts the rest, so that a shard's reply

@@ -1,5 +1,5 @@
 import { createCipheriv, createHash, randomBytes } from 'crypto';
-import { decryptMessage, FRESHNESS, isFresh, msgSignature, readEncodingAesKey, verifyMsgSignature } from '../../src/component/message-crypto';
+import { decryptMessage, FRESHNESS, isFresh, msgSignature, readEncodingAesKey, verifyMsgSignature } from '../../src/open-platform/events/message-crypto';
 
 // An encryptor written from the scheme's description with Node's crypto only, sharing no code with
 // the product, so that a mistake in the product cannot hide in its own round trips. It is itself

@@ -1,4 +1,4 @@
-import { parseComponentEvent, parseEnvelope } from '../../src/component/events';
+import { parseComponentEvent, parseEnvelope } from '../../src/open-platform/events/events';
 
 const COMPONENT = 'wx134c8103faa5a59e';
 

@@ -1,6 +1,6 @@
 import { createCipheriv, createHash, randomBytes } from 'crypto';
-import { openComponentPush } from '../../src/component/handle';
-import { refusalReply, successReply } from '../../src/component/http-event';
+import { openComponentPush } from '../../src/open-platform/events/handle';
+import { refusalReply, successReply } from '../../src/open-platform/events/http-event';
 
 // WeChat's side, written with Node's crypto only (no product code): encrypt, sign, wrap in the
 // envelope and in a CloudBase HTTP access service event.

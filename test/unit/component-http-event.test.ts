@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES, parseHttpEvent, refusalReply, successReply } from '../../src/component/http-event';
+import { MAX_BODY_BYTES, parseHttpEvent, refusalReply, successReply } from '../../src/open-platform/events/http-event';
 
 const QUERY = {
   timestamp: '1715943329',

@@ -7,11 +7,11 @@ import {
   signRequest,
 } from '@wx-monthly-analytics/cloudbase-emulator';
 import { componentEnvironment } from '../../scripts/emulator-environment';
-import { createComponentEventsHandler } from '../../src/component/events-handler';
+import { createComponentEventsHandler } from '../../src/open-platform/events/events-handler';
 import type { CloudDatabase } from '../../src/platform/cloudbase/archive';
-import { createCloudComponentState } from '../../src/platform/cloudbase/component-state';
+import { createCloudComponentState } from '../../src/open-platform/cloudbase/component-state';
 import type { CloudSdk } from '../../src/platform/cloudbase/sdk';
-import { isOlderPush, type ComponentApi } from '../../src/wechat/component';
+import { isOlderPush, type ComponentApi } from '../../src/open-platform/wechat';
 
 const TOKENS = 'wechat_tokens';
 const AUTHORIZERS = 'wechat_authorizers';

@@ -1,7 +1,7 @@
 import { AnalyticsError } from '../../src/errors';
-import { addSummary, parseShardReply, parseShardRequest, planShards, shardDeadlineOf } from '../../src/sync/fan-out';
+import { addSummary, parseShardReply, parseShardRequest, planShards, shardDeadlineOf } from '../../src/open-platform/sync/fan-out';
 import type { SyncSummary } from '../../src/contract';
-import type { AuthorizerRecord } from '../../src/wechat/component';
+import type { AuthorizerRecord } from '../../src/open-platform/wechat';
 
 const NOW = new Date('2024-06-15T02:00:00Z');
 const appid = (index: number) => `wx${index.toString(16).padStart(16, '0')}`;

@@ -1,8 +1,8 @@
 import { REPLY_MARGIN_MS, createTimeBudget, type TimeBudget } from '../../src/budget';
-import { reconcileAuthorizers, reconcileIfDue, type ReconcileOptions } from '../../src/sync/reconcile';
+import { reconcileAuthorizers, reconcileIfDue, type ReconcileOptions } from '../../src/open-platform/sync/reconcile';
 import { WeChatCallError } from '../../src/wechat/client';
-import { type AuthorizerListApi, type AuthorizerRecord, type ComponentState, isOlderPush } from '../../src/wechat/component';
-import { readAuthorizerList } from '../../src/wechat/component/authorizer-list';
+import { type AuthorizerListApi, type AuthorizerRecord, type ComponentState, isOlderPush } from '../../src/open-platform/wechat';
+import { readAuthorizerList } from '../../src/open-platform/wechat/authorizer-list';
 import { HTTPS_BAD_BODY, HTTPS_CONNECTION_FAILED } from '../../src/wechat/https/errors';
 
 const PLATFORM = 'wx0c0000000000c0de';

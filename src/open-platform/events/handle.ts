@@ -1,5 +1,5 @@
-import { AnalyticsError, ConfigurationError } from '../errors';
-import { APPID_PATTERN } from '../config/values';
+import { AnalyticsError, ConfigurationError } from '../../errors';
+import { APPID_PATTERN } from '../../config/values';
 import { ComponentEvent, parseComponentEvent, parseEnvelope } from './events';
 import { parseHttpEvent, refuse, Refusal } from './http-event';
 import { decryptMessage, isFresh, readEncodingAesKey, verifyMsgSignature } from './message-crypto';

@@ -1,5 +1,5 @@
 import { createDecipheriv, createHash, timingSafeEqual } from 'crypto';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../../errors';
 
 /**
  * WeChat's message crypto for third-party platforms (WXBizMsgCrypt, 消息加解密; the same scheme as the

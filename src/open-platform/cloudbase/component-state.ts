@@ -1,7 +1,7 @@
-import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../../wechat/component';
-import type { CloudDatabase } from './archive';
+import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../wechat';
+import type { CloudDatabase } from '../../platform/cloudbase/archive';
 import { toAuthorizer } from './authorizer-document';
-import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from './database-errors';
+import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from '../../platform/cloudbase/database-errors';
 
 /** Rounds of an ordered write (a conditional update, then a read) before a document that keeps changing fails the push. */
 const ORDERED_WRITE_ATTEMPTS = 4;

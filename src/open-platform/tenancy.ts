@@ -4,14 +4,14 @@ import type { FanOutSettings } from '../config';
 import type { SyncSummary } from '../contract';
 import { echo, invalidArgument } from '../errors';
 import { APPID_PATTERN } from '../config/values';
-import { FanOut, isPlatformFailure, syncAuthorizers } from '../sync/authorizers';
-import { hasShard, parseShardRequest } from '../sync/fan-out';
-import { reconciliationStep } from '../sync/reconcile-run';
+import { FanOut, isPlatformFailure, syncAuthorizers } from './sync/authorizers';
+import { hasShard, parseShardRequest } from './sync/fan-out';
+import { reconciliationStep } from './sync/reconcile-run';
 import { syncUnderLease } from '../sync/sync';
 import { bindAppid } from '../wechat/client';
-import type { AuthorizerListApi, ComponentState } from '../wechat/component';
-import { isReconcileRequest } from './requests';
-import type { SyncPlan, Tenancy, Tenant } from './tenancy';
+import type { AuthorizerListApi, ComponentState } from './wechat';
+import { isReconcileRequest } from '../tenancy/requests';
+import type { SyncPlan, Tenancy, Tenant } from '../tenancy/tenancy';
 
 /** What the open-platform tenancy needs: the platform's settings and its state. */
 export interface OpenPlatformPorts {

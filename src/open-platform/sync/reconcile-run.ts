@@ -1,8 +1,8 @@
-import type { ReconciliationSummary } from '../contract';
-import { AnalyticsError } from '../errors';
-import { fromDatabaseError } from '../platform/cloudbase/database-errors';
-import { describe } from '../reply';
-import { WeChatCallError } from '../wechat/client';
+import type { ReconciliationSummary } from '../../contract';
+import { AnalyticsError } from '../../errors';
+import { fromDatabaseError } from '../../platform/cloudbase/database-errors';
+import { describe } from '../../reply';
+import { WeChatCallError } from '../../wechat/client';
 import { ReconcileOptions, reconcileIfDue } from './reconcile';
 
 export type { ReconciliationSummary };

@@ -1,4 +1,4 @@
-import { ErrorRule } from '../error-rules';
+import { ErrorRule } from '../../wechat/error-rules';
 
 const reauthorize = (what: string): ErrorRule => ({
   code: 'AUTHORIZATION_REQUIRED',

@@ -1,7 +1,7 @@
-import type { TimeBudget } from '../budget';
-import { chinaDayOf } from '../dates';
-import type { Log } from '../reply';
-import type { AuthorizerListApi, AuthorizerRecord, ComponentState, ListedAuthorizer } from '../wechat/component';
+import type { TimeBudget } from '../../budget';
+import { chinaDayOf } from '../../dates';
+import type { Log } from '../../reply';
+import type { AuthorizerListApi, AuthorizerRecord, ComponentState, ListedAuthorizer } from '../wechat';
 import { RECONCILE_CLOCK_MARGIN_MS, applyChanges, failure, isDeadline, planChanges } from './reconcile-plan';
 
 export { RECONCILE_CLOCK_MARGIN_MS };

@@ -1,6 +1,6 @@
-import { WeChatCallError } from '../client';
-import { HTTPS_BAD_BODY, HTTPS_CONNECTION_FAILED } from '../https/errors';
-import type { JsonReply } from '../https/http';
+import { WeChatCallError } from '../../wechat/client';
+import { HTTPS_BAD_BODY, HTTPS_CONNECTION_FAILED } from '../../wechat/https/errors';
+import type { JsonReply } from '../../wechat/https/http';
 import { APPID_PATTERN as APPID } from '../../config/values';
 
 /** The most `api_get_authorizer_list` gives per call (its `count`, "最大为 500"). */

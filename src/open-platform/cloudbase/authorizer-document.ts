@@ -1,4 +1,4 @@
-import type { AuthorizerRecord } from '../../wechat/component';
+import type { AuthorizerRecord } from '../wechat';
 
 /**
  * An authorizer document read back from the database, checked: undefined when any field the functions

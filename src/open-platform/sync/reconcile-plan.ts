@@ -1,7 +1,7 @@
-import type { TimeBudget } from '../budget';
-import { type AuthorizerRecord, type ComponentState, type ListedAuthorizer, isOlderPush } from '../wechat/component';
-import { AnalyticsError } from '../errors';
-import { describe } from '../reply';
+import type { TimeBudget } from '../../budget';
+import { type AuthorizerRecord, type ComponentState, type ListedAuthorizer, isOlderPush } from '../wechat';
+import { AnalyticsError } from '../../errors';
+import { describe } from '../../reply';
 import type { ReconcileSummary } from './reconcile';
 
 /**

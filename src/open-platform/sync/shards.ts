@@ -1,9 +1,9 @@
-import type { MonthlyContext } from '../archive/read-through';
-import type { AuthorizerSyncSummary, SyncSummary } from '../contract';
-import type { YearMonth } from '../dates';
-import { AnalyticsError } from '../errors';
-import { describe } from '../reply';
-import type { AuthorizerRecord } from '../wechat/component';
+import type { MonthlyContext } from '../../archive/read-through';
+import type { AuthorizerSyncSummary, SyncSummary } from '../../contract';
+import type { YearMonth } from '../../dates';
+import { AnalyticsError } from '../../errors';
+import { describe } from '../../reply';
+import type { AuthorizerRecord } from '../wechat';
 import { SHARD_REPLY_MARGIN_MS, type ShardRequest, addSummary, parseShardReply } from './fan-out';
 
 /** How the timer's daily walk fans out (see `fan-out.ts`); without it, one invocation walks them all. */

@@ -1,6 +1,6 @@
-import type { TimeBudget } from '../budget';
-import { WeChatCallError } from '../wechat/client';
-import { ComponentApi, ComponentState, isOlderPush } from '../wechat/component';
+import type { TimeBudget } from '../../budget';
+import { WeChatCallError } from '../../wechat/client';
+import { ComponentApi, ComponentState, isOlderPush } from '../wechat';
 import type { ComponentEvent } from './events';
 
 /** api_query_auth's answers for an authorization code already used (61009) or expired (61010). */

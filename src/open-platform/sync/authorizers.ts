@@ -1,16 +1,16 @@
-import type { MonthlyContext } from '../archive/read-through';
-import type { AuthorizerSyncSummary, SyncFailure, SyncSummary } from '../contract';
-import { type YearMonth, chinaDayOf } from '../dates';
-import { AnalyticsError } from '../errors';
-import { describe } from '../reply';
-import type { ReportDefinition } from '../reports/report';
-import type { AuthorizerRecord, ComponentState } from '../wechat/component';
+import type { MonthlyContext } from '../../archive/read-through';
+import type { AuthorizerSyncSummary, SyncFailure, SyncSummary } from '../../contract';
+import { type YearMonth, chinaDayOf } from '../../dates';
+import { AnalyticsError } from '../../errors';
+import { describe } from '../../reply';
+import type { ReportDefinition } from '../../reports/report';
+import type { AuthorizerRecord, ComponentState } from '../wechat';
 import { SHARD_REPLY_MARGIN_MS, addSummary, planShards } from './fan-out';
 import { FanOut, deferredEntry, runShards } from './shards';
 
 export type { FanOut };
-import { syncArchive } from './sync';
-import { bindAppid } from '../wechat/client';
+import { syncArchive } from '../../sync/sync';
+import { bindAppid } from '../../wechat/client';
 
 /** How soon (ms) an authorizer with a month WeChat may still publish is due again the same day: 1 hour. */
 export const RECHECK_AFTER_MS = 60 * 60 * 1000;

@@ -1,10 +1,10 @@
-import type { AuthorizerSyncSummary, ErrorBody, SyncFailure, SyncSummary } from '../contract';
-import type { YearMonth } from '../dates';
-import { AnalyticsError, echo, invalidArgument } from '../errors';
-import { MAX_SYNC_MONTHS, parseSyncRequest } from '../request';
-import type { AuthorizerRecord } from '../wechat/component';
-import { addFailures } from './failures';
-import { APPID_PATTERN as APPID } from '../config/values';
+import type { AuthorizerSyncSummary, ErrorBody, SyncFailure, SyncSummary } from '../../contract';
+import type { YearMonth } from '../../dates';
+import { AnalyticsError, echo, invalidArgument } from '../../errors';
+import { MAX_SYNC_MONTHS, parseSyncRequest } from '../../request';
+import type { AuthorizerRecord } from '../wechat';
+import { addFailures } from '../../sync/failures';
+import { APPID_PATTERN as APPID } from '../../config/values';
 
 /**
  * The fan-out of the third-party sync: a timer run with more authorizers due than one invocation gets

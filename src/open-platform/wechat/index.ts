@@ -1,10 +1,10 @@
 import { randomUUID } from 'crypto';
 import { AnalyticsError } from '../../errors';
-import { WeChatCallError, WeChatClient } from '../client';
-import { createHttpsClient } from '../https/client';
-import { HTTPS_BAD_BODY, STALE_TOKEN_CODES, credentialProblem } from '../https/errors';
-import { JsonHttpClient, JsonReply, createJsonHttpClient } from '../https/http';
-import { SharedTokenCache, TokenStore } from '../https/token-cache';
+import { WeChatCallError, WeChatClient } from '../../wechat/client';
+import { createHttpsClient } from '../../wechat/https/client';
+import { HTTPS_BAD_BODY, STALE_TOKEN_CODES, credentialProblem } from '../../wechat/https/errors';
+import { JsonHttpClient, JsonReply, createJsonHttpClient } from '../../wechat/https/http';
+import { SharedTokenCache, TokenStore } from '../../wechat/https/token-cache';
 import { type AuthorizerList, type ListedAuthorizer, readAuthorizerList } from './authorizer-list';
 import { REAUTHORIZE_CODES } from './errors';
 import type { AuthorizerRecord, ComponentState } from './state';
