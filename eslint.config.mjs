@@ -69,7 +69,7 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "BinaryExpression[operator=/^[!=]==$/] > MemberExpression[property.name='transport']",
+          selector: "BinaryExpression[operator=/^[!=]==$/][left.property.name='transport'][right.value=/^(cloud|https|component)$/]",
           message: 'Ask the tenancy (src/tenancy/) or the transport factory, not WECHAT_TRANSPORT.',
         },
       ],

@@ -1,6 +1,6 @@
-import type { ErrorBody, ErrorCode } from './contract';
+import type { ErrorBody, ErrorCode, TransportFailure } from './contract';
 
-export type { ErrorBody, ErrorCode };
+export type { ErrorBody, ErrorCode, TransportFailure };
 
 /**
  * When a failure may clear:
@@ -30,24 +30,30 @@ export class AnalyticsError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { wxErrCode?: number; recovery?: Recovery; scope?: Scope; cause?: unknown } = {},
+    options: { wxErrCode?: number; transport?: TransportFailure; recovery?: Recovery; scope?: Scope; cause?: unknown } = {},
   ) {
     super(message);
     this.wxErrCode = options.wxErrCode;
+    this.transport = options.transport;
     this.recovery = options.recovery ?? 'never';
     this.scope = options.scope ?? 'month';
     if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
 
   readonly wxErrCode: number | undefined;
+  /** How an HTTPS call failed when WeChat gave no code. */
+  readonly transport: TransportFailure | undefined;
   readonly recovery: Recovery;
   readonly scope: Scope;
 
   /** The reply body for this error. */
   toBody(): ErrorBody {
-    return this.wxErrCode === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, wxErrCode: this.wxErrCode };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.wxErrCode === undefined ? {} : { wxErrCode: this.wxErrCode }),
+      ...(this.transport === undefined ? {} : { transport: this.transport }),
+    };
   }
 }
 

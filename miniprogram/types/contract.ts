@@ -28,9 +28,18 @@ export interface ErrorBody {
   code: ErrorCode;
   /** What happened and what to do about it. */
   message: string;
-  /** WeChat's `errcode` (or the platform's negative code) when the failure came from WeChat. */
+  /** WeChat's `errcode` (or CloudBase's or the cloud-call gateway's negative code) when one of them answered it. */
   wxErrCode?: number;
+  /**
+   * Over HTTPS (the `https` and third-party transports), a failure of the transport itself, which no
+   * WeChat code names: the connection failed, WeChat answered HTTP 5xx or a body that is not its JSON,
+   * or refused the access_token twice, right after a refresh. Absent otherwise.
+   */
+  transport?: TransportFailure;
 }
+
+/** How a call over HTTPS failed when WeChat gave no code (see {@link ErrorBody.transport}). */
+export type TransportFailure = 'connection_failed' | 'server_error' | 'bad_reply' | 'token_rejected_twice';
 
 /** A failed call, as the caller sees it. */
 export interface FailureReply {

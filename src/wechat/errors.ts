@@ -1,7 +1,7 @@
 import { AnalyticsError } from '../errors';
 import { WeChatCallError } from './client';
 import { CLOUD_GATEWAY_RULES } from './cloud/errors';
-import { HTTPS_RULES } from './https/errors';
+import { HTTPS_RULES, HTTPS_TRANSPORT_FAILURES } from './https/errors';
 import { COMPONENT_RULES } from '../open-platform/wechat/errors';
 import { CallSite, ErrorRule, retryNow } from './error-rules';
 
@@ -98,8 +98,11 @@ export function isRetryableNow(errCode: number): boolean {
 /** Turns a failed WeChat call into the typed error the caller sees, classified by {@link WECHAT_ERROR_RULES}. */
 export function fromWeChatError(error: WeChatCallError, site: CallSite): AnalyticsError {
   const rule = ruleFor(error.errCode);
-  return new AnalyticsError(rule.code, rule.message(site, `error ${error.errCode}: ${error.message.slice(0, 200)}`), {
-    wxErrCode: error.errCode,
+  // The HTTPS transport's own codes name no answer of WeChat's: the caller gets what failed, not a code.
+  const transport = HTTPS_TRANSPORT_FAILURES[error.errCode];
+  const detail = transport === undefined ? `error ${error.errCode}` : transport.replace(/_/g, ' ');
+  return new AnalyticsError(rule.code, rule.message(site, `${detail}: ${error.message.slice(0, 200)}`), {
+    ...(transport === undefined ? { wxErrCode: error.errCode } : { transport }),
     recovery: rule.recovery,
     scope: rule.scope,
     cause: error,

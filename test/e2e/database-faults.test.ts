@@ -248,3 +248,18 @@ describe('a fresh-user trial of the rules above: the cases it broke', () => {
     expect(wechatCalls(cloud)).toBe(24);
   });
 });
+
+describe('HTTPS transport failures reach the caller typed, not as a made-up WeChat code', () => {
+  const cloud = useTestCloud({ now: NOW, env: (emulator) => httpsEnvironment(emulator.url) });
+
+  test.each([
+    ['the connection dropped', (c: typeof cloud) => c.emulator.faults.dropNext(RETAIN_API, 3), 'connection_failed'],
+    ['a body that is not JSON', (c: typeof cloud) => c.emulator.faults.malformedNext(RETAIN_API, 3), 'bad_reply'],
+  ] as const)('%s: no wxErrCode, and transport says what failed', async (_what, inject, transport) => {
+    inject(cloud);
+    const reply = replyOf(await cloud.invoke('getMonthlyRetain', { caller: ADMIN, data: { month: '2024-04' } }));
+    expect(reply).toMatchObject({ ok: false, error: { code: 'UPSTREAM_ERROR', transport } });
+    expect(reply.error.wxErrCode).toBeUndefined();
+    expect(reply.error.message).not.toMatch(/-70000\d/);
+  });
+});

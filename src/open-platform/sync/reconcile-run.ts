@@ -4,6 +4,8 @@ import { fromDatabaseError } from '../../platform/cloudbase/database-errors';
 import { describe } from '../../reply';
 import { WeChatCallError } from '../../wechat/client';
 import { ReconcileOptions, reconcileIfDue } from './reconcile';
+import { HTTPS_TRANSPORT_FAILURES } from '../../wechat/https/errors';
+import type { TransportFailure } from '../../contract';
 
 export type { ReconciliationSummary };
 
@@ -14,6 +16,13 @@ export type { ReconciliationSummary };
  * at error level. A failed reconciliation does not stop the sync of the authorizers already known; it
  * is not stamped, so the next timer run tries again.
  */
+/** WeChat's code as the caller sees it: the HTTPS transport's own codes are a `transport` failure, not a `wxErrCode`. */
+function codeOf(errCode: number | undefined): { wxErrCode?: number; transport?: TransportFailure } {
+  if (errCode === undefined) return {};
+  const transport = HTTPS_TRANSPORT_FAILURES[errCode];
+  return transport === undefined ? { wxErrCode: errCode } : { transport };
+}
+
 export async function reconciliationStep(options: ReconcileOptions & { force?: boolean }): Promise<ReconciliationSummary | undefined> {
   try {
     const run = await reconcileIfDue(options);
@@ -23,7 +32,7 @@ export async function reconciliationStep(options: ReconcileOptions & { force?: b
     // Only a failure is an error: the time running out (or a list that changed) is tried again next run.
     if (!complete && (stoppedBy === 'wechat' || stoppedBy === 'database')) {
       summary.error = new AnalyticsError('UPSTREAM_ERROR', `The authorizers were not reconciled in full: ${incomplete ?? 'a request failed'}; the next timer run tries again.`, {
-        ...(wxErrCode === undefined ? {} : { wxErrCode }),
+        ...codeOf(wxErrCode),
         recovery: 'later',
       }).toBody();
     }
@@ -34,7 +43,7 @@ export async function reconciliationStep(options: ReconcileOptions & { force?: b
         ? error
         : error instanceof WeChatCallError
           ? new AnalyticsError('UPSTREAM_ERROR', `WeChat did not give the list of authorizers (api_get_authorizer_list, ${error.errCode}); the next timer run tries again.`, {
-              wxErrCode: error.errCode,
+              ...codeOf(error.errCode),
               recovery: 'later',
             })
           : fromDatabaseError(error, 'Reconciling the stored authorizers');

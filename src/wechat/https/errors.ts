@@ -1,3 +1,4 @@
+import type { TransportFailure } from '../../contract';
 import { ErrorRule, retryNow } from '../error-rules';
 
 /** The HTTPS transport's own codes for failures that are not WeChat's answer (negative, like the platform's). */
@@ -8,6 +9,17 @@ export const HTTPS_SERVER_ERROR = -700002;
 export const HTTPS_BAD_BODY = -700003;
 /** A datacube call was refused for its token twice in a row, with a fresh token the second time. */
 export const HTTPS_TOKEN_REJECTED_TWICE = -700004;
+
+/**
+ * What each of the transport's own codes is, as the caller sees it (`ErrorBody.transport`): these codes
+ * are internal, for the error table, and never reach a caller as a `wxErrCode`.
+ */
+export const HTTPS_TRANSPORT_FAILURES: Readonly<Record<number, TransportFailure>> = {
+  [HTTPS_CONNECTION_FAILED]: 'connection_failed',
+  [HTTPS_SERVER_ERROR]: 'server_error',
+  [HTTPS_BAD_BODY]: 'bad_reply',
+  [HTTPS_TOKEN_REJECTED_TWICE]: 'token_rejected_twice',
+};
 
 /**
  * The HTTPS transport's part of the one error table in `wechat/errors.ts`: its transport failures
