@@ -6,6 +6,7 @@ import {
   DEFAULT_ACCESS_TOKEN,
   DEFAULT_SEED,
   EMULATOR_APPID,
+  EMULATOR_APP_SECRET,
   clockFrom,
   functionEnvironment,
   parseDatabaseFaultSpec,
@@ -239,7 +240,7 @@ function startupMessage(emulator: Emulator, options: CliOptions): string {
     'HTTPS API (POST JSON {"begin_date","end_date"}):',
     `  ${emulator.url}/datacube/getweanalysisappidmonthlyretaininfo?access_token=${options.accessToken}`,
     `  ${emulator.url}/datacube/getweanalysisappidmonthlyvisittrend?access_token=${options.accessToken}`,
-    `  tokens: POST ${emulator.url}/cgi-bin/stable_token, GET ${emulator.url}/cgi-bin/token (AppID ${EMULATOR_APPID}; AppSecret: see README)`,
+    `  tokens: POST ${emulator.url}/cgi-bin/stable_token, GET ${emulator.url}/cgi-bin/token (AppID ${EMULATOR_APPID}; AppSecret ${EMULATOR_APP_SECRET}, the emulator's own)`,
     '',
   ];
   if (functions.length === 0) lines.push(`No function folders in ${options.functionsRoot}; for a function NAME use TCB_CONTEXT_CNFG='{"URL":"${emulator.contextUrl('NAME')}"}'.`);
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
       ...(options.now !== undefined ? { now: clockFrom(options.now) } : {}),
     });
   } catch (error) {
-    const message = listenFailureMessage(error, options.port);
+    const message = listenFailureMessage(error, options.port) ?? dataFileFailureMessage(error, options.dataFile);
     if (message === undefined) throw error;
     console.error(`emulator: ${message}`);
     process.exit(1);
@@ -379,6 +380,16 @@ function watchLauncher(onGone: (reason: string) => void): NodeJS.Timeout {
   }, 500);
   timer.unref();
   return timer;
+}
+
+/** One line for a --data-file the emulator cannot load (a directory, not its JSON, unreadable); undefined for other errors. */
+function dataFileFailureMessage(error: unknown, dataFile: string | undefined): string | undefined {
+  if (dataFile === undefined || !(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EISDIR') return `--data-file ${dataFile} is a directory: give the path of a file (it is created on the first save).`;
+  if (code === 'EACCES' || code === 'EPERM') return `--data-file ${dataFile} cannot be read (${String(code)}): check its permissions.`;
+  if (/saved document store|JSON/i.test(error.message)) return `--data-file ${dataFile} is not a database the emulator saved (${error.message.slice(0, 120)}): give another path, or remove the file to start empty.`;
+  return undefined;
 }
 
 if (require.main === module) {

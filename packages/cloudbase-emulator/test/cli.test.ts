@@ -81,6 +81,19 @@ test('a port in use is one line naming the port and what to do, exit status 1, n
   }
 }, 30_000);
 
+test.each([
+  ['a file that is not a saved database', (dir: string) => {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '{not json');
+    return file;
+  }, /^emulator: --data-file .*broken\.json is not a database the emulator saved \(.*\): give another path, or remove the file to start empty\.\n$/],
+  ['a directory', (dir: string) => dir, /^emulator: --data-file .* is a directory: give the path of a file \(it is created on the first save\)\.\n$/],
+] as const)('a --data-file that cannot be loaded (%s) is one line, exit status 1, no stack', async (_what, make, expected) => {
+  const cli = startCli(['--port', '0', '--functions-root', path.join(workDir, 'functions'), '--data-file', make(workDir)]);
+  expect(await cli.exited).toBe(1);
+  expect(cli.output()).toMatch(expected);
+}, 30_000);
+
 async function postJson(url: string, body: unknown, method = 'POST'): Promise<{ status: number; json: any }> {
   const response = await fetch(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   return { status: response.status, json: await response.json() };

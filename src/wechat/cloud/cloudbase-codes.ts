@@ -62,7 +62,7 @@ function neverClears(errCode: number, name: string, what: string, fix: string, s
 /**
  * CloudBase's own codes (docs.cloudbase.net error codes; wx-server-sdk 4.0.2's `TCB_ERR_CODE`): a
  * failure of the platform the cloud call and the database run on, never WeChat's. Only -501001 …
- * -501004 and -502001 may clear by themselves (`shared/cloudbase-platform.md`); -501003 and -501004 are
+ * -501004 and -502001 may clear by themselves (docs/platform-failures.md); -501003 and -501004 are
  * the environment's request quota and concurrency limit, which every call of the environment shares,
  * so once retries have not cleared them no new call of that API starts in this invocation (`api`).
  */
