@@ -14,6 +14,14 @@ export interface InvocationContext {
 export const DEFAULT_TIME_LIMIT_MS = 3000;
 /** Milliseconds kept back at the end of an invocation to store what arrived and reply. */
 export const REPLY_MARGIN_MS = 400;
+/** Milliseconds a shard (an invocation a timer run starts) keeps back before its starter's deadline, for its reply to travel back. */
+export const SHARD_REPLY_MARGIN_MS = 300;
+/** The least time, in ms, worth starting a shard with: less, and it could not even read its authorizers. */
+export const MIN_SHARD_MS = 500;
+/** Milliseconds of the reply margin that giving a lease back may take once the deadline has passed. */
+export const RELEASE_GRACE_MS = 200;
+/** The longest a cloud function may run (900 s), in milliseconds: no deadline it is given lies further ahead. */
+export const LONGEST_INVOCATION_MS = 900_000;
 
 /**
  * The time one invocation may spend: no WeChat or database call runs past {@link TimeBudget.deadline},
@@ -28,6 +36,10 @@ export interface TimeBudget {
   remaining(): number;
   /** Epoch milliseconds now, by the invocation's clock. */
   now(): number;
+  /** The deadline (epoch ms) of an invocation this one starts and waits for (a shard): its own, less {@link SHARD_REPLY_MARGIN_MS}. */
+  childDeadline(): number;
+  /** How long (epoch ms) a lease this invocation takes lasts: its deadline and the reply margin, after which a crashed holder blocks no one. */
+  leaseUntil(): number;
   /**
    * True when work that takes `durationMs` (ms; the slowest call so far, say) started now would end
    * before the deadline: the one rule for whether a call may still start.
@@ -72,6 +84,8 @@ export function createTimeBudget(context: InvocationContext | undefined, started
     remaining,
     now,
     canStart: (durationMs) => now() + durationMs < deadline,
+    childDeadline: () => deadline - SHARD_REPLY_MARGIN_MS,
+    leaseUntil: () => deadline + REPLY_MARGIN_MS,
     get signal() {
       if (!controller) {
         controller = new AbortController();

@@ -1,5 +1,5 @@
 import { isTimerChain } from '../access';
-import { InvocationContext, REPLY_MARGIN_MS } from '../budget';
+import type { InvocationContext } from '../budget';
 import type { SyncReply } from '../contract';
 import { AnalyticsError } from '../errors';
 import { HandlerDependencies, Invocation, createAnalyticsRuntime } from '../pipeline/invocation';
@@ -44,7 +44,7 @@ async function syncWork(invocation: Invocation, event: unknown, base: Omit<SyncP
     if (decided) return decided;
   }
   const work = () => tenancy.sync({ ...plan, months }, tenant);
-  const summary = await syncUnderLease(work, months.length * base.reports.length, monthly, base.holder, invocation.budget.deadline + REPLY_MARGIN_MS);
+  const summary = await syncUnderLease(work, months.length * base.reports.length, monthly, base.holder, invocation.budget.leaseUntil());
   return syncReply(invocation, { summary, months, shardRun: false, functionName, trigger });
 }
 

@@ -69,7 +69,7 @@ export function openPlatformTenancy(ports: OpenPlatformPorts): Tenancy {
       if (!plan.timer && isReconcileRequest(rest)) {
         if (tenant) throw invalidArgument('{ reconcile: true } reconciles every authorizer of the platform: send it without appid.');
         const work = async (): Promise<SyncSummary> => ({ fetched: 0, skipped: 0, failed: 0, deferred: 0, failures: [], reconciliation: await reconcile(plan, true) });
-        const reconciled = await syncUnderLease(work, 0, plan.monthly, plan.holder, plan.monthly.budget.deadline + REPLY_MARGIN_MS);
+        const reconciled = await syncUnderLease(work, 0, plan.monthly, plan.holder, plan.monthly.budget.leaseUntil());
         const error = reconciled.reconciliation?.error;
         return { reply: error ? { ok: false, error, data: reconciled } : { ok: true, data: reconciled } };
       }

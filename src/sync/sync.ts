@@ -8,6 +8,7 @@ import { describe } from '../reply';
 import { awaitsPublication } from '../reports/freshness';
 import type { ReportDefinition } from '../reports/report';
 import { recordFailure } from './failures';
+import { RELEASE_GRACE_MS } from '../budget';
 
 export type { SyncFailure, SyncSummary };
 
@@ -155,8 +156,6 @@ async function giveBack(context: MonthlyContext, holder: string): Promise<void> 
   });
 }
 
-/** Milliseconds of the reply margin that giving the lease back may take once the deadline has passed. */
-const RELEASE_GRACE_MS = 200;
 
 /** `work`, or a DEADLINE_EXCEEDED rejection after `ms` milliseconds. */
 function withinMs<T>(work: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,5 +1,5 @@
 import { AnalyticsError } from '../../src/errors';
-import { REPLY_MARGIN_MS, createTimeBudget } from '../../src/budget';
+import { REPLY_MARGIN_MS, SHARD_REPLY_MARGIN_MS, createTimeBudget } from '../../src/budget';
 
 describe('time budget', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -60,6 +60,16 @@ describe('canStart: whether a call of a given length may still start', () => {
     clock = 3_500;
     expect(budget.canStart(99)).toBe(true);
     expect(budget.canStart(100)).toBe(false);
+    budget.end();
+  });
+});
+
+describe("a child's deadline and a lease's end", () => {
+  test('a shard ends the shard reply margin before its starter; a lease lasts the reply margin past the deadline', () => {
+    const budget = createTimeBudget({ getRemainingTimeInMillis: () => 3_000 }, 1_000, () => 1_000);
+    expect(budget.deadline).toBe(3_600);
+    expect(budget.childDeadline()).toBe(3_600 - SHARD_REPLY_MARGIN_MS);
+    expect(budget.leaseUntil()).toBe(3_600 + REPLY_MARGIN_MS);
     budget.end();
   });
 });

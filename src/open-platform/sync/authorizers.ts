@@ -5,7 +5,8 @@ import { AnalyticsError } from '../../errors';
 import { describe } from '../../reply';
 import type { ReportDefinition } from '../../reports/report';
 import type { AuthorizerRecord, ComponentState } from '../wechat';
-import { SHARD_REPLY_MARGIN_MS, addSummary, planShards } from './fan-out';
+import { MIN_SHARD_MS, SHARD_REPLY_MARGIN_MS } from '../../budget';
+import { addSummary, planShards } from './fan-out';
 import { FanOut, deferredEntry, runShards } from './shards';
 
 export type { FanOut };
@@ -15,8 +16,6 @@ import { bindAppid } from '../../wechat/client';
 /** How soon (ms) an authorizer with a month WeChat may still publish is due again the same day: 1 hour. */
 export const RECHECK_AFTER_MS = 60 * 60 * 1000;
 
-/** The least time, in ms, worth starting a shard with: less, and it could not even read its authorizers. */
-const MIN_SHARD_MS = 500;
 
 
 /** How a sync walks the authorizers. */

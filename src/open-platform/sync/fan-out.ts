@@ -5,6 +5,7 @@ import { MAX_SYNC_MONTHS, parseSyncRequest } from '../../request';
 import type { AuthorizerRecord } from '../wechat';
 import { addFailures } from '../../sync/failures';
 import { APPID_PATTERN as APPID } from '../../config/values';
+import { LONGEST_INVOCATION_MS } from '../../budget';
 
 /**
  * The fan-out of the third-party sync: a timer run with more authorizers due than one invocation gets
@@ -26,10 +27,6 @@ export interface ShardRequest {
 
 /** The most authorizers one shard may be sent. */
 export const MAX_SHARD_SIZE = 500;
-/** Milliseconds a shard keeps back before the timer run's deadline, for its reply to travel back. */
-export const SHARD_REPLY_MARGIN_MS = 300;
-/** The longest a cloud function may run (900 s), in milliseconds: no shard deadline lies further ahead. */
-const LONGEST_INVOCATION_MS = 900_000;
 
 /**
  * Splits the authorised ones of `due` (in walk order) into shards: as many as groups of `shardSize` they

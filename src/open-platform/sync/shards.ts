@@ -4,7 +4,7 @@ import type { YearMonth } from '../../dates';
 import { AnalyticsError } from '../../errors';
 import { describe } from '../../reply';
 import type { AuthorizerRecord } from '../wechat';
-import { SHARD_REPLY_MARGIN_MS, type ShardRequest, addSummary, parseShardReply } from './fan-out';
+import { type ShardRequest, addSummary, parseShardReply } from './fan-out';
 
 /** How the timer's daily walk fans out (see `fan-out.ts`); without it, one invocation walks them all. */
 export interface FanOut {
@@ -45,7 +45,7 @@ export async function runShards(
   if (from === undefined || to === undefined) return; // no month to sync: no shard to start
   const tally = { started: shards.length, replied: 0, failed: 0 };
   summary.shards = tally;
-  const deadline = base.budget.deadline - SHARD_REPLY_MARGIN_MS;
+  const deadline = base.budget.childDeadline();
   await Promise.all(
     shards.map(async (appids, index) => {
       try {
