@@ -1,12 +1,12 @@
 import { randomUUID } from 'crypto';
-import { AnalyticsError } from '../../errors';
 import { WeChatCallError, WeChatClient } from '../../wechat/client';
 import { createHttpsClient } from '../../wechat/https/client';
-import { HTTPS_BAD_BODY, STALE_TOKEN_CODES, credentialProblem } from '../../wechat/https/errors';
+import { HTTPS_BAD_BODY, STALE_TOKEN_CODES } from '../../wechat/https/errors';
 import { JsonHttpClient, JsonReply, createJsonHttpClient } from '../../wechat/https/http';
 import { SharedTokenCache, TokenStore } from '../../wechat/https/token-cache';
 import { type AuthorizerList, type ListedAuthorizer, readAuthorizerList } from './authorizer-list';
 import { REAUTHORIZE_CODES } from './errors';
+import { errcodeOf, tokenEndpointError, tokenOf } from './token-endpoints';
 import type { AuthorizerRecord, ComponentState } from './state';
 import { sleep } from '../../sleep';
 
@@ -46,29 +46,6 @@ export interface AuthorizerListApi {
    *   `signal` aborts: never a shorter list.
    */
   getAuthorizerList(signal?: AbortSignal, onPage?: (entries: readonly ListedAuthorizer[]) => void): Promise<AuthorizerList>;
-}
-
-function errcodeOf(reply: JsonReply): number {
-  const code = Number(reply.errcode ?? 0);
-  return Number.isFinite(code) ? code : -1;
-}
-
-/** A failure of a token endpoint: a remembered configuration error, or a code for the error table. */
-function tokenEndpointError(endpoint: string, reply: JsonReply): Error {
-  const errcode = errcodeOf(reply);
-  const errmsg = String(reply.errmsg ?? '');
-  const problem =
-    errcode === 61004
-      ? `WeChat refused the platform's call from this IP (61004): add the function's fixed egress IP to the third-party platform's IP allowlist (open platform console → 开发资料).`
-      : errcode === 40125 || errcode === 41004
-        ? `WeChat refused the component AppSecret (${errcode}): set WECHAT_COMPONENT_APPSECRET to the platform's current AppSecret.`
-        : errcode === 40013 || errcode === 41002
-          ? `WeChat does not know the component AppID (${errcode}): set WECHAT_COMPONENT_APPID.`
-          : credentialProblem(errcode, errmsg);
-  if (problem && !REAUTHORIZE_CODES.has(errcode)) {
-    return new AnalyticsError('CONFIGURATION_ERROR', problem, { wxErrCode: errcode, recovery: 'never', scope: 'api' });
-  }
-  return new WeChatCallError(errcode, `${endpoint}: ${errmsg}`);
 }
 
 /**
@@ -198,13 +175,4 @@ export function createComponentTransport(options: ComponentTransportOptions): { 
   };
 
   return { client, api };
-}
-
-function tokenOf(reply: JsonReply, field: string): { token: string; expiresInSeconds: number } {
-  const token = reply[field];
-  const expiresIn = reply.expires_in;
-  if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
-    throw new WeChatCallError(HTTPS_BAD_BODY, `the token endpoint answered without ${field} or expires_in`);
-  }
-  return { token, expiresInSeconds: expiresIn };
 }
