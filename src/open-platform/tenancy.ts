@@ -55,7 +55,8 @@ export function openPlatformTenancy(ports: OpenPlatformPorts): Tenancy {
       return { tenant, rest };
     },
     async sync(plan, tenant) {
-      const { monthly, budget } = { monthly: plan.monthly, budget: plan.monthly.budget };
+      const { monthly } = plan;
+      const { budget } = monthly;
       const fanOut: FanOut | undefined = plan.timer
         ? { ...ports.fanOut, invoke: (request) => plan.callShard({ shard: request }, Math.max(budget.remaining(), 0) + REPLY_MARGIN_MS) }
         : undefined;

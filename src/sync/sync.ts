@@ -91,7 +91,8 @@ export async function syncArchive(
       const error = result.ok
         ? (result.archiveError ?? new AnalyticsError('UPSTREAM_ERROR', `${month} was fetched but could not be stored; the next run tries again.`, { recovery: 'later' }))
         : result.error;
-      if (error.code !== 'DEADLINE_EXCEEDED' && isDatabaseError(error)) halted ??= error;
+      // A database error stops the run (no further WeChat call): it is the database's, whichever month met it.
+      if (isDatabaseError(error)) halted ??= error;
       haltOrRecord(summary, error, { kind: report.kind, month });
     }
   });

@@ -1,6 +1,7 @@
 import { isOlderPush, type AuthorizerRecord, type ComponentState, type OrderedWrite } from '../wechat';
 import type { CloudDatabase } from '../../platform/cloudbase/archive';
 import { toAuthorizer } from './authorizer-document';
+import { createCloudDocuments } from '../../platform/cloudbase/documents';
 import { COLLECTION_NOT_EXIST, errCodeOf, isDuplicateId } from '../../platform/cloudbase/database-errors';
 
 /** Rounds of an ordered write (a conditional update, then a read) before a document that keeps changing fails the push. */
@@ -15,15 +16,9 @@ const PAGE = 1000;
  * time of its last complete sync) in `authorizerCollection`. Both collections must allow no client access.
  */
 export function createCloudComponentState(db: CloudDatabase, tokenCollection: string, authorizerCollection: string): ComponentState {
-  const readOne = async (collection: string, id: string): Promise<unknown> => {
-    try {
-      const reply = await db.collection(collection).where({ _id: id }).limit(1).get();
-      return Array.isArray(reply.data) ? reply.data[0] : undefined;
-    } catch (error) {
-      if (errCodeOf(error) === COLLECTION_NOT_EXIST) return undefined;
-      throw error;
-    }
-  };
+  const stores = new Map([tokenCollection, authorizerCollection].map((name) => [name, createCloudDocuments(db, name)]));
+  /** One document by id (undefined when none, the collection missing included): the store port's read. */
+  const readOne = (collection: string, id: string): Promise<unknown> => (stores.get(collection) ?? createCloudDocuments(db, collection)).read(id);
 
   /**
    * Writes `data` into document `id` unless the push it comes from, created at `at`, is older than the

@@ -117,26 +117,14 @@ export function createCloudArchive(db: CloudDatabase, collection: string): Archi
 
     acquireLease: (name, holder, until, now) => takeLease(documents, leaseId(name), holder, until, now, MAX_LEASE_MS),
 
-    async readMark(name) {
-      try {
-        const reply = await db.collection(collection).where({ _id: markId(name) }).limit(1).get();
-        return Array.isArray(reply.data) ? reply.data[0] : undefined;
-      } catch (error) {
-        if (errCodeOf(error) === COLLECTION_NOT_EXIST) return undefined;
-        throw error;
-      }
-    },
+    readMark: (name) => documents.read(markId(name)),
 
     async writeMark(name, mark) {
       await withCollection(() => db.collection(collection).doc(markId(name)).set({ data: { ...mark, kind: 'mark' } }));
     },
 
     async removeMark(name) {
-      try {
-        await db.collection(collection).where({ _id: markId(name) }).remove();
-      } catch (error) {
-        if (errCodeOf(error) !== COLLECTION_NOT_EXIST) throw error;
-      }
+      await documents.removeIf(markId(name), {});
     },
 
     releaseLease: (name, holder) => giveLeaseBack(documents, leaseId(name), holder),

@@ -62,20 +62,18 @@ export function mayClearNow(error: unknown): boolean {
  */
 export function fromDatabaseError(error: unknown, what: string): AnalyticsError {
   if (error instanceof AnalyticsError) return error;
-  const typed = databaseError(error, what);
-  DATABASE_ERRORS.add(typed);
-  return typed;
+  return databaseError(error, what);
 }
 
-/** The errors {@link fromDatabaseError} made: a failure of the database, not of WeChat nor of one month. */
-const DATABASE_ERRORS = new WeakSet<AnalyticsError>();
+/** A failure of the database (not of WeChat, nor of one month, nor the deadline's): what {@link fromDatabaseError} makes. */
+export class DatabaseError extends AnalyticsError {}
 
 /** True for an error {@link fromDatabaseError} made from a database failure (not the deadline's). */
 export function isDatabaseError(error: AnalyticsError): boolean {
-  return DATABASE_ERRORS.has(error);
+  return error instanceof DatabaseError;
 }
 
-function databaseError(error: unknown, what: string): AnalyticsError {
+function databaseError(error: unknown, what: string): DatabaseError {
   const code = errCodeOf(error);
   const known = code !== undefined && isCloudBaseCode(code);
   const clears = known ? ruleFor(code).recovery !== 'never' : true;
@@ -88,7 +86,7 @@ function databaseError(error: unknown, what: string): AnalyticsError {
         : clears
           ? 'try again in a minute.'
           : "check the environment's database in the CloudBase console (its permissions, its collections, that it is not suspended).";
-  return new AnalyticsError('UPSTREAM_ERROR', `${what} failed in CloudBase's database${detail}${clears && known ? ', even after retries' : ''}; ${advice}`, {
+  return new DatabaseError('UPSTREAM_ERROR', `${what} failed in CloudBase's database${detail}${clears && known ? ', even after retries' : ''}; ${advice}`, {
     ...(code !== undefined && known ? { wxErrCode: code } : {}),
     recovery: clears ? 'later' : 'never',
     scope: 'api',

@@ -1,7 +1,6 @@
 import type { TokenRecord, TokenStore } from '../../wechat/https';
 import type { CloudDatabase } from './archive';
 import { takeLease } from '../../store/lease';
-import { COLLECTION_NOT_EXIST, errCodeOf } from './database-errors';
 import { createCloudDocuments } from './documents';
 
 /** The longest a refresh lease can rightly last, in ms: leases are a few seconds; a minute is generous. */
@@ -33,15 +32,7 @@ export function createCloudTokenStore(db: CloudDatabase, collection: string): To
   const documents = createCloudDocuments(db, collection);
 
   return {
-    async read(id) {
-      try {
-        const reply = await tokens().where({ _id: id }).limit(1).get();
-        return Array.isArray(reply.data) ? toRecord(reply.data[0]) : undefined;
-      } catch (error) {
-        if (errCodeOf(error) === COLLECTION_NOT_EXIST) return undefined;
-        throw error;
-      }
-    },
+    read: async (id) => toRecord(await documents.read(id)),
 
     // The one lease policy (store/lease.ts): taken only while the token is still the one seen; created
     // (with no token yet) only when none was seen; a document no instance could have written is removed.
